@@ -1,0 +1,88 @@
+# SyncBit: see README.md. `make` builds build/syncbit; `make test` runs every test.
+
+VERSION = 0.1.0
+PKG_CONFIG ?= pkg-config
+PKGS = libcurl libcjson libmicrohttpd libprotobuf-c snappy
+CC ?= cc
+BUILD ?= build
+SAN ?=
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow \
+	-Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral \
+	-DSYNCBIT_VERSION='"$(VERSION)"' -Iexporter -I$(BUILD)/gen \
+	$(shell $(PKG_CONFIG) --cflags $(PKGS))
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpthread -lm
+ifneq ($(SAN),)
+CFLAGS += -fsanitize=$(SAN) -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=$(SAN)
+endif
+
+LIB_SRC = $(filter-out exporter/main.c,$(wildcard exporter/*.c))
+LIB_OBJ = $(LIB_SRC:exporter/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/remote.pb-c.o
+HDRS = $(wildcard exporter/*.h) $(BUILD)/gen/remote.pb-c.h
+TEST_SRC = $(wildcard tests/unit/test_*.c)
+TEST_OBJ = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tobj/%.o) $(BUILD)/tobj/main.o
+
+.PHONY: all check test asan tsan valgrind bench fuzz demo deps clean install
+
+all: $(BUILD)/syncbit
+
+$(BUILD)/gen/remote.pb-c.c $(BUILD)/gen/remote.pb-c.h: proto/remote.proto
+	@mkdir -p $(BUILD)/gen
+	protoc-c --proto_path=proto --c_out=$(BUILD)/gen proto/remote.proto
+
+$(BUILD)/obj/remote.pb-c.o: $(BUILD)/gen/remote.pb-c.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wno-error -c -o $@ $<
+
+$(BUILD)/obj/%.o: exporter/%.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libsyncbit.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/syncbit: $(BUILD)/obj/main.o $(BUILD)/libsyncbit.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/gen/suites.h: $(TEST_SRC)
+	@mkdir -p $(@D)
+	@for f in $(TEST_SRC); do n=$${f##*/test_}; echo "SUITE($${n%.c})"; done > $@.tmp
+	@mv $@.tmp $@
+
+$(BUILD)/tobj/%.o: tests/unit/%.c tests/t.h $(HDRS) $(BUILD)/gen/suites.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests -c -o $@ $<
+
+$(BUILD)/unit_tests: $(TEST_OBJ) $(BUILD)/libsyncbit.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Unit tests only: fast, no server started.
+check: $(BUILD)/unit_tests
+	$(BUILD)/unit_tests
+
+# Unit + integration tests; the last line is "N passed, M failed".
+test: $(BUILD)/syncbit $(BUILD)/unit_tests
+	tests/run.sh $(BUILD)
+
+asan:
+	$(MAKE) BUILD=build/asan SAN=address,undefined CFLAGS="-O1 -g" test
+
+tsan:
+	$(MAKE) BUILD=build/tsan SAN=thread CFLAGS="-O1 -g" test
+
+valgrind: $(BUILD)/unit_tests $(BUILD)/syncbit
+	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+		$(BUILD)/unit_tests
+
+# Debian packages for building and testing (run as root; idempotent).
+deps:
+	tests/deps.sh
+
+clean:
+	rm -rf build
+
+install: $(BUILD)/syncbit
+	install -D -m 0755 $(BUILD)/syncbit $(DESTDIR)/usr/local/bin/syncbit

@@ -1,0 +1,37 @@
+/*
+ * cache: the latest Fitbit values as an immutable, reference-counted
+ * snapshot.
+ *
+ * The collector builds a snapshot, never touches it again, and publishes
+ * it; an HTTP handler acquires the current one, renders it outside any
+ * lock, and releases it. The lock only guards the pointer swap and the
+ * reference increment. The last release frees.
+ */
+#ifndef SYNCBIT_CACHE_H
+#define SYNCBIT_CACHE_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "sample.h"
+
+struct snapshot {
+	_Atomic int refs;
+	struct samples values;		/* today's and latest values, no ts */
+	int64_t built_at;		/* UTC s */
+};
+
+/* A new snapshot with refs = 1 that owns values (moved in, left empty). */
+struct snapshot *snapshot_new(struct samples *values, int64_t built_at);
+void snapshot_release(struct snapshot *);	/* NULL is fine */
+
+struct cache;
+
+struct cache *cache_new(void);
+void cache_free(struct cache *);
+/* Caller must snapshot_release(); NULL before the first publish. */
+struct snapshot *cache_acquire(struct cache *);
+/* Takes next. */
+void cache_publish(struct cache *, struct snapshot *next);
+
+#endif

@@ -1,0 +1,196 @@
+/*
+ * civil: calendar arithmetic (pure) and wall-clock <-> UTC in the user's
+ * zone through the system tz database.
+ *
+ * glibc only converts in the process' own zone, so zone conversions set
+ * TZ and call tzset() under civil_lock. That is safe because only the
+ * collector thread converts, and no other thread reads the environment
+ * (logs use gmtime_r). The machine's own TZ is never consulted for data.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "civil.h"
+
+static pthread_mutex_t civil_lock = PTHREAD_MUTEX_INITIALIZER;
+static char civil_zone[CIVIL_ZONE_MAX];
+
+/* Howard Hinnant's days_from_civil. */
+int32_t
+civil_from_ymd(int y, int m, int d)
+{
+	int era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (int32_t)(era * 146097 + doe - 719468);
+}
+
+void
+civil_to_ymd(int32_t z, int *y, int *m, int *d)
+{
+	int era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+static int
+days_in_month(int y, int m)
+{
+	static const int dim[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return m == 2 && leap ? 29 : dim[m - 1];
+}
+
+int
+civil_parse(const char *s, int32_t *day)
+{
+	int y, m, d, i;
+
+	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	for (i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return -1;
+	y = atoi(s);
+	m = atoi(s + 5);
+	d = atoi(s + 8);
+	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+		return -1;
+	*day = civil_from_ymd(y, m, d);
+	return 0;
+}
+
+void
+civil_format(int32_t day, char out[CIVIL_DATE_LEN])
+{
+	int y, m, d;
+
+	civil_to_ymd(day, &y, &m, &d);
+	if (y < 0 || y > 9999)
+		y = 0;
+	snprintf(out, CIVIL_DATE_LEN, "%04u-%02u-%02u", (unsigned)y % 10000u,
+	    (unsigned)m % 100u, (unsigned)d % 100u);
+}
+
+int
+civil_zone_valid(const char *zone)
+{
+	const char *dir = getenv("TZDIR");
+	char path[512];
+	struct stat st;
+	const char *p;
+
+	if (zone == NULL || *zone == '\0' || strlen(zone) >= CIVIL_ZONE_MAX ||
+	    zone[0] == '/' || strstr(zone, "..") != NULL)
+		return 0;
+	for (p = zone; *p != '\0'; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || strchr("/_+-", *p) != NULL))
+			return 0;
+	snprintf(path, sizeof(path), "%s/%s",
+	    dir != NULL ? dir : "/usr/share/zoneinfo", zone);
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Caller holds civil_lock. */
+static int
+use_zone(const char *zone, struct err *err)
+{
+	if (strcmp(civil_zone, zone) == 0)
+		return 0;
+	if (!civil_zone_valid(zone))
+		return err_set(err, "unknown time zone '%s'", zone);
+	setenv("TZ", zone, 1);
+	tzset();
+	snprintf(civil_zone, sizeof(civil_zone), "%s", zone);
+	return 0;
+}
+
+/* UTC offset (seconds east) in effect at t. Caller holds civil_lock. */
+static long
+offset_at(time_t t)
+{
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	return tm.tm_gmtoff;
+}
+
+int
+civil_local_to_utc(const char *zone, int32_t day, int sec_of_day,
+    int64_t *utc, struct err *err)
+{
+	int64_t wall = (int64_t)day * 86400 + sec_of_day;
+	long before, after;
+	int64_t c1, c2;
+	int ok1, ok2;
+
+	pthread_mutex_lock(&civil_lock);
+	if (use_zone(zone, err) == -1) {
+		pthread_mutex_unlock(&civil_lock);
+		return -1;
+	}
+	/* Offsets a day around cover any single transition near wall. */
+	before = offset_at((time_t)(wall - 86400));
+	after = offset_at((time_t)(wall + 86400));
+	c1 = wall - before;
+	c2 = wall - after;
+	ok1 = offset_at((time_t)c1) == before;
+	ok2 = offset_at((time_t)c2) == after;
+	pthread_mutex_unlock(&civil_lock);
+
+	if (ok1 && ok2)
+		*utc = c1 < c2 ? c1 : c2;	/* repeated hour: first */
+	else if (ok1)
+		*utc = c1;
+	else if (ok2)
+		*utc = c2;
+	else
+		*utc = c1;	/* skipped hour: the offset before the gap */
+	return 0;
+}
+
+int
+civil_today(const char *zone, time_t now, int32_t *day, struct err *err)
+{
+	struct tm tm;
+
+	pthread_mutex_lock(&civil_lock);
+	if (use_zone(zone, err) == -1) {
+		pthread_mutex_unlock(&civil_lock);
+		return -1;
+	}
+	localtime_r(&now, &tm);
+	pthread_mutex_unlock(&civil_lock);
+	*day = civil_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	return 0;
+}
+
+int
+civil_day_end_ms(const char *zone, int32_t day, int64_t *ms, struct err *err)
+{
+	int64_t utc;
+
+	if (civil_local_to_utc(zone, day, 86399, &utc, err) == -1)
+		return -1;
+	*ms = utc * 1000;
+	return 0;
+}

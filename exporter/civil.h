@@ -1,0 +1,44 @@
+/*
+ * civil: calendar days and the user's time zone.
+ *
+ * A civil day is a count of days since 1970-01-01 in the proleptic
+ * Gregorian calendar, with no zone. Converting a local wall-clock time to
+ * UTC uses the tz database through TZ/tzset()/mktime(): this changes the
+ * process' TZ, so only the collector thread (and single-threaded commands)
+ * may call civil_local_to_utc() and civil_today(); they serialise on a
+ * mutex. Nothing else in SyncBit uses local time: logs are in UTC.
+ */
+#ifndef SYNCBIT_CIVIL_H
+#define SYNCBIT_CIVIL_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "err.h"
+
+#define CIVIL_DATE_LEN 11	/* "YYYY-MM-DD" + NUL */
+#define CIVIL_ZONE_MAX 64
+
+int32_t civil_from_ymd(int y, int m, int d);
+void civil_to_ymd(int32_t day, int *y, int *m, int *d);
+/* Strict "YYYY-MM-DD" with a real month and day; -1 otherwise. */
+int civil_parse(const char *, int32_t *day);
+void civil_format(int32_t day, char out[CIVIL_DATE_LEN]);
+
+/* An IANA zone name that the tz database knows ("Europe/Berlin"). */
+int civil_zone_valid(const char *zone);
+/*
+ * UTC seconds of day + sec_of_day (0..86399) on the wall clock of zone.
+ * A wall time that does not exist (DST gap) moves forward; one that exists
+ * twice (fall-back) takes the first instant.
+ */
+int civil_local_to_utc(const char *zone, int32_t day, int sec_of_day,
+    int64_t *utc, struct err *);
+/* The civil day it is at `now` in zone. */
+int civil_today(const char *zone, time_t now, int32_t *day, struct err *);
+
+/* Milliseconds of 23:59:59 of day in zone: SPEC's daily timestamp. */
+int civil_day_end_ms(const char *zone, int32_t day, int64_t *ms,
+    struct err *);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * collector: the thread that reads the health API and feeds the cache and
+ * VictoriaMetrics.
+ *
+ * A cycle: profile (once a day), today's values -> a new snapshot in the
+ * cache, the last RECENT_DAYS days re-read and re-sent when they changed,
+ * then as much pending history as the rate budget allows. The first cycle
+ * runs at start, then one every SYNC_INTERVAL_MINUTES; between cycles the
+ * thread resumes a paused backfill when the budget resets. Every wait is a
+ * quit_sleep(), so SIGTERM ends the thread within a moment.
+ */
+#ifndef SYNCBIT_COLLECTOR_H
+#define SYNCBIT_COLLECTOR_H
+
+#include <stdint.h>
+
+#include "cache.h"
+#include "err.h"
+#include "source.h"
+
+#define RECENT_DAYS 3
+
+struct rw;
+struct oauth;
+struct collector;
+
+struct collector_config {
+	struct source *src;		/* borrowed */
+	struct oauth *oauth;		/* borrowed: readiness */
+	struct cache *cache;		/* borrowed */
+	struct rw *rw;			/* borrowed; NULL: scrape-only */
+	const char *state_path;
+	int32_t backfill_start;		/* civil day; -1: account start */
+	int interval_s;
+};
+
+struct collector *collector_new(const struct collector_config *,
+    struct err *);
+void collector_free(struct collector *);
+
+/* One full cycle; wait_budget: wait for rate resets until all pending
+ * history is sent (--once). Returns 0 when today's values were read. */
+int collector_cycle(struct collector *, int wait_budget, struct err *);
+/* --backfill: resend [from, to] (to = -1: yesterday). */
+int collector_backfill(struct collector *, int32_t from, int32_t to,
+    struct err *);
+
+/* The service: cycles until quit_requested(). */
+int collector_start(struct collector *, struct err *);
+void collector_join(struct collector *);
+
+#endif

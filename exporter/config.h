@@ -1,0 +1,103 @@
+/*
+ * config: SPEC's variables from the environment, a .env file and argv,
+ * checked once at start-up into a struct config that is read-only after.
+ *
+ * Order: defaults, then the .env file (./.env or --env-file), then the real
+ * environment (it wins), then command-line options. Every invalid value
+ * fails with one line naming the variable and what is wrong; a secret's
+ * value is never quoted in that line.
+ */
+#ifndef SYNCBIT_CONFIG_H
+#define SYNCBIT_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "log.h"
+
+#define CONFIG_STR_MAX 1024
+
+enum config_mode {
+	MODE_SERVICE,		/* syncbit */
+	MODE_AUTHORIZE,		/* --authorize */
+	MODE_ONCE,		/* --once */
+	MODE_BACKFILL,		/* --backfill --from [--to] */
+	MODE_HEALTHCHECK,	/* --healthcheck: GET our own /healthz */
+	MODE_HELP,
+	MODE_VERSION
+};
+
+enum config_source { SOURCE_FITBIT, SOURCE_GOOGLE };
+
+struct config {
+	enum config_mode mode;
+	enum config_source source;
+
+	char google_client_id[CONFIG_STR_MAX];
+	char google_client_secret[CONFIG_STR_MAX];
+	char google_redirect_uri[CONFIG_STR_MAX];
+	char google_health_api_url[CONFIG_STR_MAX];
+	char google_auth_url[CONFIG_STR_MAX];
+	char google_token_url[CONFIG_STR_MAX];
+
+	char fitbit_client_id[CONFIG_STR_MAX];
+	char fitbit_client_secret[CONFIG_STR_MAX];
+	char fitbit_redirect_uri[CONFIG_STR_MAX];
+	char fitbit_api_url[CONFIG_STR_MAX];
+	char fitbit_auth_url[CONFIG_STR_MAX];
+	char fitbit_token_url[CONFIG_STR_MAX];
+
+	char user_id[CONFIG_STR_MAX];		/* FITBIT_USER_ID */
+
+	char victoria_endpoint[CONFIG_STR_MAX];	/* "" = no remote write */
+	char victoria_user[CONFIG_STR_MAX];
+	char victoria_password[CONFIG_STR_MAX];
+
+	int sync_interval_minutes;
+	int32_t backfill_start;			/* civil day; -1 = account start */
+	char listen_address[CONFIG_STR_MAX];	/* as given, "host:port" */
+	char listen_host[CONFIG_STR_MAX];	/* parsed */
+	int listen_port;
+	char data_dir[CONFIG_STR_MAX];
+	enum log_level log_level;
+	char ca_file[CONFIG_STR_MAX];		/* CA_FILE, "" = system CAs */
+
+	/* --backfill range (civil days); to = -1: yesterday */
+	int32_t backfill_from;
+	int32_t backfill_to;
+
+	/* --listen-all: --authorize accepts the callback on every interface */
+	int callback_bind_all;
+};
+
+/*
+ * Fill cfg from argv, the .env file and envp ("KEY=value" strings, NULL
+ * ended; main passes environ, tests a synthetic array). Returns 0, or -1
+ * with a one-line err ("SYNC_INTERVAL_MINUTES: 'abc' is not a whole
+ * number"); on failure cfg is zeroed. --help and --version set cfg->mode
+ * and return 0 without reading anything else. --healthcheck needs no
+ * source: with SOURCE unset and no client id, cfg->source is google.
+ * Uses getopt_long(), so it is not thread-safe: call it before threads.
+ */
+int config_load(struct config *cfg, int argc, char **argv, char **envp,
+    struct err *);
+
+/* Parse a .env text into setenv-like callbacks; exported for tests.
+ * Lines: KEY=value, optional "export ", quotes '..' or "..", # comments.
+ * Returns -1 with err naming the line number on a malformed line. */
+int config_parse_env(const char *text, size_t len,
+    int (*set)(void *arg, const char *key, const char *value), void *arg,
+    struct err *);
+
+/* Print --help: every option and variable with its default. */
+void config_usage(FILE *);
+
+/* Paths inside data_dir; CONFIG_STR_MAX + 32 bytes always suffice. A
+ * buffer too small gets "" rather than a truncated path. */
+void config_token_path(const struct config *, char *buf, size_t size);
+void config_state_path(const struct config *, char *buf, size_t size);
+void config_log_path(const struct config *, char *buf, size_t size);
+
+#endif

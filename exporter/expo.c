@@ -1,0 +1,231 @@
+/*
+ * expo: snapshot + stats -> Prometheus text format 0.0.4 (see expo.h).
+ *
+ * Pure and allocation-bounded by the snapshot's size. Families come in a
+ * fixed order (metrics.c), each with HELP and TYPE once, its samples
+ * grouped under them. Label values are escaped; values print as the
+ * shortest decimal that reads back the same, with NaN/+Inf/-Inf spelled
+ * as the format wants.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "expo.h"
+#include "metrics.h"
+
+struct out {
+	char *buf;
+	size_t len;
+	size_t cap;
+	int failed;
+};
+
+static void
+out_printf(struct out *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+out_printf(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	size_t cap;
+	char *buf;
+
+	if (o->failed)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			o->failed = 1;
+			return;
+		}
+		if ((size_t)n < o->cap - o->len) {
+			o->len += (size_t)n;
+			return;
+		}
+		cap = o->cap * 2 + (size_t)n;
+		if ((buf = realloc(o->buf, cap)) == NULL) {
+			o->failed = 1;
+			return;
+		}
+		o->buf = buf;
+		o->cap = cap;
+	}
+}
+
+int
+expo_escape_label(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (; *in != '\0'; in++) {
+		const char *rep = NULL;
+		char one[2] = { *in, '\0' };
+
+		if (*in == '\\')
+			rep = "\\\\";
+		else if (*in == '"')
+			rep = "\\\"";
+		else if (*in == '\n')
+			rep = "\\n";
+		else
+			rep = one;
+		if (o + strlen(rep) >= size)
+			return -1;
+		memcpy(out + o, rep, strlen(rep));
+		o += strlen(rep);
+	}
+	if (o >= size)
+		return -1;
+	out[o] = '\0';
+	return 0;
+}
+
+static void
+format_value(double v, char *buf, size_t size)
+{
+	if (isnan(v))
+		snprintf(buf, size, "NaN");
+	else if (isinf(v))
+		snprintf(buf, size, v > 0 ? "+Inf" : "-Inf");
+	else if (v == floor(v) && fabs(v) < 1e15)
+		snprintf(buf, size, "%.0f", v);
+	else
+		snprintf(buf, size, "%.15g", v);
+}
+
+static void
+family_header(struct out *o, const char *name, const char *type,
+    const char *help)
+{
+	/* HELP text escapes \ and newline; ours contain neither. */
+	out_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void
+render_sample(struct out *o, const struct sample *s, const char *user)
+{
+	char esc[SAMPLE_LVALUE_MAX * 2 + 1], uesc[256], val[64];
+	int i;
+
+	if (expo_escape_label(user, uesc, sizeof(uesc)) == -1)
+		uesc[0] = '\0';
+	out_printf(o, "%s{", s->metric);
+	for (i = 0; i < SAMPLE_LABELS && s->lname[i] != NULL; i++) {
+		if (expo_escape_label(s->lvalue[i], esc, sizeof(esc)) == -1)
+			esc[0] = '\0';
+		out_printf(o, "%s=\"%s\",", s->lname[i], esc);
+	}
+	format_value(s->value, val, sizeof(val));
+	out_printf(o, "user=\"%s\"} %s\n", uesc, val);
+}
+
+static void
+render_fitbit(struct out *o, const struct snapshot *snap, const char *user)
+{
+	const struct metric_family *fam;
+	size_t nfam, i, j;
+
+	fam = metrics_fitbit(&nfam);
+	for (i = 0; i < nfam; i++) {
+		family_header(o, fam[i].name, fam[i].type, fam[i].help);
+		if (snap == NULL)
+			continue;
+		for (j = 0; j < snap->values.len; j++)
+			if (strcmp(snap->values.v[j].metric, fam[i].name) == 0)
+				render_sample(o, &snap->values.v[j], user);
+	}
+}
+
+static void
+render_self(struct out *o, struct stats *st, const struct expo_info *info)
+{
+	uint64_t n;
+	size_t i;
+	int any = 0;
+
+	family_header(o, "syncbit_build_info", "gauge",
+	    "SyncBit version and data source; always 1.");
+	out_printf(o, "syncbit_build_info{source=\"%s\",version=\"%s\"} 1\n",
+	    info->source, info->version);
+
+	family_header(o, "syncbit_last_sync_success", "gauge",
+	    "1 when the last sync cycle succeeded, else 0.");
+	out_printf(o, "syncbit_last_sync_success %d\n",
+	    atomic_load(&st->last_sync_success));
+
+	family_header(o, "syncbit_last_sync_timestamp_seconds", "gauge",
+	    "Unix time of the last successful sync cycle (0: none yet).");
+	out_printf(o, "syncbit_last_sync_timestamp_seconds %" PRId64 "\n",
+	    atomic_load(&st->last_sync_ts));
+
+	family_header(o, "syncbit_api_requests_total", "counter",
+	    "Requests made to the health API, by HTTP status "
+	    "(code=\"error\": no HTTP answer).");
+	for (i = 0; i < STATS_HTTP_CODES; i++) {
+		if ((n = atomic_load(&st->api_requests[i])) == 0)
+			continue;
+		any = 1;
+		if (i == 0)
+			out_printf(o, "syncbit_api_requests_total{code=\"error\"} "
+			    "%" PRIu64 "\n", n);
+		else
+			out_printf(o, "syncbit_api_requests_total{code=\"%zu\"} "
+			    "%" PRIu64 "\n", i, n);
+	}
+	if (!any)
+		out_printf(o, "syncbit_api_requests_total{code=\"200\"} 0\n");
+
+	family_header(o, "syncbit_rate_limit_remaining", "gauge",
+	    "Requests left in the API's current rate-limit window "
+	    "(-1: unknown).");
+	out_printf(o, "syncbit_rate_limit_remaining %" PRId64 "\n",
+	    atomic_load(&st->rate_limit_remaining));
+
+	family_header(o, "syncbit_token_expiry_timestamp_seconds", "gauge",
+	    "Unix time when the current access token expires (0: none).");
+	out_printf(o, "syncbit_token_expiry_timestamp_seconds %" PRId64 "\n",
+	    atomic_load(&st->token_expiry));
+
+	family_header(o, "syncbit_remote_write_samples_total", "counter",
+	    "Samples remote-written to VictoriaMetrics, by result "
+	    "(sent, retried, rejected).");
+	out_printf(o, "syncbit_remote_write_samples_total{result=\"sent\"} "
+	    "%" PRIu64 "\n", atomic_load(&st->rw_sent));
+	out_printf(o, "syncbit_remote_write_samples_total{result=\"retried\"} "
+	    "%" PRIu64 "\n", atomic_load(&st->rw_retried));
+	out_printf(o, "syncbit_remote_write_samples_total{result=\"rejected\"} "
+	    "%" PRIu64 "\n", atomic_load(&st->rw_rejected));
+
+	family_header(o, "syncbit_backfill_days_pending", "gauge",
+	    "Days of history not yet acknowledged by VictoriaMetrics.");
+	out_printf(o, "syncbit_backfill_days_pending %" PRId64 "\n",
+	    atomic_load(&st->backfill_days_pending));
+}
+
+char *
+expo_render(const struct snapshot *snap, struct stats *st,
+    const struct expo_info *info, size_t *len)
+{
+	struct out o = { 0 };
+
+	o.cap = 8192;
+	if ((o.buf = malloc(o.cap)) == NULL)
+		return NULL;
+	o.buf[0] = '\0';
+	render_fitbit(&o, snap, info->user);
+	render_self(&o, st, info);
+	if (o.failed) {
+		free(o.buf);
+		return NULL;
+	}
+	*len = o.len;
+	return o.buf;
+}

@@ -1,0 +1,920 @@
+/*
+ * fitbit: the legacy Fitbit Web API source (see fitbit.h).
+ *
+ * Runs on the collector thread only (or alone, for --once/--backfill).
+ * Guarantees: every request goes through api_call(): Bearer token, no
+ * Accept-Language (metric units), body capped at FITBIT_MAX_BODY, counted
+ * (stats_count_request), rate headers read, one debug line by path only.
+ * A response body never reaches a log or an err: only the identifiers
+ * errors[0].errorType and error.status do (Fitbit echoes tokens in its
+ * messages). Samples are appended all-or-nothing per answer.
+ *
+ * Absent versus zero: a field that is missing, null, of the wrong type or
+ * negative gives no sample. Trackers without an altimeter (Charge 6) send
+ * a summary without floors and elevation; their history series answer
+ * "0" for every day, so once a summary showed no altimeter the floors and
+ * elevation history is skipped rather than filled with made-up zeros.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cJSON.h>
+
+#include "civil.h"
+#include "fitbit.h"
+#include "httpc.h"
+#include "log.h"
+#include "oauth.h"
+#include "quit.h"
+#include "stats.h"
+
+#define RETRIES 3		/* after the first try: waits of 1, 2, 4 s */
+#define BACKOFF_BASE_MS 1000L
+#define RATE_TRIES 3		/* 429s in one call before ERR_RATE */
+#define RATE_WAIT_DEFAULT_S 60L
+#define RATE_WAIT_MAX_S 3600L	/* the window is an hour */
+#define JITTER_MS 4000L
+#define OFF_STREAK 3		/* shut-down-like answers in a row */
+#define URL_MAX 2048
+#define SHUT_DOWN_MSG "the Fitbit Web API answers like a shut-down service " \
+	"(turned off 2026-11-02); set SOURCE=google and run --authorize " \
+	"(see README)"
+
+struct series {
+	const char *resource;		/* in the path and the list's key */
+	const char *metric;
+	const char *type;		/* fitbit_active_minutes{type}, or NULL */
+};
+
+/* Kind k < NSERIES is series[k]; kind NSERIES is the heart series. */
+static const struct series series[] = {
+	{ "steps", "fitbit_steps_total", NULL },
+	{ "distance", "fitbit_distance_km", NULL },
+	{ "calories", "fitbit_calories_total", NULL },
+	{ "floors", "fitbit_floors_total", NULL },
+	{ "elevation", "fitbit_elevation_meters", NULL },
+	{ "minutesSedentary", "fitbit_active_minutes", "sedentary" },
+	{ "minutesLightlyActive", "fitbit_active_minutes", "lightly_active" },
+	{ "minutesFairlyActive", "fitbit_active_minutes", "fairly_active" },
+	{ "minutesVeryActive", "fitbit_active_minutes", "very_active" },
+};
+#define NSERIES (sizeof(series) / sizeof(series[0]))
+
+static const struct source_kind kinds[] = {
+	{ "steps", FITBIT_SERIES_MAX_DAYS },
+	{ "distance", FITBIT_SERIES_MAX_DAYS },
+	{ "calories", FITBIT_SERIES_MAX_DAYS },
+	{ "floors", FITBIT_SERIES_MAX_DAYS },
+	{ "elevation", FITBIT_SERIES_MAX_DAYS },
+	{ "minutesSedentary", FITBIT_SERIES_MAX_DAYS },
+	{ "minutesLightlyActive", FITBIT_SERIES_MAX_DAYS },
+	{ "minutesFairlyActive", FITBIT_SERIES_MAX_DAYS },
+	{ "minutesVeryActive", FITBIT_SERIES_MAX_DAYS },
+	{ "heart", FITBIT_HEART_MAX_DAYS },
+};
+#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+
+/* Fields of the daily summary that map one to one. */
+static const struct series summary_fields[] = {
+	{ "steps", "fitbit_steps_total", NULL },
+	{ "caloriesOut", "fitbit_calories_total", NULL },
+	{ "floors", "fitbit_floors_total", NULL },
+	{ "elevation", "fitbit_elevation_meters", NULL },
+	{ "sedentaryMinutes", "fitbit_active_minutes", "sedentary" },
+	{ "lightlyActiveMinutes", "fitbit_active_minutes", "lightly_active" },
+	{ "fairlyActiveMinutes", "fitbit_active_minutes", "fairly_active" },
+	{ "veryActiveMinutes", "fitbit_active_minutes", "very_active" },
+};
+
+static const struct {
+	const char *name;		/* heartRateZones[].name */
+	const char *label;		/* SPEC's zone label */
+} zones[] = {
+	{ "Out of Range", "out_of_range" }, { "Fat Burn", "fat_burn" },
+	{ "Cardio", "cardio" }, { "Peak", "peak" },
+};
+#define NZONES (sizeof(zones) / sizeof(zones[0]))
+
+/* Endpoints, for the once-per-endpoint warnings. */
+enum { EP_PROFILE, EP_DAY, EP_RANGE, EP_COUNT = EP_RANGE + NKINDS };
+
+struct fitbit {
+	struct source src;		/* first: a struct source * is ours */
+	char *api_url;
+	struct oauth *oauth;
+	struct httpc *http;
+	uint64_t requests;
+	struct source_budget budget;
+	uint64_t rng;
+	unsigned char warned[EP_COUNT];	/* 403/404 said for this endpoint */
+	int altimeter;			/* -1 unknown, 0 none, 1 present */
+	int said_no_altimeter;
+	int said_shut_down;
+	int off_streak;			/* shut-down-like answers in a row */
+	char token[4096];
+	char used[4096];
+};
+
+/* One request: its endpoint (messages, warnings) and URL. */
+struct call {
+	int ep;
+	const char *what;		/* "profile", "day", "steps", "heart" */
+	char url[URL_MAX];
+};
+
+/* ---- JSON values ---- */
+
+static const cJSON *
+get(const cJSON *o, const char *name)
+{
+	return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, name) :
+	    NULL;
+}
+
+/* "2504", "6.12", "-3": plain decimals only ("0x1f", "inf", " 1" are not). */
+static int
+number_text(const char *s, double *out)
+{
+	const char *p = s;
+	char *end;
+
+	if (*p == '-')
+		p++;
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	while (isdigit((unsigned char)*p))
+		p++;
+	if (*p == '.') {
+		if (!isdigit((unsigned char)*++p))
+			return -1;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	if (*p != '\0' || p - s > 64)
+		return -1;
+	errno = 0;
+	*out = strtod(s, &end);
+	return *end == '\0' && errno != ERANGE && isfinite(*out) ? 0 : -1;
+}
+
+/* A value SyncBit may report: a number or a numeric string, >= 0. */
+static int
+value(const cJSON *v, double *out)
+{
+	if (cJSON_IsNumber(v))
+		*out = v->valuedouble;
+	else if (!cJSON_IsString(v) || v->valuestring == NULL ||
+	    number_text(v->valuestring, out) == -1)
+		return -1;
+	*out += 0.0;		/* "-0" is 0 */
+	return isfinite(*out) && *out >= 0 ? 0 : -1;
+}
+
+/* Copy an identifier that is safe to print, else "". */
+static void
+ident(const cJSON *v, char *out, size_t size)
+{
+	const char *s = cJSON_GetStringValue(v), *p;
+
+	out[0] = '\0';
+	if (s == NULL || strlen(s) >= size)
+		return;
+	for (p = s; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && strchr("_.-", *p) == NULL)
+			return;
+	memcpy(out, s, strlen(s) + 1);
+}
+
+static int
+add(struct samples *out, const char *metric, int32_t day, double v,
+    const char *lname, const char *lvalue, struct err *err)
+{
+	int rc;
+
+	if (lvalue == NULL)
+		rc = samples_add(out, metric, day, v, NULL);
+	else
+		rc = samples_add(out, metric, day, v, lname, lvalue, NULL);
+	return rc == -1 ? err_set(err, "out of memory") : 0;
+}
+
+/* A sample of metric{lvalue} for day among out->v[base..]. */
+static int
+has_sample(const struct samples *out, size_t base, const char *metric,
+    const char *lvalue, int32_t day)
+{
+	size_t i;
+
+	for (i = base; i < out->len; i++)
+		if (out->v[i].day == day &&
+		    strcmp(out->v[i].metric, metric) == 0 &&
+		    strcmp(out->v[i].lvalue[0], lvalue ? lvalue : "") == 0)
+			return 1;
+	return 0;
+}
+
+/* ---- pure parsers ---- */
+
+int
+fitbit_parse_profile(const char *json, size_t len, struct profile *p,
+    struct err *err)
+{
+	cJSON *root = cJSON_ParseWithLength(json, len);
+	const cJSON *user;
+	const char *zone;
+	int rc = -1;
+
+	if (root == NULL) {
+		err_set(err, "profile: invalid JSON");
+		goto out;
+	}
+	if (!cJSON_IsObject(user = get(root, "user"))) {
+		err_set(err, "profile: no 'user' object");
+		goto out;
+	}
+	zone = cJSON_GetStringValue(get(user, "timezone"));
+	if (zone == NULL || *zone == '\0') {
+		err_set(err, "profile: no 'user.timezone'");
+		goto out;
+	}
+	if (strlen(zone) >= sizeof(p->zone) || !civil_zone_valid(zone)) {
+		err_set(err, "profile: 'user.timezone' is unknown to the tz "
+		    "database");
+		goto out;
+	}
+	memcpy(p->zone, zone, strlen(zone) + 1);
+	if (civil_parse(cJSON_GetStringValue(get(user, "memberSince")),
+	    &p->member_since) == -1)
+		p->member_since = -1;
+	rc = 0;
+out:
+	cJSON_Delete(root);
+	return rc;
+}
+
+/* heartRateZones[]: minutes and caloriesOut of the known zones. */
+static int
+parse_zones(const cJSON *list, int32_t day, struct samples *out,
+    struct err *err)
+{
+	const cJSON *z;
+	const char *name;
+	unsigned seen = 0;
+	size_t i;
+	double v;
+
+	if (!cJSON_IsArray(list))
+		return 0;
+	cJSON_ArrayForEach(z, list) {
+		name = cJSON_GetStringValue(get(z, "name"));
+		for (i = 0; name != NULL && i < NZONES; i++)
+			if (strcmp(name, zones[i].name) == 0)
+				break;
+		if (name == NULL || i == NZONES || (seen & (1u << i)))
+			continue;	/* unknown zone, or seen already */
+		seen |= 1u << i;
+		if (value(get(z, "minutes"), &v) == 0 &&
+		    add(out, "fitbit_heart_rate_zone_minutes", day, v, "zone",
+		    zones[i].label, err) == -1)
+			return -1;
+		if (value(get(z, "caloriesOut"), &v) == 0 &&
+		    add(out, "fitbit_heart_rate_zone_calories", day, v, "zone",
+		    zones[i].label, err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* restingHeartRate: 0 is "not measured", not a heart rate. */
+static int
+parse_rhr(const cJSON *v, int32_t day, struct samples *out, struct err *err)
+{
+	double bpm;
+
+	if (value(v, &bpm) == -1 || bpm <= 0)
+		return 0;
+	return add(out, "fitbit_resting_heart_rate_bpm", day, bpm, NULL, NULL,
+	    err);
+}
+
+/* The distances[] entry of activity "total". */
+static int
+total_distance(const cJSON *list, double *km)
+{
+	const cJSON *d;
+	const char *act;
+
+	if (!cJSON_IsArray(list))
+		return -1;
+	cJSON_ArrayForEach(d, list) {
+		act = cJSON_GetStringValue(get(d, "activity"));
+		if (act != NULL && strcmp(act, "total") == 0)
+			return value(get(d, "distance"), km);
+	}
+	return -1;
+}
+
+int
+fitbit_parse_day(const char *json, size_t len, int32_t day,
+    struct samples *out, struct err *err)
+{
+	cJSON *root = cJSON_ParseWithLength(json, len);
+	const struct series *f;
+	const cJSON *sum;
+	char date[CIVIL_DATE_LEN];
+	size_t base = out->len, i;
+	double v;
+	int rc = -1;
+
+	civil_format(day, date);
+	if (root == NULL) {
+		err_set(err, "day '%s': invalid JSON", date);
+		goto out;
+	}
+	if (!cJSON_IsObject(sum = get(root, "summary"))) {
+		err_set(err, "day '%s': no 'summary' object", date);
+		goto out;
+	}
+	for (i = 0; i < sizeof(summary_fields) / sizeof(*f); i++) {
+		f = &summary_fields[i];
+		if (value(get(sum, f->resource), &v) == 0 &&
+		    add(out, f->metric, day, v, "type", f->type, err) == -1)
+			goto out;
+	}
+	if (total_distance(get(sum, "distances"), &v) == 0 &&
+	    add(out, "fitbit_distance_km", day, v, NULL, NULL, err) == -1)
+		goto out;
+	if (parse_rhr(get(sum, "restingHeartRate"), day, out, err) == -1 ||
+	    parse_zones(get(sum, "heartRateZones"), day, out, err) == -1)
+		goto out;
+	rc = 0;
+out:
+	if (rc == -1)
+		out->len = base;
+	cJSON_Delete(root);
+	return rc;
+}
+
+static const struct series *
+series_find(const char *resource)
+{
+	size_t i;
+
+	for (i = 0; i < NSERIES; i++)
+		if (strcmp(series[i].resource, resource) == 0)
+			return &series[i];
+	return NULL;
+}
+
+/* The list under key, which a well-formed answer always has. */
+static const cJSON *
+range_list(const cJSON *root, const char *key, const char *what,
+    struct err *err)
+{
+	const cJSON *list = get(root, key);
+
+	if (root == NULL)
+		err_set(err, "'%s' series: invalid JSON", what);
+	else if (!cJSON_IsArray(list))
+		err_set(err, "'%s' series: no '%s' list", what, key);
+	else
+		return list;
+	return NULL;
+}
+
+int
+fitbit_parse_series(const char *json, size_t len, const char *resource,
+    int32_t from, int32_t to, struct samples *out, struct err *err)
+{
+	const struct series *s = series_find(resource);
+	cJSON *root = NULL;
+	const cJSON *list, *e;
+	char key[64];
+	size_t base = out->len;
+	int32_t day;
+	double v;
+	int rc = -1;
+
+	if (s == NULL)
+		return err_set(err, "unknown time series '%s'", resource);
+	snprintf(key, sizeof(key), "activities-%s", resource);
+	root = cJSON_ParseWithLength(json, len);
+	if ((list = range_list(root, key, resource, err)) == NULL)
+		goto out;
+	cJSON_ArrayForEach(e, list) {
+		if (civil_parse(cJSON_GetStringValue(get(e, "dateTime")),
+		    &day) == -1 || day < from || day > to ||
+		    has_sample(out, base, s->metric, s->type, day) ||
+		    value(get(e, "value"), &v) == -1)
+			continue;
+		if (add(out, s->metric, day, v, "type", s->type, err) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	if (rc == -1)
+		out->len = base;
+	cJSON_Delete(root);
+	return rc;
+}
+
+/* A day of the heart series was seen when it gave any sample. */
+static int
+heart_seen(const struct samples *out, size_t base, int32_t day)
+{
+	size_t i;
+
+	for (i = base; i < out->len; i++)
+		if (out->v[i].day == day)
+			return 1;
+	return 0;
+}
+
+int
+fitbit_parse_heart(const char *json, size_t len, int32_t from, int32_t to,
+    struct samples *out, struct err *err)
+{
+	cJSON *root = cJSON_ParseWithLength(json, len);
+	const cJSON *list, *e, *val;
+	size_t base = out->len;
+	int32_t day;
+	int rc = -1;
+
+	if ((list = range_list(root, "activities-heart", "heart", err)) == NULL)
+		goto out;
+	cJSON_ArrayForEach(e, list) {
+		val = get(e, "value");
+		if (civil_parse(cJSON_GetStringValue(get(e, "dateTime")),
+		    &day) == -1 || day < from || day > to ||
+		    !cJSON_IsObject(val) || heart_seen(out, base, day))
+			continue;
+		if (parse_rhr(get(val, "restingHeartRate"), day, out,
+		    err) == -1 ||
+		    parse_zones(get(val, "heartRateZones"), day, out, err) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	if (rc == -1)
+		out->len = base;
+	cJSON_Delete(root);
+	return rc;
+}
+
+int
+fitbit_parse_error(const char *json, size_t len, struct fitbit_error *fe,
+    struct err *err)
+{
+	cJSON *root = cJSON_ParseWithLength(json, len);
+	const cJSON *e;
+	int rc = -1;
+
+	memset(fe, 0, sizeof(*fe));
+	if (root == NULL) {
+		err_set(err, "error body: invalid JSON");
+		goto out;
+	}
+	if (cJSON_IsArray(e = get(root, "errors"))) {
+		ident(get(cJSON_GetArrayItem(e, 0), "errorType"), fe->type,
+		    sizeof(fe->type));
+		rc = 0;
+	} else if (cJSON_IsObject(e = get(root, "error"))) {
+		fe->google = 1;
+		ident(get(e, "status"), fe->status, sizeof(fe->status));
+		rc = 0;
+	} else if (cJSON_IsString(e)) {		/* OAuth's {"error":"..."} */
+		ident(e, fe->type, sizeof(fe->type));
+		rc = 0;
+	} else
+		err_set(err, "error body: neither Fitbit's nor Google's shape");
+out:
+	cJSON_Delete(root);
+	return rc;
+}
+
+/* ---- requests ---- */
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint64_t
+next_rand(struct fitbit *fb)
+{
+	fb->rng ^= fb->rng << 13;	/* xorshift64 */
+	fb->rng ^= fb->rng >> 7;
+	fb->rng ^= fb->rng << 17;
+	return fb->rng;
+}
+
+/* A header holding a count of seconds or requests; -1 when absent. */
+static long
+header_num(const struct httpc_resp *r, const char *name)
+{
+	char buf[32], *end;
+	long v;
+
+	if (httpc_header(r, name, buf, sizeof(buf)) == NULL ||
+	    !isdigit((unsigned char)buf[0]))
+		return -1;
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	return *end == '\0' && errno == 0 ? v : -1;
+}
+
+/* Every answer may carry the budget (header names in any case). */
+static void
+read_budget(struct fitbit *fb, const struct httpc_resp *r)
+{
+	long rem = header_num(r, "Fitbit-Rate-Limit-Remaining");
+	long lim = header_num(r, "Fitbit-Rate-Limit-Limit");
+	long reset = header_num(r, "Fitbit-Rate-Limit-Reset");
+
+	if (rem >= 0) {
+		fb->budget.known = 1;
+		fb->budget.remaining = rem > INT_MAX ? INT_MAX : (int)rem;
+		atomic_store(&stats_get()->rate_limit_remaining, (int64_t)rem);
+	}
+	if (lim >= 0)
+		fb->budget.limit = lim > INT_MAX ? INT_MAX : (int)lim;
+	if (reset >= 0)
+		fb->budget.reset_at = time(NULL) +
+		    (reset > RATE_WAIT_MAX_S ? RATE_WAIT_MAX_S : reset);
+}
+
+/* One exchange: counted, budget read, logged at debug level by path. */
+static int
+send_once(struct fitbit *fb, const struct call *c, struct httpc_resp *r,
+    struct err *err)
+{
+	struct httpc_req req;
+	const char *path = c->url + strlen(fb->api_url);
+	int64_t t0 = mono_ms();
+	long status;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	req.method = "GET";
+	req.url = c->url;
+	req.bearer = fb->token;
+	req.max_body = FITBIT_MAX_BODY;
+	fb->requests++;
+	rc = httpc_do(fb->http, &req, r, err);
+	if (rc == -1 && err->code == ERR_STOP)
+		return -1;
+	status = rc == 0 ? r->status : 0;
+	stats_count_request(status);
+	if (rc == 0)
+		read_budget(fb, r);
+	log_debug("fitbit api", "method=GET path=%.*s status=%ld remaining=%d "
+	    "duration_ms=%lld", (int)strcspn(path, "?"), path, status,
+	    fb->budget.known ? fb->budget.remaining : -1,
+	    (long long)(mono_ms() - t0));
+	return rc;
+}
+
+/* 429: sleep until the window resets, plus jitter. */
+static int
+wait_rate(struct fitbit *fb, const struct call *c, const struct httpc_resp *r,
+    struct err *err)
+{
+	const char *from = "Fitbit-Rate-Limit-Reset";
+	long s = header_num(r, from), ms;
+
+	if (s < 0 && (s = header_num(r, from = "Retry-After")) < 0) {
+		s = RATE_WAIT_DEFAULT_S;
+		from = "default";
+	}
+	if (s > RATE_WAIT_MAX_S)
+		s = RATE_WAIT_MAX_S;
+	ms = s * 1000 + 1000 + (long)(next_rand(fb) % JITTER_MS);
+	fb->budget.known = 1;
+	fb->budget.remaining = 0;
+	fb->budget.reset_at = time(NULL) + s;
+	atomic_store(&stats_get()->rate_limit_remaining, 0);
+	log_warn("Fitbit rate limit reached, waiting for the reset",
+	    "endpoint=%s wait_s=%ld from=%s", c->what, (ms + 999) / 1000, from);
+	if (quit_sleep(ms))
+		return err_setc(err, ERR_STOP, "stopping");
+	return 0;
+}
+
+/* 401 that a new access token may cure. */
+static int
+refreshable(const struct httpc_resp *r)
+{
+	struct fitbit_error fe;
+	struct err e = { 0 };
+
+	if (fitbit_parse_error(r->body, r->len, &fe, &e) == -1)
+		return 1;	/* no readable reason: the token is the suspect */
+	if (fe.google)
+		return 0;
+	return fe.type[0] == '\0' || strcmp(fe.type, "expired_token") == 0 ||
+	    strcmp(fe.type, "invalid_token") == 0;
+}
+
+static void
+say_shut_down(struct fitbit *fb, const struct call *c, long status,
+    const struct fitbit_error *fe)
+{
+	if (fb->said_shut_down)
+		return;
+	fb->said_shut_down = 1;
+	log_error(SHUT_DOWN_MSG, "endpoint=%s status=%ld error_status=%s",
+	    c->what, status, fe->status[0] != '\0' ? fe->status : "-");
+}
+
+/*
+ * A final error answer -> err, plus the user's line where one is due: a
+ * refused endpoint once (until it answers again), a shut-down API once.
+ */
+static int
+api_error(struct fitbit *fb, const struct call *c, const struct httpc_resp *r,
+    struct err *err)
+{
+	struct fitbit_error fe;
+	struct err perr = { 0 };
+	const char *id;
+	long st = r->status;
+
+	fitbit_parse_error(r->body, r->len, &fe, &perr);	/* zeroed on -1 */
+	id = fe.google ? fe.status : fe.type;
+	if (fe.google || st == 404 || st == 410)
+		fb->off_streak++;
+	else
+		fb->off_streak = 0;
+	if (fe.google || fb->off_streak >= OFF_STREAK)
+		say_shut_down(fb, c, st, &fe);
+	else if ((st == 403 || st == 404 || st == 410) && !fb->warned[c->ep]) {
+		fb->warned[c->ep] = 1;
+		log_warn(st == 403 ? "the Fitbit Web API refused an endpoint, "
+		    "its metrics are skipped (scope not granted at "
+		    "--authorize?)" : "the Fitbit Web API does not know an "
+		    "endpoint, its metrics are skipped",
+		    "endpoint=%s status=%ld error_type=%s", c->what, st,
+		    id[0] != '\0' ? id : "-");
+	}
+	return err_setc(err, (int)st, "Fitbit Web API answered %ld%s%s for "
+	    "'%s'", st, id[0] != '\0' ? " " : "", id, c->what);
+}
+
+/*
+ * Perform c until an answer settles it: 0 with a 2xx in r, or -1 with err.
+ * 429: wait for the reset and try again (RATE_TRIES times). 401 with an
+ * expired or invalid token: one refresh, one more try. 5xx or no answer:
+ * RETRIES more tries after 1, 2, 4 s. Anything else ends the call.
+ */
+static int
+api_call(struct fitbit *fb, const struct call *c, struct httpc_resp *r,
+    struct err *err)
+{
+	struct err e;
+	int fails = 0, limited = 0, refreshed = 0, rc = -1;
+	long wait;
+
+	if (oauth_access_token(fb->oauth, fb->token, sizeof(fb->token),
+	    err) == -1)
+		goto out;
+	for (;;) {
+		err_clear(&e);
+		if (send_once(fb, c, r, &e) == -1) {
+			if (e.code == ERR_STOP) {
+				err_setc(err, ERR_STOP, "stopping");
+				goto out;
+			}
+		} else if (r->status >= 200 && r->status < 300) {
+			fb->warned[c->ep] = 0;
+			fb->off_streak = 0;
+			rc = 0;
+			goto out;
+		} else if (r->status == 429) {
+			if (++limited > RATE_TRIES) {
+				err_setc(err, ERR_RATE, "Fitbit Web API answered "
+				    "429 for '%s' %d times", c->what, limited);
+				goto out;
+			}
+			if (wait_rate(fb, c, r, err) == -1)
+				goto out;
+			continue;
+		} else if (r->status == 401 && !refreshed && refreshable(r)) {
+			refreshed = 1;
+			memcpy(fb->used, fb->token, sizeof(fb->used));
+			if (oauth_refresh_after_401(fb->oauth, fb->used,
+			    fb->token, sizeof(fb->token), err) == -1)
+				goto out;
+			continue;
+		} else if (r->status < 500) {
+			api_error(fb, c, r, err);
+			goto out;
+		}
+		if (fails == RETRIES) {
+			if (e.set)
+				err_setc(err, ERR_TRANSIENT, "%s", e.msg);
+			else
+				err_setc(err, ERR_TRANSIENT, "Fitbit Web API "
+				    "answered %ld for '%s' %d times", r->status,
+				    c->what, fails + 1);
+			goto out;
+		}
+		wait = (BACKOFF_BASE_MS << fails) + (long)(next_rand(fb) % 250);
+		fails++;
+		log_debug("fitbit api retry", "endpoint=%s status=%ld wait_ms=%ld",
+		    c->what, e.set ? 0 : r->status, wait);
+		if (quit_sleep(wait)) {
+			err_setc(err, ERR_STOP, "stopping");
+			goto out;
+		}
+	}
+out:
+	explicit_bzero(fb->token, sizeof(fb->token));
+	explicit_bzero(fb->used, sizeof(fb->used));
+	return rc;
+}
+
+/* snprintf's n -> 0, or -1 when c->url did not hold the URL. */
+static int
+url_done(const struct call *c, int n, struct err *err)
+{
+	if (n < 0 || (size_t)n >= sizeof(c->url))
+		return err_set(err, "URL for '%s' is too long", c->what);
+	return 0;
+}
+
+/* ---- source ops ---- */
+
+static int
+f_profile(struct source *s, struct profile *p, struct err *err)
+{
+	struct fitbit *fb = (struct fitbit *)s;
+	struct call c = { EP_PROFILE, "profile", "" };
+	struct httpc_resp r;
+	int rc = -1;
+
+	httpc_resp_init(&r);
+	if (url_done(&c, snprintf(c.url, sizeof(c.url),
+	    "%s/1/user/-/profile.json", fb->api_url), err) == 0 &&
+	    api_call(fb, &c, &r, err) == 0 &&
+	    fitbit_parse_profile(r.body, r.len, p, err) == 0)
+		rc = 0;
+	httpc_resp_release(&r);
+	return rc;
+}
+
+/* One request: the daily summary holds every daily metric. */
+static int
+f_day(struct source *s, const struct profile *p, int32_t day,
+    struct samples *out, struct err *err)
+{
+	struct fitbit *fb = (struct fitbit *)s;
+	struct call c = { EP_DAY, "day", "" };
+	struct httpc_resp r;
+	char date[CIVIL_DATE_LEN];
+	size_t base = out->len;
+	int rc = -1;
+
+	(void)p;
+	httpc_resp_init(&r);
+	civil_format(day, date);
+	if (url_done(&c, snprintf(c.url, sizeof(c.url),
+	    "%s/1/user/-/activities/date/%s.json", fb->api_url, date),
+	    err) == 0 && api_call(fb, &c, &r, err) == 0 &&
+	    fitbit_parse_day(r.body, r.len, day, out, err) == 0) {
+		fb->altimeter = has_sample(out, base, "fitbit_floors_total",
+		    NULL, day) || has_sample(out, base,
+		    "fitbit_elevation_meters", NULL, day);
+		rc = 0;
+	}
+	httpc_resp_release(&r);
+	return rc;
+}
+
+static const struct source_kind *
+f_kinds(struct source *s, size_t *n)
+{
+	(void)s;
+	*n = NKINDS;
+	return kinds;
+}
+
+/* Floors and elevation of a tracker known to have no altimeter. */
+static int
+no_altimeter(struct fitbit *fb, size_t k)
+{
+	if (fb->altimeter != 0 || (strcmp(series[k].resource, "floors") != 0 &&
+	    strcmp(series[k].resource, "elevation") != 0))
+		return 0;
+	if (!fb->said_no_altimeter)
+		log_info("the tracker has no altimeter: floors and elevation "
+		    "history skipped", NULL);
+	fb->said_no_altimeter = 1;
+	return 1;
+}
+
+static int
+f_range(struct source *s, const struct profile *p, size_t k, int32_t from,
+    int32_t to, struct samples *out, struct err *err)
+{
+	struct fitbit *fb = (struct fitbit *)s;
+	struct call c;
+	struct httpc_resp r;
+	char a[CIVIL_DATE_LEN], b[CIVIL_DATE_LEN];
+	int rc = -1, n;
+
+	(void)p;
+	if (k >= NKINDS)
+		return err_set(err, "no history kind %zu", k);
+	if (from > to || (int64_t)to - from >= kinds[k].max_days)
+		return err_set(err, "'%s': a range of %lld days (1 to %d)",
+		    kinds[k].name, (long long)to - from + 1, kinds[k].max_days);
+	if (k < NSERIES && no_altimeter(fb, k))
+		return 0;
+	c.ep = EP_RANGE + (int)k;
+	c.what = kinds[k].name;
+	civil_format(from, a);
+	civil_format(to, b);
+	n = snprintf(c.url, sizeof(c.url), "%s/1/user/-/activities/%s/date/"
+	    "%s/%s.json", fb->api_url, k < NSERIES ? series[k].resource :
+	    "heart", a, b);
+	httpc_resp_init(&r);
+	if (url_done(&c, n, err) == 0 && api_call(fb, &c, &r, err) == 0)
+		rc = k < NSERIES ? fitbit_parse_series(r.body, r.len,
+		    series[k].resource, from, to, out, err) :
+		    fitbit_parse_heart(r.body, r.len, from, to, out, err);
+	httpc_resp_release(&r);
+	return rc;
+}
+
+static void
+f_budget(struct source *s, struct source_budget *b)
+{
+	*b = ((struct fitbit *)s)->budget;
+}
+
+static uint64_t
+f_requests(struct source *s)
+{
+	return ((struct fitbit *)s)->requests;
+}
+
+static void
+f_free(struct source *s)
+{
+	struct fitbit *fb = (struct fitbit *)s;
+
+	if (fb == NULL)
+		return;
+	explicit_bzero(fb->token, sizeof(fb->token));
+	explicit_bzero(fb->used, sizeof(fb->used));
+	free(fb->api_url);
+	free(fb);
+}
+
+static const struct source_ops fitbit_ops = {
+	.name = "fitbit",
+	.profile = f_profile,
+	.day = f_day,
+	.kinds = f_kinds,
+	.range = f_range,
+	.budget = f_budget,
+	.requests = f_requests,
+	.free = f_free,
+};
+
+struct source *
+fitbit_new(const struct fitbit_config *cfg)
+{
+	struct fitbit *fb;
+	size_t n;
+
+	if ((fb = calloc(1, sizeof(*fb))) == NULL)
+		return NULL;
+	fb->api_url = strdup(cfg->api_url != NULL ? cfg->api_url : "");
+	if (fb->api_url == NULL) {
+		free(fb);
+		return NULL;
+	}
+	n = strlen(fb->api_url);
+	while (n > 0 && fb->api_url[n - 1] == '/')
+		fb->api_url[--n] = '\0';
+	fb->src.ops = &fitbit_ops;
+	fb->oauth = cfg->oauth;
+	fb->http = cfg->http;
+	fb->altimeter = -1;
+	fb->rng = ((uint64_t)time(NULL) * 0x9E3779B97F4A7C15ull) ^
+	    (uint64_t)(uintptr_t)fb;
+	if (fb->rng == 0)
+		fb->rng = 1;
+	return &fb->src;
+}

@@ -1,0 +1,1185 @@
+/*
+ * google: the Google Health API v4 source (see google.h).
+ *
+ * Runs on the collector thread only (or alone, for --once/--backfill).
+ * Guarantees: every request is paced (token bucket), counted
+ * (stats_count_request) and logged at debug level without its query or
+ * body; a 4xx or a malformed answer costs only the metric it concerns;
+ * samples are appended all-or-nothing per data type; an error body's
+ * free text never reaches a log or an err, only its status and reason.
+ *
+ * Absent versus zero: a day missing from rollupDataPoints, or present
+ * without its value member ("steps"), had no data (tracker not worn or not
+ * synced): no sample. A value member that is present but lacks its field
+ * ("steps":{}) is a zero: proto3 JSON omits zero fields, and the API
+ * reports worn-but-idle days as true zeros. See google_parse_rollup().
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cJSON.h>
+
+#include "civil.h"
+#include "google.h"
+#include "httpc.h"
+#include "log.h"
+#include "oauth.h"
+#include "quit.h"
+#include "stats.h"
+
+#define RETRIES 5			/* tries after the first one */
+#define BACKOFF_BASE_MS 1000L
+#define BACKOFF_CAP_MS 60000L
+#define RETRY_AFTER_MAX_S 300L
+#define ONCE_MAX 64
+#define TOKEN_MAX 2048			/* a nextPageToken */
+#define URL_MAX 2048			/* api_url is < 1024 (config) */
+#define SCOPE_PREFIX "https://www.googleapis.com/auth/googlehealth."
+#define SCOPE_ACTIVITY "activity_and_fitness.readonly"
+#define SCOPE_METRICS "health_metrics_and_measurements.readonly"
+#define RHR_TYPE "daily-resting-heart-rate"
+
+struct label_map {
+	const char *api;		/* enum value in the API */
+	const char *label;		/* SPEC's label value */
+};
+
+/* Both lists have exactly 4 entries: rollup_labels() relies on it. */
+static const struct label_map zones[] = {
+	{ "LIGHT", "light" }, { "MODERATE", "moderate" },
+	{ "VIGOROUS", "vigorous" }, { "PEAK", "peak" },
+};
+static const struct label_map levels[] = {
+	{ "SEDENTARY", "sedentary" }, { "LIGHTLY_ACTIVE", "lightly_active" },
+	{ "MODERATELY_ACTIVE", "fairly_active" },
+	{ "VERY_ACTIVE", "very_active" },
+};
+#define NLABELS 4
+
+/*
+ * One dailyRollUp data type. A plain sum is member.field; a labelled one
+ * is member.list[] of {key, field}. Names are the v4 discovery document's
+ * (revision 20260527).
+ */
+struct rollup_type {
+	const char *type;		/* in the URL */
+	const char *member;		/* union member of a rollup point */
+	int max_days;
+	const char *scope;
+	const char *metric;
+	double divisor;			/* API unit -> SPEC unit */
+	const char *field;
+	const char *list;		/* NULL: a plain sum */
+	const char *key;
+	int duration;			/* field is "NNNs" */
+	const char *lname;
+	const struct label_map *labels;
+};
+
+static const struct rollup_type rollups[] = {
+	{ "steps", "steps", 90, SCOPE_ACTIVITY, "fitbit_steps_total", 1,
+	    "countSum", NULL, NULL, 0, NULL, NULL },
+	{ "distance", "distance", 90, SCOPE_ACTIVITY, "fitbit_distance_km",
+	    1e6, "millimetersSum", NULL, NULL, 0, NULL, NULL },
+	{ "floors", "floors", 90, SCOPE_ACTIVITY, "fitbit_floors_total", 1,
+	    "countSum", NULL, NULL, 0, NULL, NULL },
+	{ "altitude", "altitude", 90, SCOPE_ACTIVITY,
+	    "fitbit_elevation_meters", 1e3, "gainMillimetersSum", NULL, NULL,
+	    0, NULL, NULL },
+	{ "activity-level", "activityLevel", 90, SCOPE_ACTIVITY,
+	    "fitbit_active_minutes", 60, "totalDuration",
+	    "activityLevelRollupsByActivityLevelType", "activityLevelType", 1,
+	    "type", levels },
+	{ "time-in-heart-rate-zone", "timeInHeartRateZone", 90,
+	    SCOPE_METRICS, "fitbit_heart_rate_zone_minutes", 60, "duration",
+	    "timeInHeartRateZones", "heartRateZone", 1, "zone", zones },
+	{ "total-calories", "totalCalories", 14, SCOPE_ACTIVITY,
+	    "fitbit_calories_total", 1, "kcalSum", NULL, NULL, 0, NULL, NULL },
+	{ "calories-in-heart-rate-zone", "caloriesInHeartRateZone", 14,
+	    SCOPE_METRICS, "fitbit_heart_rate_zone_calories", 1, "kcal",
+	    "caloriesInHeartRateZones", "heartRateZone", 0, "zone", zones },
+};
+#define NROLLUPS (sizeof(rollups) / sizeof(rollups[0]))
+
+/* Backfill order: cheap and popular first, the 14-day types last. */
+static const struct source_kind kinds[] = {
+	{ "steps", 90 }, { "distance", 90 }, { "floors", 90 },
+	{ "altitude", 90 }, { RHR_TYPE, GOOGLE_RHR_MAX_DAYS },
+	{ "activity-level", 90 }, { "time-in-heart-rate-zone", 90 },
+	{ "total-calories", 14 }, { "calories-in-heart-rate-zone", 14 },
+};
+#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+
+struct google {
+	struct source src;		/* first: a struct source * is ours */
+	char *api_url;
+	struct oauth *oauth;
+	struct httpc *http;
+	double per_ms;			/* pacing: tokens per millisecond */
+	double tokens;
+	int64_t last_ms;
+	uint64_t requests;
+	uint64_t rng;
+	int not_linked;
+	enum google_problem problem;	/* of the last failed answer */
+	char *once[ONCE_MAX];
+	size_t nonce;
+	char token[4096];
+	char used[4096];
+};
+
+/* One API request: what it is for (messages), its scope, its method. */
+struct call {
+	const char *what;
+	const char *scope;
+	const char *method;
+	const char *url;
+	const char *body;
+};
+
+/* ---- JSON values ---- */
+
+static const cJSON *
+get(const cJSON *o, const char *name)
+{
+	return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, name) :
+	    NULL;
+}
+
+/* Decimal text only: strtod alone would take "0x1f", "inf", "nan". */
+static int
+number_text(const char *s, double *out)
+{
+	const char *p;
+	char *end;
+
+	if (*s == '\0')
+		return -1;
+	for (p = s; *p != '\0'; p++)
+		if (!isdigit((unsigned char)*p) && strchr("+-.eE", *p) == NULL)
+			return -1;
+	errno = 0;
+	*out = strtod(s, &end);
+	if (*end != '\0' || errno == ERANGE || !isfinite(*out))
+		return -1;
+	return 0;
+}
+
+/* A number, or a string holding one: proto3 JSON sends int64 as strings. */
+static int
+json_number(const cJSON *v, double *out)
+{
+	if (cJSON_IsNumber(v)) {
+		*out = v->valuedouble;
+		return isfinite(*out) ? 0 : -1;
+	}
+	if (cJSON_IsString(v) && v->valuestring != NULL)
+		return number_text(v->valuestring, out);
+	return -1;
+}
+
+int
+google_duration(const char *s, double *seconds)
+{
+	size_t n, i, dot = 0;
+	char num[64];
+
+	if (s == NULL || (n = strlen(s)) < 2 || n >= sizeof(num) ||
+	    s[n - 1] != 's')
+		return -1;
+	for (i = 0; i + 1 < n; i++) {
+		if (s[i] == '.' && !dot && i > 0 && i + 2 < n)
+			dot = 1;
+		else if (!isdigit((unsigned char)s[i]))
+			return -1;
+	}
+	memcpy(num, s, n - 1);
+	num[n - 1] = '\0';
+	return number_text(num, seconds);
+}
+
+/* {year, month, day}, a real date from 1970 on. */
+static int
+json_date(const cJSON *d, int32_t *day)
+{
+	double y, m, dd;
+	int yy, mm, ddd;
+
+	if (json_number(get(d, "year"), &y) == -1 ||
+	    json_number(get(d, "month"), &m) == -1 ||
+	    json_number(get(d, "day"), &dd) == -1 ||
+	    y < 1970 || y > 9999 || m < 1 || m > 12 || dd < 1 || dd > 31 ||
+	    y != floor(y) || m != floor(m) || dd != floor(dd))
+		return -1;
+	*day = civil_from_ymd((int)y, (int)m, (int)dd);
+	civil_to_ymd(*day, &yy, &mm, &ddd);
+	return yy == (int)y && mm == (int)m && ddd == (int)dd ? 0 : -1;
+}
+
+/* Copy an identifier (status, reason) that is safe to print, else "". */
+static void
+ident(const cJSON *v, char *out, size_t size)
+{
+	const char *s = cJSON_GetStringValue(v), *p;
+
+	out[0] = '\0';
+	if (s == NULL || strlen(s) >= size)
+		return;
+	for (p = s; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && strchr("_.-", *p) == NULL)
+			return;
+	memcpy(out, s, strlen(s) + 1);
+}
+
+static int
+has_day(const struct samples *s, const char *metric, int32_t day)
+{
+	size_t i;
+
+	for (i = 0; i < s->len; i++)
+		if (s->v[i].day == day && strcmp(s->v[i].metric, metric) == 0)
+			return 1;
+	return 0;
+}
+
+/* ---- pure parsers ---- */
+
+static const struct rollup_type *
+rollup_find(const char *type)
+{
+	size_t i;
+
+	for (i = 0; i < NROLLUPS; i++)
+		if (strcmp(rollups[i].type, type) == 0)
+			return &rollups[i];
+	return NULL;
+}
+
+static int
+rollup_sum(const struct rollup_type *rt, const cJSON *val, int32_t day,
+    struct samples *out, struct err *err)
+{
+	const cJSON *f = get(val, rt->field);
+	double v = 0;		/* field omitted: proto3's zero */
+
+	if (f != NULL && (json_number(f, &v) == -1 || v < 0))
+		return err_set(err, "'%s.%s' is not a count", rt->member,
+		    rt->field);
+	if (samples_add(out, rt->metric, day, v / rt->divisor, NULL) == -1)
+		return err_set(err, "out of memory");
+	return 0;
+}
+
+/* All four labels: an entry the list lacks is a zero (see the top). */
+static int
+rollup_labels(const struct rollup_type *rt, const cJSON *val, int32_t day,
+    struct samples *out, struct err *err)
+{
+	const cJSON *list = get(val, rt->list), *e, *f;
+	const char *key;
+	double v[NLABELS] = { 0 }, x;
+	size_t i;
+
+	if (list != NULL && !cJSON_IsArray(list))
+		return err_set(err, "'%s.%s' is not a list", rt->member,
+		    rt->list);
+	cJSON_ArrayForEach(e, list) {
+		if (!cJSON_IsObject(e))
+			return err_set(err, "'%s.%s' holds a non-object",
+			    rt->member, rt->list);
+		x = 0;
+		f = get(e, rt->field);
+		if (f != NULL && (rt->duration ?
+		    google_duration(cJSON_GetStringValue(f), &x) :
+		    json_number(f, &x)) == -1)
+			return err_set(err, "'%s.%s[].%s' is not a %s",
+			    rt->member, rt->list, rt->field,
+			    rt->duration ? "duration" : "number");
+		if (x < 0)
+			return err_set(err, "'%s.%s[].%s' is negative",
+			    rt->member, rt->list, rt->field);
+		key = cJSON_GetStringValue(get(e, rt->key));
+		for (i = 0; key != NULL && i < NLABELS; i++)
+			if (strcmp(key, rt->labels[i].api) == 0)
+				v[i] += x;	/* unknown values: ignored */
+	}
+	for (i = 0; i < NLABELS; i++)
+		if (samples_add(out, rt->metric, day, v[i] / rt->divisor,
+		    rt->lname, rt->labels[i].label, NULL) == -1)
+			return err_set(err, "out of memory");
+	return 0;
+}
+
+static int
+rollup_point(const struct rollup_type *rt, const cJSON *pt, int32_t from,
+    int32_t to, struct samples *out, struct err *err)
+{
+	const cJSON *val;
+	int32_t day;
+
+	if (json_date(get(get(pt, "civilStartTime"), "date"), &day) == -1)
+		return err_set(err, "'%s' rollup: a point without a valid "
+		    "'civilStartTime.date'", rt->type);
+	if (day < from || day > to || has_day(out, rt->metric, day))
+		return 0;
+	val = get(pt, rt->member);
+	if (val == NULL || cJSON_IsNull(val))
+		return 0;		/* no data that day */
+	if (!cJSON_IsObject(val))
+		return err_set(err, "'%s' rollup: '%s' is not an object",
+		    rt->type, rt->member);
+	if (rt->list == NULL)
+		return rollup_sum(rt, val, day, out, err);
+	return rollup_labels(rt, val, day, out, err);
+}
+
+int
+google_parse_rollup(const char *type, const char *json, size_t len,
+    int32_t from, int32_t to, struct samples *out, struct err *err)
+{
+	const struct rollup_type *rt = rollup_find(type);
+	const cJSON *points, *pt;
+	cJSON *root = NULL;
+	size_t base = out->len;
+	int rc = -1;
+
+	if (rt == NULL)
+		return err_set(err, "unknown data type '%s'", type);
+	root = cJSON_ParseWithLength(json, len);
+	if (!cJSON_IsObject(root)) {
+		err_set(err, "'%s' rollup: invalid JSON", type);
+		goto out;
+	}
+	points = get(root, "rollupDataPoints");	/* absent: no day had data */
+	if (points != NULL && !cJSON_IsArray(points)) {
+		err_set(err, "'%s' rollup: 'rollupDataPoints' is not a list",
+		    type);
+		goto out;
+	}
+	cJSON_ArrayForEach(pt, points)
+		if (rollup_point(rt, pt, from, to, out, err) == -1)
+			goto out;
+	rc = 0;
+out:
+	if (rc == -1)
+		out->len = base;
+	cJSON_Delete(root);
+	return rc;
+}
+
+static int
+next_token(const cJSON *root, char *next, size_t size, struct err *err)
+{
+	const cJSON *t = get(root, "nextPageToken");
+	const char *s = cJSON_GetStringValue(t);
+
+	next[0] = '\0';
+	if (t == NULL || cJSON_IsNull(t))
+		return 0;
+	if (s == NULL)
+		return err_set(err, "'nextPageToken' is not a string");
+	if (strlen(s) >= size)
+		return err_set(err, "'nextPageToken' is longer than %zu bytes",
+		    size - 1);
+	memcpy(next, s, strlen(s) + 1);
+	return 0;
+}
+
+/* A missing beatsPerMinute is no value (the field is required), not 0. */
+static int
+rhr_point(const cJSON *pt, int32_t from, int32_t to, struct samples *out,
+    struct err *err)
+{
+	const cJSON *r = get(pt, "dailyRestingHeartRate"), *bpm;
+	int32_t day;
+	double v;
+
+	if (r == NULL)
+		return 0;
+	if (json_date(get(r, "date"), &day) == -1)
+		return err_set(err, "'%s': a point without a valid 'date'",
+		    RHR_TYPE);
+	bpm = get(r, "beatsPerMinute");
+	if (bpm == NULL || day < from || day > to ||
+	    has_day(out, "fitbit_resting_heart_rate_bpm", day))
+		return 0;
+	if (json_number(bpm, &v) == -1 || v < 0)
+		return err_set(err, "'%s': 'beatsPerMinute' is not a number",
+		    RHR_TYPE);
+	if (samples_add(out, "fitbit_resting_heart_rate_bpm", day, v,
+	    NULL) == -1)
+		return err_set(err, "out of memory");
+	return 0;
+}
+
+int
+google_parse_rhr(const char *json, size_t len, int32_t from, int32_t to,
+    struct samples *out, char *next, size_t next_size, struct err *err)
+{
+	const cJSON *points, *pt;
+	cJSON *root = NULL;
+	size_t base = out->len;
+	int rc = -1;
+
+	next[0] = '\0';
+	root = cJSON_ParseWithLength(json, len);
+	if (!cJSON_IsObject(root)) {
+		err_set(err, "'%s' list: invalid JSON", RHR_TYPE);
+		goto out;
+	}
+	points = get(root, "dataPoints");
+	if (points != NULL && !cJSON_IsArray(points)) {
+		err_set(err, "'%s' list: 'dataPoints' is not a list",
+		    RHR_TYPE);
+		goto out;
+	}
+	cJSON_ArrayForEach(pt, points)
+		if (rhr_point(pt, from, to, out, err) == -1)
+			goto out;
+	rc = next_token(root, next, next_size, err);
+out:
+	if (rc == -1)
+		out->len = base;
+	cJSON_Delete(root);
+	return rc;
+}
+
+int
+google_parse_settings(const char *json, size_t len, struct profile *p,
+    struct err *err)
+{
+	cJSON *root = cJSON_ParseWithLength(json, len);
+	const char *zone;
+	int rc = -1;
+
+	if (!cJSON_IsObject(root)) {
+		err_set(err, "settings: invalid JSON");
+		goto out;
+	}
+	zone = cJSON_GetStringValue(get(root, "timeZone"));
+	if (zone == NULL || *zone == '\0') {
+		err_set(err, "settings: no 'timeZone'");
+		goto out;
+	}
+	if (strlen(zone) >= sizeof(p->zone) || !civil_zone_valid(zone)) {
+		err_set(err, "settings: time zone unknown to the tz database");
+		goto out;
+	}
+	memcpy(p->zone, zone, strlen(zone) + 1);
+	rc = 0;
+out:
+	cJSON_Delete(root);
+	return rc;
+}
+
+int
+google_parse_profile(const char *json, size_t len, struct profile *p,
+    struct err *err)
+{
+	cJSON *root = cJSON_ParseWithLength(json, len);
+	const cJSON *d;
+	int32_t day;
+	int rc = -1;
+
+	if (!cJSON_IsObject(root)) {
+		err_set(err, "profile: invalid JSON");
+		goto out;
+	}
+	p->member_since = -1;
+	d = get(root, "membershipStartDate");
+	if (d != NULL && json_date(d, &day) == -1) {
+		err_set(err, "profile: 'membershipStartDate' is not a date");
+		goto out;
+	}
+	if (d != NULL)
+		p->member_since = day;
+	rc = 0;
+out:
+	cJSON_Delete(root);
+	return rc;
+}
+
+static enum google_problem
+classify(int code, const char *status, const char *reason, const char *msg)
+{
+	if (strcmp(reason, "ACCOUNT_NOT_LINKED") == 0 ||
+	    (strcmp(status, "FAILED_PRECONDITION") == 0 &&
+	    strstr(msg, "not linked") != NULL))
+		return GOOGLE_NOT_LINKED;
+	if (strcmp(reason, "ACCESS_TOKEN_SCOPE_INSUFFICIENT") == 0 ||
+	    (code == 403 && strstr(msg, "insufficient authentication "
+	    "scopes") != NULL))
+		return GOOGLE_SCOPE;
+	if (strstr(msg, "UberMint") != NULL)
+		return GOOGLE_UBERMINT;
+	if (strcmp(reason, "SERVICE_DISABLED") == 0 ||
+	    strcmp(reason, "ACCESS_NOT_CONFIGURED") == 0 ||
+	    (code == 403 && (strstr(msg, "has not been used in project") !=
+	    NULL || strstr(msg, "is disabled") != NULL)))
+		return GOOGLE_DISABLED;
+	if (strcmp(reason, "RESOURCE_PERMISSION_DENIED") == 0)
+		return GOOGLE_REVOKED;
+	if (strcmp(reason, "DISALLOWED_OAUTH_SCOPES") == 0)
+		return GOOGLE_BAD_SCOPES;
+	return GOOGLE_OTHER;
+}
+
+int
+google_parse_status(const char *json, size_t len, long http,
+    struct google_status *st, struct err *err)
+{
+	cJSON *root = cJSON_ParseWithLength(json, len);
+	const cJSON *e, *d, *top = root;
+	const char *msg;
+	double code;
+	int rc = -1;
+
+	memset(st, 0, sizeof(*st));
+	st->code = (int)http;
+	if (cJSON_IsArray(root))	/* the "$.xgafv" v1 error format */
+		top = cJSON_GetArrayItem(root, 0);
+	e = get(top, "error");
+	if (!cJSON_IsObject(e)) {
+		err_set(err, "HTTP %ld without a google.rpc.Status body", http);
+		goto out;
+	}
+	if (json_number(get(e, "code"), &code) == 0 && code >= 100 &&
+	    code < 600)
+		st->code = (int)code;
+	ident(get(e, "status"), st->status, sizeof(st->status));
+	cJSON_ArrayForEach(d, get(e, "details")) {
+		ident(get(d, "reason"), st->reason, sizeof(st->reason));
+		if (st->reason[0] != '\0')
+			break;
+	}
+	msg = cJSON_GetStringValue(get(e, "message"));
+	st->problem = classify(st->code, st->status, st->reason,
+	    msg != NULL ? msg : "");
+	rc = 0;
+out:
+	cJSON_Delete(root);
+	return rc;
+}
+
+int
+google_rollup_body(int32_t from, int32_t end_excl, char *buf, size_t size)
+{
+	int y0, m0, d0, y1, m1, d1, n;
+
+	civil_to_ymd(from, &y0, &m0, &d0);
+	civil_to_ymd(end_excl, &y1, &m1, &d1);
+	n = snprintf(buf, size, "{\"range\":{\"start\":{\"date\":{\"year\":%d,"
+	    "\"month\":%d,\"day\":%d}},\"end\":{\"date\":{\"year\":%d,"
+	    "\"month\":%d,\"day\":%d}}},\"windowSizeDays\":1}",
+	    y0, m0, d0, y1, m1, d1);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+char *
+google_rhr_url(const char *api_url, int32_t from, int32_t to,
+    const char *page_token)
+{
+	char a[CIVIL_DATE_LEN], b[CIVIL_DATE_LEN], filter[160];
+	char *ef, *et = NULL, *url = NULL;
+	size_t n;
+
+	civil_format(from, a);
+	civil_format(to + 1, b);	/* the filter's end is exclusive */
+	snprintf(filter, sizeof(filter), "daily_resting_heart_rate.date >= "
+	    "\"%s\" AND daily_resting_heart_rate.date < \"%s\"", a, b);
+	if ((ef = httpc_escape(filter)) == NULL)
+		return NULL;
+	if (page_token != NULL && *page_token != '\0' &&
+	    (et = httpc_escape(page_token)) == NULL)
+		goto out;
+	n = strlen(api_url) + strlen(ef) + (et != NULL ? strlen(et) : 0) + 128;
+	if ((url = malloc(n)) == NULL)
+		goto out;
+	snprintf(url, n, "%s/v4/users/me/dataTypes/" RHR_TYPE "/dataPoints"
+	    "?filter=%s&pageSize=%d%s%s", api_url, ef, GOOGLE_PAGE_SIZE,
+	    et != NULL ? "&pageToken=" : "", et != NULL ? et : "");
+out:
+	free(ef);
+	free(et);
+	return url;
+}
+
+/* ---- pacing, retries, errors ---- */
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Take one token from the bucket, sleeping until there is one. */
+static int
+pace(struct google *g, struct err *err)
+{
+	int64_t now;
+
+	for (;;) {
+		now = mono_ms();
+		g->tokens += (double)(now - g->last_ms) * g->per_ms;
+		if (g->tokens > GOOGLE_BURST)
+			g->tokens = GOOGLE_BURST;
+		g->last_ms = now;
+		if (g->tokens >= 1)
+			break;
+		if (quit_sleep((long)ceil((1 - g->tokens) / g->per_ms)))
+			return err_setc(err, ERR_STOP, "stopping");
+	}
+	g->tokens -= 1;
+	return 0;
+}
+
+/* Full jitter: uniform in [100 ms, min(cap, base * 2^attempt)]. */
+static long
+backoff_ms(struct google *g, int attempt)
+{
+	long cap = BACKOFF_BASE_MS << (attempt < 6 ? attempt : 6);
+
+	if (cap > BACKOFF_CAP_MS)
+		cap = BACKOFF_CAP_MS;
+	g->rng ^= g->rng << 13;		/* xorshift64 */
+	g->rng ^= g->rng >> 7;
+	g->rng ^= g->rng << 17;
+	return 100 + (long)(g->rng % (uint64_t)cap);
+}
+
+/* Retry-After in seconds (an HTTP date is ignored), or -1. */
+static long
+retry_after_ms(const struct httpc_resp *r)
+{
+	char buf[32], *end;
+	long s;
+
+	if (httpc_header(r, "Retry-After", buf, sizeof(buf)) == NULL ||
+	    !isdigit((unsigned char)buf[0]))
+		return -1;
+	s = strtol(buf, &end, 10);
+	if (*end != '\0' || s <= 0)
+		return -1;
+	return (s > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S : s) * 1000;
+}
+
+/* 1 the first time key is seen in this process. */
+static int
+once(struct google *g, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < g->nonce; i++)
+		if (strcmp(g->once[i], key) == 0)
+			return 0;
+	if (g->nonce < ONCE_MAX && (g->once[g->nonce] = strdup(key)) != NULL)
+		g->nonce++;
+	return 1;
+}
+
+/* One actionable line per problem (per scope), once per process. */
+static void
+explain(struct google *g, const struct call *c,
+    const struct google_status *st)
+{
+	char key[128];
+
+	switch (st->problem) {
+	case GOOGLE_NOT_LINKED:
+		if (once(g, "not-linked"))
+			log_error("the Google Account is not linked to Google "
+			    "Health: the Fitbit account was not moved to a "
+			    "Google Account, or this Google Account has no "
+			    "Google Health profile; in the Fitbit app sign in "
+			    "with Google (move the account), then run "
+			    "'syncbit --authorize' with that Google Account",
+			    "status=%s reason=ACCOUNT_NOT_LINKED", st->status);
+		return;
+	case GOOGLE_SCOPE:
+		snprintf(key, sizeof(key), "scope:%s", c->scope);
+		if (once(g, key))
+			log_warn("a Google Health scope was not granted, the "
+			    "metrics that need it are skipped: add the scope "
+			    "to the OAuth client (Data access) and run "
+			    "'syncbit --authorize' again, ticking every box",
+			    "scope=" SCOPE_PREFIX "%s data_type=%s", c->scope,
+			    c->what);
+		return;
+	case GOOGLE_UBERMINT:
+		if (once(g, "ubermint"))
+			log_error("Google Health refused the login of a legacy "
+			    "Fitbit account: consent was given with a Fitbit "
+			    "login, not a Google Account; run 'syncbit "
+			    "--authorize' again and sign in with Google (the "
+			    "Google Account the Fitbit account was moved to)",
+			    "status=%s", st->status);
+		return;
+	case GOOGLE_DISABLED:
+		if (once(g, "disabled"))
+			log_error("the Google Health API is not enabled in the "
+			    "Google Cloud project of GOOGLE_CLIENT_ID: enable "
+			    "it (APIs & Services > Library > Google Health "
+			    "API), then wait a few minutes",
+			    "status=%s reason=%s", st->status, st->reason);
+		return;
+	case GOOGLE_REVOKED:
+		if (once(g, "revoked"))
+			log_error("Google Health denies access to this "
+			    "account's data: remove SyncBit at "
+			    "https://myaccount.google.com/connections and run "
+			    "'syncbit --authorize' again",
+			    "status=%s reason=%s", st->status, st->reason);
+		return;
+	case GOOGLE_BAD_SCOPES:
+		if (once(g, "bad-scopes"))
+			log_error("the token carries scopes Google Health does "
+			    "not accept: run 'syncbit --authorize' again",
+			    "status=%s reason=%s", st->status, st->reason);
+		return;
+	case GOOGLE_OTHER:
+		break;
+	}
+	if (st->code == 429)
+		return;		/* quota: the call ends, the caller says so */
+	snprintf(key, sizeof(key), "http:%s:%d", c->what, st->code);
+	if (once(g, key))
+		log_warn(st->code >= 500 ? "Google Health kept failing a "
+		    "request, that metric is skipped" : "Google Health refused "
+		    "a request, that metric is skipped",
+		    "data_type=%s http=%d status=%s reason=%s", c->what,
+		    st->code, st->status[0] ? st->status : "-",
+		    st->reason[0] ? st->reason : "-");
+}
+
+/* An error answer -> err (and the user's line, once). */
+static int
+api_error(struct google *g, const struct call *c,
+    const struct httpc_resp *r, struct err *err)
+{
+	struct google_status st;
+	struct err perr = { 0 };
+	int code;
+
+	if (google_parse_status(r->body, r->len, r->status, &st, &perr) == -1)
+		st.problem = GOOGLE_OTHER;
+	st.code = (int)r->status;	/* the HTTP status is what we act on */
+	g->problem = st.problem;
+	explain(g, c, &st);
+	if (st.problem == GOOGLE_NOT_LINKED) {
+		g->not_linked = 1;
+		return err_setc(err, ERR_NOT_LINKED, "Google Health: account "
+		    "not linked (400 ACCOUNT_NOT_LINKED) for '%s'", c->what);
+	}
+	code = r->status == 429 ? ERR_RATE : (int)r->status;
+	return err_setc(err, code, "Google Health answered %ld%s%s%s%s for "
+	    "'%s'", r->status, st.status[0] ? " " : "", st.status,
+	    st.reason[0] ? " " : "", st.reason, c->what);
+}
+
+static int
+retryable(long status)
+{
+	return status == 429 || status == 500 || status == 502 ||
+	    status == 503 || status == 504;
+}
+
+/* One exchange: counted and logged at debug level (path only). */
+static int
+send_once(struct google *g, const struct call *c, struct httpc_resp *r,
+    struct err *err)
+{
+	struct httpc_req req;
+	const char *hdrs[] = { "Accept: application/json", NULL };
+	const char *path = c->url + strlen(g->api_url);
+	int64_t t0 = mono_ms();
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	req.method = c->method;
+	req.url = c->url;
+	req.bearer = g->token;
+	req.headers = hdrs;
+	if (c->body != NULL) {
+		req.content_type = "application/json";
+		req.body = c->body;
+		req.body_len = strlen(c->body);
+	}
+	g->requests++;
+	rc = httpc_do(g->http, &req, r, err);
+	if (rc == -1 && err->code == ERR_STOP)
+		return -1;
+	stats_count_request(rc == 0 ? r->status : 0);
+	log_debug("google api",
+	    "method=%s path=%.*s status=%ld duration_ms=%lld", c->method,
+	    (int)strcspn(path, "?"), path, rc == 0 ? r->status : 0,
+	    (long long)(mono_ms() - t0));
+	return rc;
+}
+
+/*
+ * Perform c until an answer settles it: 0 with a 2xx in r, or -1 with err.
+ * 401: one refresh and one more try. 429/5xx/no answer: up to RETRIES more
+ * tries, waiting Retry-After or a jittered backoff.
+ */
+static int
+api_call(struct google *g, const struct call *c, struct httpc_resp *r,
+    struct err *err)
+{
+	struct err e;
+	int tries = 0, refreshed = 0, rc = -1;
+	long wait;
+
+	g->problem = GOOGLE_OTHER;
+	if (oauth_access_token(g->oauth, g->token, sizeof(g->token), err) == -1)
+		goto out;
+	for (;;) {
+		err_clear(&e);
+		if (pace(g, err) == -1)
+			goto out;
+		if (send_once(g, c, r, &e) == 0 &&
+		    r->status >= 200 && r->status < 300) {
+			g->not_linked = 0;
+			rc = 0;
+			goto out;
+		}
+		if (e.code == ERR_STOP) {
+			err_setc(err, ERR_STOP, "stopping");
+			goto out;
+		}
+		if (!e.set && r->status == 401 && !refreshed) {
+			refreshed = 1;
+			memcpy(g->used, g->token, sizeof(g->used));
+			if (oauth_refresh_after_401(g->oauth, g->used, g->token,
+			    sizeof(g->token), err) == -1)
+				goto out;
+			continue;
+		}
+		if (e.set ? tries >= RETRIES :
+		    !retryable(r->status) || tries >= RETRIES)
+			break;
+		wait = e.set ? -1 : retry_after_ms(r);
+		if (wait < 0)
+			wait = backoff_ms(g, tries);
+		log_debug("google api retry", "what=%s status=%ld wait_ms=%ld",
+		    c->what, e.set ? 0 : r->status, wait);
+		tries++;
+		if (quit_sleep(wait)) {
+			err_setc(err, ERR_STOP, "stopping");
+			goto out;
+		}
+	}
+	if (e.set)
+		err_setc(err, ERR_TRANSIENT, "%s", e.msg);
+	else
+		api_error(g, c, r, err);
+out:
+	explicit_bzero(g->token, sizeof(g->token));
+	explicit_bzero(g->used, sizeof(g->used));
+	return rc;
+}
+
+/* Errors about the whole API, not one data type: the call ends. */
+static int
+ends_call(const struct google *g, const struct err *e)
+{
+	switch (e->code) {
+	case ERR_STOP:
+	case ERR_AUTH:
+	case ERR_RATE:
+	case ERR_TRANSIENT:
+	case ERR_NOT_LINKED:
+	case 401:
+		return 1;
+	}
+	return g->problem == GOOGLE_UBERMINT || g->problem == GOOGLE_DISABLED ||
+	    g->problem == GOOGLE_REVOKED || g->problem == GOOGLE_BAD_SCOPES;
+}
+
+/* ---- fetching ---- */
+
+/* A body that does not parse: one warning per data type, then err. */
+static int
+bad_answer(struct google *g, const char *what, struct err *err)
+{
+	char key[96], q[ERR_MSG_MAX + 16];
+
+	snprintf(key, sizeof(key), "bad:%s", what);
+	if (once(g, key))
+		log_warn("Google Health sent an answer SyncBit cannot read, "
+		    "that metric is skipped", "data_type=%s error=%s", what,
+		    log_q(q, sizeof(q), err->msg));
+	return -1;
+}
+
+static int
+fetch_rollup(struct google *g, const struct rollup_type *rt, int32_t from,
+    int32_t to, struct samples *out, struct err *err)
+{
+	struct httpc_resp r;
+	struct call c = { rt->type, rt->scope, "POST", NULL, NULL };
+	char body[256], url[URL_MAX];
+	size_t base = out->len;
+	int32_t a, b;
+	int rc = -1;
+
+	httpc_resp_init(&r);
+	/* the ':' of ':dailyRollUp' stays literal */
+	snprintf(url, sizeof(url), "%s/v4/users/me/dataTypes/%s/dataPoints"
+	    ":dailyRollUp", g->api_url, rt->type);
+	c.url = url;
+	c.body = body;
+	for (a = from; a <= to; a = b + 1) {
+		b = a + rt->max_days - 1 < to ? a + rt->max_days - 1 : to;
+		google_rollup_body(a, b + 1, body, sizeof(body));
+		if (api_call(g, &c, &r, err) == -1)
+			goto out;
+		if (google_parse_rollup(rt->type, r.body, r.len, a, b, out,
+		    err) == -1) {
+			bad_answer(g, rt->type, err);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (rc == -1)
+		out->len = base;
+	httpc_resp_release(&r);
+	return rc;
+}
+
+/* Every page of the list, whatever order its days come in. */
+static int
+fetch_rhr(struct google *g, int32_t from, int32_t to, struct samples *out,
+    struct err *err)
+{
+	struct httpc_resp r;
+	struct call c = { RHR_TYPE, SCOPE_METRICS, "GET", NULL, NULL };
+	char *next, *prev, *url = NULL;
+	size_t base = out->len;
+	int page, rc = -1;
+
+	httpc_resp_init(&r);
+	next = calloc(1, TOKEN_MAX);
+	prev = calloc(1, TOKEN_MAX);
+	if (next == NULL || prev == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	for (page = 0; page == 0 || next[0] != '\0'; page++) {
+		if (page >= GOOGLE_MAX_PAGES) {
+			err_set(err, "'%s': more than %d pages", RHR_TYPE,
+			    GOOGLE_MAX_PAGES);
+			goto out;
+		}
+		free(url);
+		url = google_rhr_url(g->api_url, from, to, next);
+		if (url == NULL) {
+			err_set(err, "out of memory");
+			goto out;
+		}
+		c.url = url;
+		memcpy(prev, next, TOKEN_MAX);
+		if (api_call(g, &c, &r, err) == -1)
+			goto out;
+		if (google_parse_rhr(r.body, r.len, from, to, out, next,
+		    TOKEN_MAX, err) == -1) {
+			bad_answer(g, RHR_TYPE, err);
+			goto out;
+		}
+		if (next[0] != '\0' && strcmp(next, prev) == 0) {
+			err_set(err, "'%s': the same page token twice",
+			    RHR_TYPE);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (rc == -1)
+		out->len = base;
+	free(url);
+	free(next);
+	free(prev);
+	httpc_resp_release(&r);
+	return rc;
+}
+
+/* ---- source ops ---- */
+
+static int
+g_profile(struct source *s, struct profile *p, struct err *err)
+{
+	struct google *g = (struct google *)s;
+	struct httpc_resp r;
+	struct call c = { "settings", "settings.readonly", "GET", NULL, NULL };
+	char url[URL_MAX];
+	struct err e = { 0 };
+	int rc = -1;
+
+	httpc_resp_init(&r);
+	snprintf(url, sizeof(url), "%s/v4/users/me/settings", g->api_url);
+	c.url = url;
+	if (api_call(g, &c, &r, err) == -1 ||
+	    google_parse_settings(r.body, r.len, p, err) == -1)
+		goto out;
+	p->member_since = -1;
+	snprintf(url, sizeof(url), "%s/v4/users/me/profile", g->api_url);
+	c.what = "profile";
+	c.scope = "profile.readonly";
+	if (api_call(g, &c, &r, &e) == -1 && ends_call(g, &e)) {
+		err_setc(err, e.code, "%s", e.msg);
+		goto out;
+	}
+	/* Without a start date, history starts at BACKFILL_START. */
+	if (!e.set && google_parse_profile(r.body, r.len, p, &e) == -1)
+		bad_answer(g, "profile", &e);
+	rc = 0;
+out:
+	httpc_resp_release(&r);
+	return rc;
+}
+
+/*
+ * Each data type over [day, day + 1). A type that fails is skipped; the
+ * call fails when none answered, or at once when the whole API did.
+ */
+static int
+g_day(struct source *s, const struct profile *p, int32_t day,
+    struct samples *out, struct err *err)
+{
+	struct google *g = (struct google *)s;
+	struct err e, first = { 0 };
+	size_t i, ok = 0;
+	int rc;
+
+	(void)p;
+	for (i = 0; i <= NROLLUPS; i++) {
+		err_clear(&e);
+		rc = i < NROLLUPS ? fetch_rollup(g, &rollups[i], day, day, out,
+		    &e) : fetch_rhr(g, day, day, out, &e);
+		if (rc == 0) {
+			ok++;
+			continue;
+		}
+		if (ends_call(g, &e))
+			return err_setc(err, e.code, "%s", e.msg);
+		if (!first.set)
+			first = e;
+	}
+	if (ok == 0)
+		return err_setc(err, first.code, "%s", first.msg);
+	return 0;
+}
+
+static const struct source_kind *
+g_kinds(struct source *s, size_t *n)
+{
+	(void)s;
+	*n = NKINDS;
+	return kinds;
+}
+
+static int
+g_range(struct source *s, const struct profile *p, size_t k, int32_t from,
+    int32_t to, struct samples *out, struct err *err)
+{
+	struct google *g = (struct google *)s;
+	const struct rollup_type *rt;
+
+	(void)p;
+	if (k >= NKINDS)
+		return err_set(err, "no history kind %zu", k);
+	if (from > to)
+		return 0;
+	if (strcmp(kinds[k].name, RHR_TYPE) == 0)
+		return fetch_rhr(g, from, to, out, err);
+	rt = rollup_find(kinds[k].name);
+	return fetch_rollup(g, rt, from, to, out, err);
+}
+
+/* Google publishes no budget: the pacing happens in pace(). */
+static void
+g_budget(struct source *s, struct source_budget *b)
+{
+	struct google *g = (struct google *)s;
+
+	memset(b, 0, sizeof(*b));
+	b->known = 0;
+	b->limit = (int)(g->per_ms * 60000 + 0.5);
+	b->remaining = (int)g->tokens;
+}
+
+static uint64_t
+g_requests(struct source *s)
+{
+	return ((struct google *)s)->requests;
+}
+
+static void
+g_free(struct source *s)
+{
+	struct google *g = (struct google *)s;
+	size_t i;
+
+	if (g == NULL)
+		return;
+	for (i = 0; i < g->nonce; i++)
+		free(g->once[i]);
+	free(g->api_url);
+	explicit_bzero(g, sizeof(*g));
+	free(g);
+}
+
+static const struct source_ops google_ops = {
+	.name = "google",
+	.profile = g_profile,
+	.day = g_day,
+	.kinds = g_kinds,
+	.range = g_range,
+	.budget = g_budget,
+	.requests = g_requests,
+	.free = g_free,
+};
+
+struct source *
+google_new(const struct google_config *cfg)
+{
+	struct google *g;
+	int rpm = cfg->requests_per_minute > 0 ? cfg->requests_per_minute :
+	    GOOGLE_RPM;
+
+	if (strlen(cfg->api_url) > URL_MAX - 256)
+		return NULL;	/* config.c caps it far below */
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return NULL;
+	if ((g->api_url = strdup(cfg->api_url)) == NULL) {
+		free(g);
+		return NULL;
+	}
+	g->src.ops = &google_ops;
+	g->oauth = cfg->oauth;
+	g->http = cfg->http;
+	g->per_ms = rpm / 60000.0;
+	g->tokens = GOOGLE_BURST;
+	g->last_ms = mono_ms();
+	g->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^
+	    (uint64_t)(uintptr_t)g;
+	if (g->rng == 0)
+		g->rng = 0x9e3779b97f4a7c15ULL;
+	return &g->src;
+}
+
+int
+google_not_linked(struct source *s)
+{
+	return s != NULL && s->ops == &google_ops &&
+	    ((struct google *)s)->not_linked;
+}

@@ -1,0 +1,70 @@
+/*
+ * httpc: one HTTP exchange over libcurl, with the limits every call needs.
+ *
+ * Connect and total timeouts, a cap on the response body (a bigger body is
+ * an error, never a silent truncation), TLS verification on, the response
+ * headers kept for case-insensitive lookup. httpc never logs: it returns
+ * an err naming the URL's host and what failed. No secret reaches err:
+ * the Authorization header and the request body are never quoted.
+ * Thread-safe as long as each thread uses its own struct httpc.
+ */
+#ifndef SYNCBIT_HTTPC_H
+#define SYNCBIT_HTTPC_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+#define HTTPC_MAX_HEADERS_BYTES (32 * 1024)
+
+struct httpc;
+
+struct httpc_req {
+	const char *method;		/* "GET" (default when NULL), "POST" */
+	const char *url;
+	const char *bearer;		/* Authorization: Bearer ..., or NULL */
+	const char *basic_user;		/* Authorization: Basic, or NULL */
+	const char *basic_pass;
+	const char *content_type;	/* for body */
+	const void *body;
+	size_t body_len;
+	const char *const *headers;	/* extra "Name: value", NULL-terminated */
+	size_t max_body;		/* 0: HTTPC_DEFAULT_MAX_BODY */
+	long timeout_s;			/* 0: the httpc default */
+};
+
+#define HTTPC_DEFAULT_MAX_BODY (8 * 1024 * 1024)
+
+struct httpc_resp {
+	long status;		/* 0 when no HTTP answer arrived */
+	char *body;		/* NUL-terminated, len bytes */
+	size_t len;
+	char *headers;		/* raw header block of the final response */
+	size_t headers_len;
+};
+
+/* connect_s/total_s: 0 picks 10 s / 60 s. ca_file may be NULL. */
+struct httpc *httpc_new(long connect_s, long total_s, const char *user_agent,
+    const char *ca_file);
+void httpc_free(struct httpc *);
+
+void httpc_resp_init(struct httpc_resp *);
+void httpc_resp_release(struct httpc_resp *);
+
+/*
+ * Perform req. Returns 0 when an HTTP response arrived (any status: the
+ * caller judges it), -1 with err (code ERR_TRANSIENT) when none did:
+ * refused, timed out, TLS failure, or a body over the cap.
+ */
+int httpc_do(struct httpc *, const struct httpc_req *, struct httpc_resp *,
+    struct err *);
+
+/* Value of header name in resp (case-insensitive), copied into buf;
+ * returns buf, or NULL when absent. */
+const char *httpc_header(const struct httpc_resp *, const char *name,
+    char *buf, size_t size);
+
+/* Percent-encode s for a query or form value. Caller frees. */
+char *httpc_escape(const char *s);
+
+#endif

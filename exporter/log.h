@@ -1,0 +1,46 @@
+/*
+ * log: logfmt lines to stderr and to DATA_DIR/syncbit.log.
+ *
+ *   ts=2026-11-29T10:00:00.123Z level=info msg="sync done" steps=8123
+ *
+ * Thread-safe: any thread may log; one line is written with one write(2)
+ * per destination. Every registered secret is replaced by "[redacted]"
+ * before a line leaves the process, so a token that slips into a message
+ * never reaches a file or a terminal. The key=value part is printf-formatted
+ * by the caller; values with spaces must be quoted by the caller (log_q()).
+ */
+#ifndef SYNCBIT_LOG_H
+#define SYNCBIT_LOG_H
+
+#include <stddef.h>
+
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+/* Parse "DEBUG", "info", ... ; returns -1 for an unknown name. */
+int log_level_parse(const char *, enum log_level *);
+const char *log_level_name(enum log_level);
+
+void log_set_level(enum log_level);
+/* Also append to path (created 0600). Returns -1 with errno on failure. */
+int log_open_file(const char *path);
+void log_close(void);
+/* Never print s: replace it with [redacted]. Copies s; empty strings and
+ * strings shorter than 6 characters are ignored. */
+void log_add_secret(const char *s);
+void log_forget_secrets(void);
+
+void log_msg(enum log_level, const char *msg, const char *kvfmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+
+/*
+ * Render s as a logfmt value into buf: quoted and escaped when it holds a
+ * space, '=', '"' or a control character, as is otherwise. Returns buf.
+ */
+const char *log_q(char *buf, size_t size, const char *s);
+
+#endif

@@ -1,0 +1,354 @@
+/*
+ * main: argv, signals, threads; no logic of its own.
+ *
+ * Signals are blocked in every thread; one thread takes SIGTERM/SIGINT
+ * with sigwait() and turns them into quit_request(), so no code runs in
+ * a signal handler. The service runs the collector thread and the HTTP
+ * server until a quit, then stops both and exits 0.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "civil.h"
+#include "collector.h"
+#include "config.h"
+#include "file.h"
+#include "fitbit.h"
+#include "google.h"
+#include "httpc.h"
+#include "log.h"
+#include "oauth.h"
+#include "quit.h"
+#include "rw.h"
+#include "server.h"
+#include "stats.h"
+
+#define USER_AGENT "syncbit/" SYNCBIT_VERSION
+#define AUTHORIZE_TIMEOUT_S 600
+
+#define FITBIT_SCOPES "activity heartrate profile settings sleep " \
+	"oxygen_saturation respiratory_rate temperature cardio_fitness weight"
+#define GOOGLE_SCOPE(s) "https://www.googleapis.com/auth/googlehealth." s
+#define GOOGLE_SCOPES \
+	GOOGLE_SCOPE("activity_and_fitness.readonly") " " \
+	GOOGLE_SCOPE("health_metrics_and_measurements.readonly") " " \
+	GOOGLE_SCOPE("sleep.readonly") " " \
+	GOOGLE_SCOPE("profile.readonly") " " \
+	GOOGLE_SCOPE("settings.readonly")
+
+extern char **environ;
+
+struct app {
+	struct config cfg;
+	char token_path[CONFIG_STR_MAX + 64];
+	char state_path[CONFIG_STR_MAX + 64];
+	struct oauth_provider prov;
+	struct httpc *api_http;
+	struct httpc *rw_http;
+	struct oauth *oauth;
+	struct source *src;
+	struct rw *rw;
+	struct cache *cache;
+	struct collector *collector;
+	struct server *server;
+	pthread_t sig_thread;
+};
+
+static sigset_t app_signals;
+
+static void *
+signal_thread(void *arg)
+{
+	int sig;
+
+	(void)arg;
+	for (;;) {
+		if (sigwait(&app_signals, &sig) != 0)
+			continue;
+		if (sig == SIGUSR1)	/* main is done: just end */
+			return NULL;
+		if (!quit_requested())
+			log_info("shutting down", "signal=%s",
+			    sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		quit_request();
+	}
+}
+
+static int
+signals_start(struct app *app)
+{
+	sigemptyset(&app_signals);
+	sigaddset(&app_signals, SIGTERM);
+	sigaddset(&app_signals, SIGINT);
+	sigaddset(&app_signals, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &app_signals, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return pthread_create(&app->sig_thread, NULL, signal_thread, NULL);
+}
+
+static void
+signals_stop(struct app *app)
+{
+	pthread_kill(app->sig_thread, SIGUSR1);
+	pthread_join(app->sig_thread, NULL);
+}
+
+static void
+provider_init(struct app *app)
+{
+	struct config *cfg = &app->cfg;
+	struct oauth_provider *p = &app->prov;
+
+	memset(p, 0, sizeof(*p));
+	p->token_path = app->token_path;
+	if (cfg->source == SOURCE_GOOGLE) {
+		p->name = "google";
+		p->auth_url = cfg->google_auth_url;
+		p->token_url = cfg->google_token_url;
+		p->client_id = cfg->google_client_id;
+		p->client_secret = cfg->google_client_secret;
+		p->redirect_uri = cfg->google_redirect_uri;
+		p->scopes = GOOGLE_SCOPES;
+		p->basic_auth = 0;
+		p->extra_params = "access_type=offline&prompt=consent";
+		p->invalid_grant_hint = "Google refused the refresh token "
+		    "(invalid_grant): an OAuth app in \"Testing\" status gets "
+		    "refresh tokens that die after 7 days, access may have been "
+		    "revoked, or the token was unused for 6 months; publish the "
+		    "app \"In production\" and run 'syncbit --authorize' again";
+		return;
+	}
+	p->name = "fitbit";
+	p->auth_url = cfg->fitbit_auth_url;
+	p->token_url = cfg->fitbit_token_url;
+	p->client_id = cfg->fitbit_client_id;
+	p->client_secret = cfg->fitbit_client_secret;
+	p->redirect_uri = cfg->fitbit_redirect_uri;
+	p->scopes = FITBIT_SCOPES;
+	p->basic_auth = 1;
+	p->invalid_grant_hint = "Fitbit refused the refresh token "
+	    "(invalid_grant): run 'syncbit --authorize' again";
+}
+
+/* DATA_DIR, the log file, HTTP clients, OAuth and the source. */
+static int
+app_open(struct app *app, struct err *err)
+{
+	struct config *cfg = &app->cfg;
+	char log_path[CONFIG_STR_MAX + 64];
+	struct fitbit_config fc;
+
+	if (file_mkdirs(cfg->data_dir, 0700, err) == -1)
+		return -1;
+	config_log_path(cfg, log_path, sizeof(log_path));
+	if (log_open_file(log_path) == -1)
+		return err_set(err, "DATA_DIR: cannot open '%s': %s", log_path,
+		    strerror(errno));
+	config_token_path(cfg, app->token_path, sizeof(app->token_path));
+	config_state_path(cfg, app->state_path, sizeof(app->state_path));
+	log_add_secret(cfg->fitbit_client_secret);
+	log_add_secret(cfg->google_client_secret);
+	log_add_secret(cfg->victoria_password);
+	provider_init(app);
+
+	app->api_http = httpc_new(10, 60, USER_AGENT, cfg->ca_file);
+	if (app->api_http == NULL)
+		return err_set(err, "cannot initialise libcurl");
+	if (cfg->mode == MODE_AUTHORIZE)
+		return 0;
+	if ((app->oauth = oauth_new(&app->prov, app->api_http)) == NULL)
+		return err_set(err, "out of memory");
+	if (cfg->source == SOURCE_GOOGLE) {
+		struct google_config gc;
+
+		memset(&gc, 0, sizeof(gc));
+		gc.api_url = cfg->google_health_api_url;
+		gc.oauth = app->oauth;
+		gc.http = app->api_http;
+		app->src = google_new(&gc);
+	} else {
+		memset(&fc, 0, sizeof(fc));
+		fc.api_url = cfg->fitbit_api_url;
+		fc.oauth = app->oauth;
+		fc.http = app->api_http;
+		app->src = fitbit_new(&fc);
+	}
+	if (app->src == NULL)
+		return err_set(err, "out of memory");
+	if (cfg->victoria_endpoint[0] != '\0') {
+		struct rw_config rc;
+
+		app->rw_http = httpc_new(10, 60, USER_AGENT, cfg->ca_file);
+		memset(&rc, 0, sizeof(rc));
+		rc.endpoint = cfg->victoria_endpoint;
+		rc.user = cfg->victoria_user;
+		rc.password = cfg->victoria_password;
+		rc.user_label = cfg->user_id;
+		if (app->rw_http == NULL ||
+		    (app->rw = rw_new(&rc, app->rw_http)) == NULL)
+			return err_set(err, "cannot set up remote write");
+	}
+	return 0;
+}
+
+static int
+app_collector(struct app *app, struct err *err)
+{
+	struct collector_config cc;
+
+	if ((app->cache = cache_new()) == NULL)
+		return err_set(err, "out of memory");
+	memset(&cc, 0, sizeof(cc));
+	cc.src = app->src;
+	cc.oauth = app->oauth;
+	cc.cache = app->cache;
+	cc.rw = app->rw;
+	cc.state_path = app->state_path;
+	cc.backfill_start = app->cfg.backfill_start;
+	cc.interval_s = app->cfg.sync_interval_minutes * 60;
+	app->collector = collector_new(&cc, err);
+	return app->collector == NULL ? -1 : 0;
+}
+
+static void
+app_close(struct app *app)
+{
+	server_stop(app->server);
+	collector_free(app->collector);
+	cache_free(app->cache);
+	rw_free(app->rw);
+	if (app->src != NULL)
+		app->src->ops->free(app->src);
+	oauth_free(app->oauth);
+	httpc_free(app->rw_http);
+	httpc_free(app->api_http);
+	log_forget_secrets();
+	log_close();
+}
+
+static int
+run_service(struct app *app, struct err *err)
+{
+	struct server_config sc;
+
+	if (app_collector(app, err) == -1)
+		return -1;
+	memset(&sc, 0, sizeof(sc));
+	sc.host = app->cfg.listen_host;
+	sc.port = app->cfg.listen_port;
+	sc.cache = app->cache;
+	sc.info.user = app->cfg.user_id;
+	sc.info.version = SYNCBIT_VERSION;
+	sc.info.source = app->src->ops->name;
+	if ((app->server = server_start(&sc, err)) == NULL)
+		return -1;
+	atomic_store(&stats_get()->started_ts, (int64_t)time(NULL));
+	log_info("syncbit started", "version=%s source=%s listen=%s:%d "
+	    "interval_minutes=%d remote_write=%s", SYNCBIT_VERSION,
+	    app->src->ops->name, app->cfg.listen_host,
+	    server_port(app->server), app->cfg.sync_interval_minutes,
+	    app->rw != NULL ? "on" : "off");
+	if (collector_start(app->collector, err) == -1)
+		return -1;
+	collector_join(app->collector);	/* returns after a quit */
+	log_info("syncbit stopped", NULL);
+	return 0;
+}
+
+static int
+run_healthcheck(const struct config *cfg)
+{
+	struct httpc *h;
+	struct httpc_req req;
+	struct httpc_resp resp;
+	struct err err = { 0 };
+	char url[CONFIG_STR_MAX + 64];
+	const char *host = cfg->listen_host;
+	int ok;
+
+	if (*host == '\0' || strcmp(host, "0.0.0.0") == 0)
+		host = "127.0.0.1";
+	else if (strcmp(host, "::") == 0)
+		host = "[::1]";
+	snprintf(url, sizeof(url), strchr(host, ':') != NULL &&
+	    host[0] != '[' ? "http://[%s]:%d/healthz" : "http://%s:%d/healthz",
+	    host, cfg->listen_port);
+	if ((h = httpc_new(2, 5, USER_AGENT, NULL)) == NULL)
+		return 1;
+	memset(&req, 0, sizeof(req));
+	req.url = url;
+	httpc_resp_init(&resp);
+	ok = httpc_do(h, &req, &resp, &err) == 0 && resp.status == 200;
+	if (!ok)
+		fprintf(stderr, "syncbit: healthcheck failed: %s\n",
+		    err.set ? err.msg : "status is not 200");
+	httpc_resp_release(&resp);
+	httpc_free(h);
+	return ok ? 0 : 1;
+}
+
+static int
+run_mode(struct app *app, struct err *err)
+{
+	switch (app->cfg.mode) {
+	case MODE_AUTHORIZE:
+		return oauth_authorize(&app->prov, app->api_http,
+		    app->cfg.callback_bind_all, AUTHORIZE_TIMEOUT_S, err);
+	case MODE_ONCE:
+		if (app_collector(app, err) == -1)
+			return -1;
+		return collector_cycle(app->collector, 1, err);
+	case MODE_BACKFILL:
+		if (app_collector(app, err) == -1)
+			return -1;
+		return collector_backfill(app->collector, app->cfg.backfill_from,
+		    app->cfg.backfill_to, err);
+	default:
+		return run_service(app, err);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct app app;
+	struct err err = { 0 };
+	char q[ERR_MSG_MAX + 16];
+	int rc;
+
+	if (config_load(&app.cfg, argc, argv, environ, &err) == -1) {
+		fprintf(stderr, "syncbit: %s\n", err.msg);
+		return 2;
+	}
+	if (app.cfg.mode == MODE_HELP) {
+		config_usage(stdout);
+		return 0;
+	}
+	if (app.cfg.mode == MODE_VERSION) {
+		printf("syncbit %s\n", SYNCBIT_VERSION);
+		return 0;
+	}
+	if (app.cfg.mode == MODE_HEALTHCHECK)
+		return run_healthcheck(&app.cfg);
+	log_set_level(app.cfg.log_level);
+	if (signals_start(&app) != 0) {
+		fprintf(stderr, "syncbit: cannot start the signal thread\n");
+		return 1;
+	}
+	rc = app_open(&app, &err) == 0 ? run_mode(&app, &err) : -1;
+	if (rc == -1 && err.code == ERR_STOP)
+		rc = 0;		/* a requested shutdown is a clean exit */
+	if (rc == -1)
+		log_error("syncbit failed", "error=%s",
+		    log_q(q, sizeof(q), err.msg));
+	app_close(&app);
+	signals_stop(&app);
+	return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,136 @@
+/*
+ * sample: a growable array of samples (see sample.h).
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sample.h"
+
+void
+samples_init(struct samples *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void
+samples_release(struct samples *s)
+{
+	free(s->v);
+	samples_init(s);
+}
+
+void
+samples_clear(struct samples *s)
+{
+	s->len = 0;
+}
+
+static int
+grow(struct samples *s, size_t need)
+{
+	struct sample *v;
+	size_t cap;
+
+	if (need <= s->cap)
+		return 0;
+	cap = s->cap == 0 ? 64 : s->cap;
+	while (cap < need)
+		cap *= 2;
+	if ((v = realloc(s->v, cap * sizeof(*v))) == NULL)
+		return -1;
+	s->v = v;
+	s->cap = cap;
+	return 0;
+}
+
+int
+samples_append(struct samples *s, const struct sample *one)
+{
+	if (grow(s, s->len + 1) == -1)
+		return -1;
+	s->v[s->len++] = *one;
+	return 0;
+}
+
+int
+samples_extend(struct samples *s, const struct samples *more)
+{
+	if (more->len == 0)
+		return 0;
+	if (grow(s, s->len + more->len) == -1)
+		return -1;
+	memcpy(s->v + s->len, more->v, more->len * sizeof(*more->v));
+	s->len += more->len;
+	return 0;
+}
+
+int
+samples_add(struct samples *s, const char *metric, int32_t day, double value,
+    ...)
+{
+	struct sample one;
+	const char *name, *val;
+	va_list ap;
+	int i, rc = 0;
+
+	memset(&one, 0, sizeof(one));
+	one.metric = metric;
+	one.day = day;
+	one.value = value;
+	va_start(ap, value);
+	for (i = 0; (name = va_arg(ap, const char *)) != NULL; i++) {
+		val = va_arg(ap, const char *);
+		if (i == SAMPLE_LABELS || strlen(val) >= SAMPLE_LVALUE_MAX) {
+			rc = -1;
+			break;
+		}
+		one.lname[i] = name;
+		memcpy(one.lvalue[i], val, strlen(val) + 1);
+	}
+	va_end(ap);
+	if (rc == -1)
+		return -1;
+	return samples_append(s, &one);
+}
+
+static int
+cmp_sample(const void *a, const void *b)
+{
+	const struct sample *x = a, *y = b;
+	int i, c;
+
+	if ((c = strcmp(x->metric, y->metric)) != 0)
+		return c;
+	for (i = 0; i < SAMPLE_LABELS; i++) {
+		if ((c = strcmp(x->lname[i] ? x->lname[i] : "",
+		    y->lname[i] ? y->lname[i] : "")) != 0)
+			return c;
+		if ((c = strcmp(x->lvalue[i], y->lvalue[i])) != 0)
+			return c;
+	}
+	if (x->ts_ms != y->ts_ms)
+		return x->ts_ms < y->ts_ms ? -1 : 1;
+	return x->day < y->day ? -1 : x->day > y->day;
+}
+
+void
+samples_sort(struct samples *s)
+{
+	if (s->len > 1)
+		qsort(s->v, s->len, sizeof(*s->v), cmp_sample);
+}
+
+const struct sample *
+samples_find(const struct samples *s, const char *metric, const char *lvalue0)
+{
+	size_t i;
+
+	for (i = 0; i < s->len; i++) {
+		if (strcmp(s->v[i].metric, metric) != 0)
+			continue;
+		if (lvalue0 == NULL || strcmp(s->v[i].lvalue[0], lvalue0) == 0)
+			return &s->v[i];
+	}
+	return NULL;
+}

@@ -1,0 +1,233 @@
+/*
+ * server: libmicrohttpd routes (see server.h).
+ *
+ * One internal polling thread (MHD_USE_AUTO_INTERNAL_THREAD): a handler
+ * only acquires the current snapshot, renders it outside the cache lock,
+ * and releases it, so one thread keeps up with any scrape rate we expect.
+ */
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "log.h"
+#include "server.h"
+#include "stats.h"
+
+struct server {
+	struct MHD_Daemon *mhd;
+	struct server_config cfg;
+	int port;
+};
+
+static const char index_html[] =
+    "<!DOCTYPE html>\n<html><head><title>SyncBit</title></head><body>\n"
+    "<h1>SyncBit</h1>\n<p>Fitbit data for Prometheus and "
+    "VictoriaMetrics.</p>\n<ul>\n"
+    "<li><a href=\"/metrics\">/metrics</a></li>\n"
+    "<li><a href=\"/healthz\">/healthz</a></li>\n"
+    "<li><a href=\"/readyz\">/readyz</a></li>\n"
+    "</ul>\n</body></html>\n";
+
+static enum MHD_Result
+reply(struct MHD_Connection *conn, unsigned int status, const char *type,
+    void *body, size_t len, enum MHD_ResponseMemoryMode mode)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(len, body, mode);
+	if (r == NULL) {
+		if (mode == MHD_RESPMEM_MUST_FREE)
+			free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+reply_text(struct MHD_Connection *conn, unsigned int status, const char *text)
+{
+	return reply(conn, status, "text/plain; charset=utf-8", (void *)text,
+	    strlen(text), MHD_RESPMEM_MUST_COPY);
+}
+
+static enum MHD_Result
+serve_metrics(struct server *srv, struct MHD_Connection *conn)
+{
+	struct snapshot *snap;
+	char *body;
+	size_t len = 0;
+
+	snap = cache_acquire(srv->cfg.cache);
+	body = expo_render(snap, stats_get(), &srv->cfg.info, &len);
+	snapshot_release(snap);
+	if (body == NULL)
+		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "out of memory\n");
+	return reply(conn, MHD_HTTP_OK,
+	    "text/plain; version=0.0.4; charset=utf-8", body, len,
+	    MHD_RESPMEM_MUST_FREE);
+}
+
+static enum MHD_Result
+serve_readyz(struct MHD_Connection *conn)
+{
+	const char *reason;
+	char text[256];
+	int ok;
+
+	ok = stats_ready((int64_t)time(NULL), &reason);
+	snprintf(text, sizeof(text), "%s\n", reason);
+	return reply_text(conn, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
+	    text);
+}
+
+static enum MHD_Result
+handle(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_size, void **con_cls)
+{
+	struct server *srv = cls;
+
+	(void)version;
+	(void)upload_data;
+	/* First call per request: headers only. Answer on the next. */
+	if (*con_cls == NULL) {
+		*con_cls = srv;
+		return MHD_YES;
+	}
+	if (*upload_size != 0) {
+		*upload_size = 0;	/* discard any body */
+		return MHD_YES;
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "method not allowed\n");
+	if (strcmp(url, "/metrics") == 0)
+		return serve_metrics(srv, conn);
+	if (strcmp(url, "/healthz") == 0)
+		return reply_text(conn, MHD_HTTP_OK, "ok\n");
+	if (strcmp(url, "/readyz") == 0)
+		return serve_readyz(conn);
+	if (strcmp(url, "/") == 0)
+		return reply(conn, MHD_HTTP_OK, "text/html; charset=utf-8",
+		    (void *)index_html, sizeof(index_html) - 1,
+		    MHD_RESPMEM_PERSISTENT);
+	return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	log_warn("http server", "detail=\"%s\"", msg);
+}
+
+static int
+resolve(const char *host, int port, struct sockaddr_storage *ss,
+    socklen_t *sslen, struct err *err)
+{
+	struct addrinfo hints, *res = NULL;
+	char portstr[16];
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	if (host != NULL && (*host == '\0' || strcmp(host, "0.0.0.0") == 0))
+		host = "0.0.0.0";
+	rc = getaddrinfo(host, portstr, &hints, &res);
+	if (rc != 0 || res == NULL)
+		return err_set(err, "LISTEN_ADDRESS: cannot resolve '%s': %s",
+		    host, gai_strerror(rc));
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*sslen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+struct server *
+server_start(const struct server_config *cfg, struct err *err)
+{
+	struct server *srv;
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	const union MHD_DaemonInfo *info;
+	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC |
+	    MHD_USE_ERROR_LOG;
+
+	if (resolve(cfg->host, cfg->port, &ss, &sslen, err) == -1)
+		return NULL;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if ((srv = calloc(1, sizeof(*srv))) == NULL) {
+		err_set(err, "out of memory");
+		return NULL;
+	}
+	srv->cfg = *cfg;
+	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, srv,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned int)(cfg->timeout_s > 0 ? cfg->timeout_s : 15),
+	    MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned int)(cfg->max_connections > 0 ? cfg->max_connections :
+	    128),
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)64,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+	    MHD_OPTION_END);
+	if (srv->mhd == NULL) {
+		err_set(err, "LISTEN_ADDRESS: cannot listen on '%s:%d' "
+		    "(address in use or not available)",
+		    cfg->host, cfg->port);
+		free(srv);
+		return NULL;
+	}
+	info = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	srv->port = info != NULL ? info->port : cfg->port;
+	return srv;
+}
+
+int
+server_port(const struct server *srv)
+{
+	return srv->port;
+}
+
+void
+server_stop(struct server *srv)
+{
+	MHD_socket s;
+
+	if (srv == NULL)
+		return;
+	s = MHD_quiesce_daemon(srv->mhd);
+	MHD_stop_daemon(srv->mhd);
+	if (s != MHD_INVALID_SOCKET)
+		close(s);
+	free(srv);
+}

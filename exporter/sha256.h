@@ -1,0 +1,28 @@
+/*
+ * sha256: SHA-256 (FIPS 180-4), enough for PKCE S256 and for telling two
+ * versions of a small file apart. Not for secrets at rest: SyncBit links
+ * no crypto library and needs no more than this.
+ */
+#ifndef SYNCBIT_SHA256_H
+#define SYNCBIT_SHA256_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SHA256_LEN 32
+
+struct sha256 {
+	uint32_t h[8];
+	uint64_t bytes;		/* total length hashed so far */
+	uint8_t buf[64];	/* a partial block */
+	size_t n;		/* bytes in buf */
+};
+
+void sha256_init(struct sha256 *);
+void sha256_update(struct sha256 *, const void *data, size_t len);
+/* Writes the digest and wipes the context (it may have hashed a secret). */
+void sha256_final(struct sha256 *, uint8_t out[SHA256_LEN]);
+/* One call: digest of data. */
+void sha256_digest(const void *data, size_t len, uint8_t out[SHA256_LEN]);
+
+#endif

@@ -1,0 +1,793 @@
+/*
+ * config: defaults, .env syntax, layering, options, and one exact line per
+ * invalid value, never holding a secret. No test reads the caller's real
+ * environment: each passes a synthetic envp and its own --env-file (or
+ * runs in an empty directory for the default ./.env).
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "civil.h"
+#include "config.h"
+#include "t.h"
+
+#define SECRET "Sup3r-S3cret-Value!"
+#define FITBIT_OK "FITBIT_CLIENT_ID=fb-id", "FITBIT_CLIENT_SECRET=fb-secret"
+#define MAX_ARGS 32
+
+static struct config cfg;	/* large: not on the stack */
+static char *tmp;		/* this suite's directory */
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL) {
+		perror(path);
+		exit(2);
+	}
+	fputs(text, f);
+	fclose(f);
+}
+
+/*
+ * config_load() with argv "syncbit --env-file FILE args..." where FILE
+ * holds dotenv (or is /dev/null), and envp built from env. Both lists end
+ * with NULL. The caller's args come last, so its own --env-file wins.
+ */
+static int
+load(const char *const *args, const char *const *env, const char *dotenv,
+    struct err *err)
+{
+	char *argv[MAX_ARGS], *envp[MAX_ARGS], path[PATH_MAX];
+	int argc = 0, n = 0;
+
+	snprintf(path, sizeof(path), "%s/test.env", tmp);
+	if (dotenv != NULL)
+		write_file(path, dotenv);
+	argv[argc++] = "syncbit";
+	argv[argc++] = "--env-file";
+	argv[argc++] = dotenv != NULL ? path : "/dev/null";
+	while (args != NULL && *args != NULL && argc < MAX_ARGS - 1)
+		argv[argc++] = (char *)*args++;
+	argv[argc] = NULL;
+	while (env != NULL && *env != NULL && n < MAX_ARGS - 1)
+		envp[n++] = (char *)*env++;
+	envp[n] = NULL;
+	err_clear(err);
+	return config_load(&cfg, argc, argv, envp, err);
+}
+
+static void
+test_defaults(void)
+{
+	const char *env[] = { FITBIT_OK, NULL };
+	struct err err;
+
+	CHECK(load(NULL, env, NULL, &err) == 0);
+	CHECK(cfg.mode == MODE_SERVICE);
+	CHECK(cfg.source == SOURCE_FITBIT);
+	CHECK(strcmp(cfg.google_redirect_uri,
+	    "http://127.0.0.1:8080/callback") == 0);
+	CHECK(strcmp(cfg.google_health_api_url,
+	    "https://health.googleapis.com") == 0);
+	CHECK(strcmp(cfg.google_auth_url,
+	    "https://accounts.google.com/o/oauth2/v2/auth") == 0);
+	CHECK(strcmp(cfg.google_token_url,
+	    "https://oauth2.googleapis.com/token") == 0);
+	CHECK(strcmp(cfg.fitbit_redirect_uri,
+	    "http://localhost:8080/callback") == 0);
+	CHECK(strcmp(cfg.fitbit_api_url, "https://api.fitbit.com") == 0);
+	CHECK(strcmp(cfg.fitbit_auth_url,
+	    "https://www.fitbit.com/oauth2/authorize") == 0);
+	CHECK(strcmp(cfg.fitbit_token_url,
+	    "https://api.fitbit.com/oauth2/token") == 0);
+	CHECK(strcmp(cfg.fitbit_client_id, "fb-id") == 0);
+	CHECK(strcmp(cfg.fitbit_client_secret, "fb-secret") == 0);
+	CHECK(strcmp(cfg.user_id, "default") == 0);
+	CHECK(cfg.victoria_endpoint[0] == '\0');
+	CHECK(cfg.victoria_user[0] == '\0');
+	CHECK(cfg.victoria_password[0] == '\0');
+	CHECK(cfg.sync_interval_minutes == 15);
+	CHECK(cfg.backfill_start == -1);
+	CHECK(strcmp(cfg.listen_address, "0.0.0.0:9877") == 0);
+	CHECK(strcmp(cfg.listen_host, "0.0.0.0") == 0);
+	CHECK(cfg.listen_port == 9877);
+	CHECK(strcmp(cfg.data_dir, "./data") == 0);
+	CHECK(cfg.log_level == LOG_INFO);
+	CHECK(cfg.ca_file[0] == '\0');
+	CHECK(cfg.backfill_from == -1 && cfg.backfill_to == -1);
+	CHECK(cfg.callback_bind_all == 0);
+}
+
+/* Every variable set: each lands in its field. */
+static void
+test_all_set(void)
+{
+	char ca[PATH_MAX], ca_env[PATH_MAX + 16];
+	const char *env[] = {
+		"SOURCE=google", "GOOGLE_CLIENT_ID=g-id",
+		"GOOGLE_CLIENT_SECRET=g-secret",
+		"GOOGLE_REDIRECT_URI=http://localhost:9999/cb",
+		"GOOGLE_HEALTH_API_URL=http://127.0.0.1:18081",
+		"GOOGLE_AUTH_URL=http://127.0.0.1:18081/auth",
+		"GOOGLE_TOKEN_URL=http://127.0.0.1:18081/token",
+		"FITBIT_API_URL=http://[::1]:18082/",
+		"FITBIT_USER_ID=alice", "DATA_DIR=/var/lib/syncbit",
+		"VICTORIA_ENDPOINT=https://vm.example:8428/api/v1/write",
+		"VICTORIA_USER=vmuser", "VICTORIA_PASSWORD=" SECRET,
+		"SYNC_INTERVAL_MINUTES=1440", "BACKFILL_START=2023-03-01",
+		"LISTEN_ADDRESS=127.0.0.1:9100", "LOG_LEVEL=debug", ca_env,
+		"UNRELATED=1", "NO_EQUALS_SIGN", NULL
+	};
+	struct err err;
+
+	snprintf(ca, sizeof(ca), "%s/ca.pem", tmp);
+	write_file(ca, "-----BEGIN CERTIFICATE-----\n");
+	snprintf(ca_env, sizeof(ca_env), "CA_FILE=%s", ca);
+	CHECK(load(NULL, env, NULL, &err) == 0);
+	CHECK(cfg.source == SOURCE_GOOGLE);
+	CHECK(strcmp(cfg.google_client_id, "g-id") == 0);
+	CHECK(strcmp(cfg.google_client_secret, "g-secret") == 0);
+	CHECK(strcmp(cfg.google_redirect_uri, "http://localhost:9999/cb") == 0);
+	CHECK(strcmp(cfg.google_health_api_url, "http://127.0.0.1:18081") == 0);
+	CHECK(strcmp(cfg.google_auth_url, "http://127.0.0.1:18081/auth") == 0);
+	CHECK(strcmp(cfg.google_token_url, "http://127.0.0.1:18081/token")
+	    == 0);
+	CHECK(strcmp(cfg.fitbit_api_url, "http://[::1]:18082/") == 0);
+	CHECK(strcmp(cfg.user_id, "alice") == 0);
+	CHECK(strcmp(cfg.data_dir, "/var/lib/syncbit") == 0);
+	CHECK(strcmp(cfg.victoria_endpoint,
+	    "https://vm.example:8428/api/v1/write") == 0);
+	CHECK(strcmp(cfg.victoria_user, "vmuser") == 0);
+	CHECK(strcmp(cfg.victoria_password, SECRET) == 0);
+	CHECK(cfg.sync_interval_minutes == 1440);
+	CHECK(cfg.backfill_start == civil_from_ymd(2023, 3, 1));
+	CHECK(strcmp(cfg.listen_host, "127.0.0.1") == 0);
+	CHECK(cfg.listen_port == 9100);
+	CHECK(cfg.log_level == LOG_DEBUG);
+	CHECK(strcmp(cfg.ca_file, ca) == 0);
+}
+
+struct source_case {
+	const char *env[5];
+	const char *arg;
+	int rc;
+	enum config_source source;
+	const char *msg;
+};
+
+static void
+test_source(void)
+{
+	static const struct source_case cases[] = {
+		{ { "GOOGLE_CLIENT_ID=g", "GOOGLE_CLIENT_SECRET=s" }, NULL, 0,
+		    SOURCE_GOOGLE, NULL },
+		{ { FITBIT_OK }, NULL, 0, SOURCE_FITBIT, NULL },
+		{ { "GOOGLE_CLIENT_ID=g", "GOOGLE_CLIENT_SECRET=s", FITBIT_OK },
+		    NULL, 0, SOURCE_GOOGLE, NULL },
+		{ { "SOURCE=fitbit", "GOOGLE_CLIENT_ID=g", FITBIT_OK }, NULL, 0,
+		    SOURCE_FITBIT, NULL },
+		{ { "SOURCE=Google", "GOOGLE_CLIENT_ID=g",
+		    "GOOGLE_CLIENT_SECRET=s" }, NULL, 0, SOURCE_GOOGLE, NULL },
+		{ { "SOURCE=", FITBIT_OK }, NULL, 0, SOURCE_FITBIT, NULL },
+		{ { NULL }, "--healthcheck", 0, SOURCE_GOOGLE, NULL },
+		{ { "SOURCE=fitbit" }, "--healthcheck", 0, SOURCE_FITBIT,
+		    NULL },
+		{ { NULL }, NULL, -1, 0, "SOURCE: unset, and neither "
+		    "GOOGLE_CLIENT_ID (Google Health API) nor FITBIT_CLIENT_ID "
+		    "(legacy Fitbit Web API) is set" },
+		{ { NULL }, "--once", -1, 0, "SOURCE: unset, and neither "
+		    "GOOGLE_CLIENT_ID (Google Health API) nor FITBIT_CLIENT_ID "
+		    "(legacy Fitbit Web API) is set" },
+		{ { NULL }, "--authorize", -1, 0, "SOURCE: unset, and neither "
+		    "GOOGLE_CLIENT_ID (Google Health API) nor FITBIT_CLIENT_ID "
+		    "(legacy Fitbit Web API) is set" },
+		{ { "SOURCE=google", FITBIT_OK }, NULL, -1, 0,
+		    "GOOGLE_CLIENT_ID: required for SOURCE=google" },
+		{ { "GOOGLE_CLIENT_ID=g", FITBIT_OK }, NULL, -1, 0,
+		    "GOOGLE_CLIENT_SECRET: required for SOURCE=google" },
+		{ { "FITBIT_CLIENT_ID=f" }, NULL, -1, 0,
+		    "FITBIT_CLIENT_SECRET: required for SOURCE=fitbit" },
+		{ { "SOURCE=fitbit", "FITBIT_CLIENT_SECRET=" SECRET }, NULL,
+		    -1, 0, "FITBIT_CLIENT_ID: required for SOURCE=fitbit" },
+		{ { "SOURCE=azure", FITBIT_OK }, NULL, -1, 0,
+		    "SOURCE: 'azure' is not google or fitbit" },
+	};
+	const struct source_case *c;
+	const char *args[2];
+	struct err err;
+	int rc;
+
+	for (c = cases; c < cases + sizeof(cases) / sizeof(cases[0]); c++) {
+		args[0] = c->arg;
+		args[1] = NULL;
+		rc = load(args, c->env, NULL, &err);
+		CHECK(rc == c->rc);
+		if (rc == 0 && c->rc == 0)
+			CHECK(cfg.source == c->source);
+		if (c->msg != NULL && strcmp(err.msg, c->msg) != 0)
+			printf("# got '%s'\n", err.msg);
+		if (c->msg != NULL)
+			CHECK(strcmp(err.msg, c->msg) == 0);
+	}
+}
+
+struct env_case {
+	const char *text;
+	size_t len;		/* 0: strlen(text) */
+	const char *pairs;	/* "K=V|..." or NULL on error */
+	const char *msg;
+};
+
+static int
+collect(void *arg, const char *key, const char *value)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+
+	snprintf(out + n, 512 - n, "%s=%s|", key, value);
+	return 0;
+}
+
+static int
+refuse(void *arg, const char *key, const char *value)
+{
+	(void)arg;
+	(void)key;
+	(void)value;
+	return -1;
+}
+
+static void
+test_parse_env(void)
+{
+	static const struct env_case cases[] = {
+		{ "A=1\nB=2\n", 0, "A=1|B=2|", NULL },
+		{ "A=1", 0, "A=1|", NULL },
+		{ "A=1\r\nB=2\r\n", 0, "A=1|B=2|", NULL },
+		{ "export A=1\nexport\tB=2\nexport=3\n", 0,
+		    "A=1|B=2|export=3|", NULL },
+		{ "  # comment\n\n\t\nA = x y   # trailing\n", 0, "A=x y|",
+		    NULL },
+		{ "A=x#y\nB=  #only a comment\nC=\n", 0, "A=x#y|B=|C=|", NULL },
+		{ "A='a \"b\" #c \\n' # k\n", 0, "A=a \"b\" #c \\n|", NULL },
+		{ "A=\"x\\\"y\\\\z\\nw\"\n", 0, "A=x\"y\\z\nw|", NULL },
+		{ "A=\"a\\tb\"#c\nB=\"\"\n", 0, "A=a\\tb|B=|", NULL },
+		{ "_a9=1\nLOWER_case=ok\n", 0, "_a9=1|LOWER_case=ok|", NULL },
+		{ "A=1\nnot a pair\n", 0, NULL, "line 2: expected KEY=value" },
+		{ "A=1\nB=\"open\nC=2\"\n", 0, NULL,
+		    "line 2: unterminated quote" },
+		{ "A='x' y\n", 0, NULL,
+		    "line 1: unexpected text after the closing quote" },
+		{ "1A=2\n", 0, NULL, "line 1: expected KEY=value" },
+		{ "=x\n", 0, NULL, "line 1: expected KEY=value" },
+		{ "A-B=x\n", 0, NULL, "line 1: expected KEY=value" },
+		{ "export A\n", 0, NULL, "line 1: expected KEY=value" },
+		{ "A=1\n\n\nB=x\0y\n", 12, NULL,
+		    "line 4: NUL byte in the line" },
+		{ "\n\n" SECRET "\n", 0, NULL, "line 3: expected KEY=value" },
+		{ "S=\"" SECRET "\n", 0, NULL, "line 1: unterminated quote" },
+	};
+	const struct env_case *c;
+	struct err err;
+	char out[512];
+	int rc;
+
+	for (c = cases; c < cases + sizeof(cases) / sizeof(cases[0]); c++) {
+		out[0] = '\0';
+		err_clear(&err);
+		rc = config_parse_env(c->text, c->len ? c->len :
+		    strlen(c->text), collect, out, &err);
+		if (c->pairs != NULL) {
+			CHECK(rc == 0);
+			CHECK(strcmp(out, c->pairs) == 0);
+		} else {
+			CHECK(rc == -1);
+			CHECK(strcmp(err.msg, c->msg) == 0);
+			CHECK(strstr(err.msg, SECRET) == NULL);
+		}
+	}
+	err_clear(&err);
+	CHECK(config_parse_env("# c\nA=1\n", 8, refuse, NULL, &err) == -1);
+	CHECK(strcmp(err.msg, "line 2: out of memory") == 0);
+	err_clear(&err);
+	CHECK(config_parse_env("", 0, refuse, NULL, &err) == 0);
+}
+
+/* The .env layer, the environment over it, options over both. */
+static void
+test_layers(void)
+{
+	const char *dotenv = "# SyncBit\n"
+	    "export FITBIT_CLIENT_ID=from-file\n"
+	    "FITBIT_CLIENT_SECRET='" SECRET "'\n"
+	    "SYNC_INTERVAL_MINUTES=30\n"
+	    "LOG_LEVEL=ERROR\n"
+	    "LISTEN_ADDRESS=bogus\n"
+	    "SOMETHING_ELSE=ignored\n";
+	const char *env[] = { "SYNC_INTERVAL_MINUTES=45",
+	    "LISTEN_ADDRESS=:9100", NULL };
+	const char *args[] = { "--log-level", "warn", NULL };
+	char path[PATH_MAX], msg[PATH_MAX + 64];
+	struct err err;
+
+	CHECK(load(NULL, NULL, dotenv, &err) == -1);
+	CHECK(strcmp(err.msg, "LISTEN_ADDRESS: 'bogus' is not host:port")
+	    == 0);
+	CHECK(load(args, env, dotenv, &err) == 0);
+	CHECK(strcmp(cfg.fitbit_client_id, "from-file") == 0);
+	CHECK(strcmp(cfg.fitbit_client_secret, SECRET) == 0);
+	CHECK(cfg.sync_interval_minutes == 45);	/* environment wins */
+	CHECK(cfg.listen_port == 9100);		/* bad .env value unjudged */
+	CHECK(cfg.log_level == LOG_WARN);	/* the option wins */
+
+	snprintf(path, sizeof(path), "%s/test.env", tmp);
+	snprintf(msg, sizeof(msg), "'%s' line 3: expected KEY=value", path);
+	CHECK(load(NULL, NULL, "A=1\n\nFITBIT_CLIENT_SECRET " SECRET "\n",
+	    &err) == -1);
+	CHECK(strcmp(err.msg, msg) == 0);
+	CHECK(strstr(err.msg, SECRET) == NULL);
+}
+
+static void
+test_env_file_missing(void)
+{
+	const char *args[] = { "--env-file", "/nonexistent/syncbit.env", NULL };
+	const char *env[] = { FITBIT_OK, NULL };
+	char *argv[] = { "syncbit", NULL };
+	char *envp[] = { "FITBIT_CLIENT_ID=x", "FITBIT_CLIENT_SECRET=y", NULL };
+	char cwd[PATH_MAX], dir[PATH_MAX];
+	struct err err;
+
+	CHECK(load(args, env, NULL, &err) == -1);
+	CHECK(strcmp(err.msg, "--env-file: cannot read "
+	    "'/nonexistent/syncbit.env': No such file or directory") == 0);
+
+	/* ./.env: missing is fine, present is read */
+	snprintf(dir, sizeof(dir), "%s/cwd", tmp);
+	if (getcwd(cwd, sizeof(cwd)) == NULL || mkdir(dir, 0700) == -1 ||
+	    chdir(dir) == -1) {
+		CHECK(!"cannot enter a directory without .env");
+		return;
+	}
+	err_clear(&err);
+	CHECK(config_load(&cfg, 1, argv, envp, &err) == 0);
+	CHECK(cfg.sync_interval_minutes == 15);
+	write_file(".env", "SYNC_INTERVAL_MINUTES=5\nFITBIT_USER_ID=bob\n");
+	CHECK(config_load(&cfg, 1, argv, envp, &err) == 0);
+	CHECK(cfg.sync_interval_minutes == 5);
+	CHECK(strcmp(cfg.user_id, "bob") == 0);
+	write_file(".env", "SYNC_INTERVAL_MINUTES\n");
+	CHECK(config_load(&cfg, 1, argv, envp, &err) == -1);
+	CHECK(strcmp(err.msg, "'.env' line 1: expected KEY=value") == 0);
+	unlink(".env");
+	mkdir(".env", 0700);	/* unreadable as a file */
+	err_clear(&err);
+	CHECK(config_load(&cfg, 1, argv, envp, &err) == -1);
+	CHECK(strcmp(err.msg, "cannot read '.env': Is a directory") == 0);
+	CHECK(chdir(cwd) == 0);
+}
+
+struct bad_case {
+	const char *var;	/* one "KEY=value" added to a valid env */
+	const char *msg;
+};
+
+static void
+test_invalid(void)
+{
+	static char long_dir[CONFIG_STR_MAX + 16], long_secret[CONFIG_STR_MAX +
+	    64], long_user[80], long_num[128], long_msg[256];
+	const struct bad_case cases[] = {
+		{ "SYNC_INTERVAL_MINUTES=abc",
+		    "SYNC_INTERVAL_MINUTES: 'abc' is not a whole number" },
+		{ "SYNC_INTERVAL_MINUTES=-5",
+		    "SYNC_INTERVAL_MINUTES: '-5' is not a whole number" },
+		{ "SYNC_INTERVAL_MINUTES=1.5",
+		    "SYNC_INTERVAL_MINUTES: '1.5' is not a whole number" },
+		{ "SYNC_INTERVAL_MINUTES= 15",
+		    "SYNC_INTERVAL_MINUTES: ' 15' is not a whole number" },
+		{ "SYNC_INTERVAL_MINUTES=0",
+		    "SYNC_INTERVAL_MINUTES: '0' is not between 1 and 1440" },
+		{ "SYNC_INTERVAL_MINUTES=1441",
+		    "SYNC_INTERVAL_MINUTES: '1441' is not between 1 and 1440" },
+		{ "SYNC_INTERVAL_MINUTES=99999999999999999999",
+		    "SYNC_INTERVAL_MINUTES: '99999999999999999999' is not "
+		    "between 1 and 1440" },
+		{ "SYNC_INTERVAL_MINUTES=",
+		    "SYNC_INTERVAL_MINUTES: must not be empty" },
+		{ long_num, long_msg },
+		{ "BACKFILL_START=2024-02-30",
+		    "BACKFILL_START: '2024-02-30' is not a date (YYYY-MM-DD)" },
+		{ "BACKFILL_START=2024-1-01",
+		    "BACKFILL_START: '2024-1-01' is not a date (YYYY-MM-DD)" },
+		{ "BACKFILL_START=yesterday",
+		    "BACKFILL_START: 'yesterday' is not a date (YYYY-MM-DD)" },
+		{ "LISTEN_ADDRESS=9877",
+		    "LISTEN_ADDRESS: '9877' is not host:port" },
+		{ "LISTEN_ADDRESS=host:",
+		    "LISTEN_ADDRESS: 'host:': the port is not 0..65535" },
+		{ "LISTEN_ADDRESS=host:65536",
+		    "LISTEN_ADDRESS: 'host:65536': the port is not 0..65535" },
+		{ "LISTEN_ADDRESS=host:http",
+		    "LISTEN_ADDRESS: 'host:http': the port is not 0..65535" },
+		{ "LISTEN_ADDRESS=::1:80", "LISTEN_ADDRESS: '::1:80': write an "
+		    "IPv6 address as [address]:port" },
+		{ "LISTEN_ADDRESS=[::1]",
+		    "LISTEN_ADDRESS: '[::1]' is not [address]:port" },
+		{ "LISTEN_ADDRESS=[]:80",
+		    "LISTEN_ADDRESS: '[]:80' is not [address]:port" },
+		{ "LOG_LEVEL=loud",
+		    "LOG_LEVEL: 'loud' is not DEBUG, INFO, WARN or ERROR" },
+		{ "LOG_LEVEL=a\nb",
+		    "LOG_LEVEL: 'a?b' is not DEBUG, INFO, WARN or ERROR" },
+		{ long_user, "FITBIT_USER_ID: longer than 63 bytes" },
+		{ "FITBIT_USER_ID=", "FITBIT_USER_ID: must not be empty" },
+		{ "FITBIT_USER_ID=a\tb",
+		    "FITBIT_USER_ID: contains a control character" },
+		{ "DATA_DIR=", "DATA_DIR: must not be empty" },
+		{ long_dir, "DATA_DIR: longer than 1023 bytes" },
+		{ long_secret, "FITBIT_CLIENT_SECRET: longer than 1023 bytes" },
+		{ "GOOGLE_TOKEN_URL=ftp://x", "GOOGLE_TOKEN_URL: 'ftp://x' is "
+		    "not an http:// or https:// URL" },
+		{ "GOOGLE_TOKEN_URL=oauth2.googleapis.com/token",
+		    "GOOGLE_TOKEN_URL: 'oauth2.googleapis.com/token' is not an "
+		    "http:// or https:// URL" },
+		{ "GOOGLE_TOKEN_URL=", "GOOGLE_TOKEN_URL: must not be empty" },
+		{ "FITBIT_API_URL=http://",
+		    "FITBIT_API_URL: 'http://' has no host" },
+		{ "FITBIT_API_URL=https://:443/x",
+		    "FITBIT_API_URL: 'https://:443/x' has no host" },
+		{ "FITBIT_AUTH_URL=http://[::1/x",
+		    "FITBIT_AUTH_URL: 'http://[::1/x' has no closing ']'" },
+		{ "GOOGLE_HEALTH_API_URL=http://h:99999/",
+		    "GOOGLE_HEALTH_API_URL: 'http://h:99999/' has a bad port" },
+		{ "VICTORIA_ENDPOINT=http://vm /x", "VICTORIA_ENDPOINT: "
+		    "'http://vm /x' contains a space or a control character" },
+		{ "VICTORIA_ENDPOINT=http://u:" SECRET "@vm:x/api",
+		    "VICTORIA_ENDPOINT: the URL has a bad port" },
+		{ "FITBIT_REDIRECT_URI=https://localhost:8080/callback",
+		    "FITBIT_REDIRECT_URI: 'https://localhost:8080/callback' "
+		    "must use http:// on a loopback address (SyncBit receives "
+		    "the callback itself)" },
+		{ "GOOGLE_REDIRECT_URI=https://[::1]/cb",
+		    "GOOGLE_REDIRECT_URI: 'https://[::1]/cb' must use http:// "
+		    "on a loopback address (SyncBit receives the callback "
+		    "itself)" },
+		{ "GOOGLE_REDIRECT_URI=http://127.0.0.1:8080/cb#x",
+		    "GOOGLE_REDIRECT_URI: 'http://127.0.0.1:8080/cb#x' must "
+		    "not have a fragment ('#')" },
+		{ "VICTORIA_PASSWORD=" SECRET,
+		    "VICTORIA_PASSWORD: set without VICTORIA_USER" },
+		{ "CA_FILE=/nonexistent/ca.pem", "CA_FILE: cannot read "
+		    "'/nonexistent/ca.pem': No such file or directory" },
+	};
+	const struct bad_case *c;
+	const char *env[4] = { FITBIT_OK, NULL, NULL };
+	struct err err;
+	int rc;
+
+	snprintf(long_dir, sizeof(long_dir), "DATA_DIR=%0*d", CONFIG_STR_MAX,
+	    0);
+	snprintf(long_secret, sizeof(long_secret), "FITBIT_CLIENT_SECRET="
+	    "%s%0*d", SECRET, CONFIG_STR_MAX, 0);
+	snprintf(long_user, sizeof(long_user), "FITBIT_USER_ID=%064d", 0);
+	snprintf(long_num, sizeof(long_num), "SYNC_INTERVAL_MINUTES=%0100d", 0);
+	snprintf(long_msg, sizeof(long_msg), "SYNC_INTERVAL_MINUTES: '%064d...'"
+	    " is not between 1 and 1440", 0);
+	for (c = cases; c < cases + sizeof(cases) / sizeof(cases[0]); c++) {
+		env[2] = c->var;
+		rc = load(NULL, env, NULL, &err);
+		CHECK(rc == -1);
+		if (strcmp(err.msg, c->msg) != 0)
+			printf("# %s: got '%s'\n", c->var, err.msg);
+		CHECK(strcmp(err.msg, c->msg) == 0);
+		CHECK(strstr(err.msg, SECRET) == NULL);
+		CHECK(strchr(err.msg, '\n') == NULL);
+	}
+	/* a just-fitting value is taken whole */
+	snprintf(long_dir, sizeof(long_dir), "DATA_DIR=%0*d",
+	    CONFIG_STR_MAX - 1, 0);
+	env[2] = long_dir;
+	CHECK(load(NULL, env, NULL, &err) == 0);
+	CHECK(strlen(cfg.data_dir) == CONFIG_STR_MAX - 1);
+}
+
+/* A secret never reaches a message, and a failed load keeps none. */
+static void
+test_secrets(void)
+{
+	const char *envs[][4] = {
+		{ "SOURCE=google", "FITBIT_CLIENT_ID=f",
+		    "FITBIT_CLIENT_SECRET=" SECRET, NULL },
+		{ "GOOGLE_CLIENT_SECRET=" SECRET, NULL },
+		{ FITBIT_OK, "VICTORIA_PASSWORD=" SECRET, NULL },
+		{ FITBIT_OK, "VICTORIA_ENDPOINT=ftp://u:" SECRET "@vm/", NULL },
+		{ "FITBIT_CLIENT_ID=f", "FITBIT_CLIENT_SECRET=" SECRET,
+		    "SYNC_INTERVAL_MINUTES=x", NULL },
+	};
+	const char *args[] = { "--client-secret=" SECRET, NULL };
+	const char *env[] = { FITBIT_OK, NULL };
+	struct err err;
+	size_t i;
+
+	for (i = 0; i < sizeof(envs) / sizeof(envs[0]); i++) {
+		CHECK(load(NULL, envs[i], NULL, &err) == -1);
+		CHECK(strstr(err.msg, SECRET) == NULL);
+		CHECK(strstr(cfg.fitbit_client_secret, SECRET) == NULL);
+		CHECK(strstr(cfg.victoria_password, SECRET) == NULL);
+	}
+	CHECK(load(args, env, NULL, &err) == -1);
+	CHECK(strcmp(err.msg, "unknown option '--client-secret'; see --help")
+	    == 0);
+	CHECK(load(NULL, NULL, "FITBIT_CLIENT_SECRET=\"" SECRET "\n",
+	    &err) == -1);
+	CHECK(strstr(err.msg, SECRET) == NULL);
+}
+
+struct listen_case {
+	const char *addr;
+	const char *host;
+	int port;
+};
+
+static void
+test_listen(void)
+{
+	static const struct listen_case cases[] = {
+		{ "LISTEN_ADDRESS=127.0.0.1:9100", "127.0.0.1", 9100 },
+		{ "LISTEN_ADDRESS=:8080", "0.0.0.0", 8080 },
+		{ "LISTEN_ADDRESS=localhost:65535", "localhost", 65535 },
+		{ "LISTEN_ADDRESS=[::1]:9877", "::1", 9877 },
+		{ "LISTEN_ADDRESS=[::]:0", "::", 0 },
+		{ "LISTEN_ADDRESS=exporter.local:09877", "exporter.local",
+		    9877 },
+	};
+	const struct listen_case *c;
+	const char *env[4] = { FITBIT_OK, NULL, NULL };
+	struct err err;
+
+	for (c = cases; c < cases + sizeof(cases) / sizeof(cases[0]); c++) {
+		env[2] = c->addr;
+		CHECK(load(NULL, env, NULL, &err) == 0);
+		CHECK(strcmp(cfg.listen_host, c->host) == 0);
+		CHECK(cfg.listen_port == c->port);
+		CHECK(strcmp(cfg.listen_address, strchr(c->addr, '=') + 1)
+		    == 0);
+	}
+}
+
+struct opt_case {
+	const char *args[8];
+	int rc;
+	enum config_mode mode;
+	const char *msg;
+};
+
+static void
+test_options(void)
+{
+	static const struct opt_case cases[] = {
+		{ { NULL }, 0, MODE_SERVICE, NULL },
+		{ { "--once" }, 0, MODE_ONCE, NULL },
+		{ { "--authorize" }, 0, MODE_AUTHORIZE, NULL },
+		{ { "--auth" }, 0, MODE_AUTHORIZE, NULL },
+		{ { "--healthcheck" }, 0, MODE_HEALTHCHECK, NULL },
+		{ { "--backfill", "--from", "2024-01-01" }, 0, MODE_BACKFILL,
+		    NULL },
+		{ { "--once", "--once" }, 0, MODE_ONCE, NULL },
+		{ { "--help" }, 0, MODE_HELP, NULL },
+		{ { "-h" }, 0, MODE_HELP, NULL },
+		{ { "--version" }, 0, MODE_VERSION, NULL },
+		{ { "-V" }, 0, MODE_VERSION, NULL },
+		{ { "--once", "--bogus", "--help" }, 0, MODE_HELP, NULL },
+		{ { "--version", "--backfill" }, 0, MODE_VERSION, NULL },
+		{ { "--help", "--version" }, 0, MODE_HELP, NULL },
+		{ { "--listen-all" }, -1, 0, "--listen-all needs --authorize" },
+		{ { "--once", "--listen-all" }, -1, 0,
+		    "--listen-all needs --authorize" },
+		{ { "--backfill" }, -1, 0,
+		    "--backfill needs --from YYYY-MM-DD" },
+		{ { "--backfill", "--to", "2024-01-01" }, -1, 0,
+		    "--backfill needs --from YYYY-MM-DD" },
+		{ { "--from", "2024-01-01" }, -1, 0,
+		    "--from needs --backfill" },
+		{ { "--to", "2024-01-01" }, -1, 0, "--to needs --backfill" },
+		{ { "--once", "--from", "2024-01-01" }, -1, 0,
+		    "--from needs --backfill" },
+		{ { "--backfill", "--from", "2024-02-01", "--to",
+		    "2024-01-31" }, -1, 0,
+		    "--from 2024-02-01 is after --to 2024-01-31" },
+		{ { "--backfill", "--from", "2024-02-30" }, -1, 0,
+		    "--from: '2024-02-30' is not a date (YYYY-MM-DD)" },
+		{ { "--backfill", "--from", "2024-01-01", "--to", "soon" }, -1,
+		    0, "--to: 'soon' is not a date (YYYY-MM-DD)" },
+		{ { "--once", "--backfill", "--from", "2024-01-01" }, -1, 0,
+		    "--once and --backfill cannot be combined" },
+		{ { "--authorize", "--healthcheck" }, -1, 0,
+		    "--authorize and --healthcheck cannot be combined" },
+		{ { "--bogus" }, -1, 0,
+		    "unknown option '--bogus'; see --help" },
+		{ { "--l" }, -1, 0, "unknown option '--l'; see --help" },
+		{ { "-x" }, -1, 0, "unknown option '-x'; see --help" },
+		{ { "--once=1" }, -1, 0,
+		    "option '--once' takes no value; see --help" },
+		{ { "--from" }, -1, 0,
+		    "option '--from' needs a value; see --help" },
+		{ { "--once", "extra" }, -1, 0,
+		    "unexpected argument 'extra'; see --help" },
+		{ { "--log-level", "x" }, -1, 0,
+		    "--log-level: 'x' is not DEBUG, INFO, WARN or ERROR" },
+	};
+	const struct opt_case *c;
+	const char *env[] = { FITBIT_OK, NULL };
+	struct err err;
+	int rc;
+
+	for (c = cases; c < cases + sizeof(cases) / sizeof(cases[0]); c++) {
+		rc = load(c->args, env, NULL, &err);
+		CHECK(rc == c->rc);
+		if (rc == 0)
+			CHECK(cfg.mode == c->mode);
+		if (c->msg != NULL && strcmp(err.msg, c->msg) != 0)
+			printf("# %s: got '%s'\n", c->args[0], err.msg);
+		if (c->msg != NULL)
+			CHECK(strcmp(err.msg, c->msg) == 0);
+	}
+}
+
+static void
+test_option_values(void)
+{
+	const char *range[] = { "--backfill", "--from=2024-01-01", "--to",
+	    "2024-01-31", NULL };
+	const char *day[] = { "--backfill", "--from", "2024-02-29", "--to",
+	    "2024-02-29", NULL };
+	const char *open_end[] = { "--backfill", "--from", "2024-01-01", NULL };
+	const char *authz[] = { "--authorize", "--listen-all", NULL };
+	const char *level[] = { "--log-level", "debug", NULL };
+	const char *env[] = { FITBIT_OK, NULL };
+	const char *loud[] = { FITBIT_OK, "LOG_LEVEL=loud", NULL };
+	const char *help[] = { "--help", NULL };
+	struct err err;
+
+	CHECK(load(range, env, NULL, &err) == 0);
+	CHECK(cfg.backfill_from == civil_from_ymd(2024, 1, 1));
+	CHECK(cfg.backfill_to == civil_from_ymd(2024, 1, 31));
+	CHECK(load(day, env, NULL, &err) == 0);
+	CHECK(cfg.backfill_from == cfg.backfill_to);
+	CHECK(load(open_end, env, NULL, &err) == 0);
+	CHECK(cfg.backfill_to == -1);
+	CHECK(load(authz, env, NULL, &err) == 0);
+	CHECK(cfg.callback_bind_all == 1);
+	CHECK(load(level, loud, NULL, &err) == 0);	/* over LOG_LEVEL */
+	CHECK(cfg.log_level == LOG_DEBUG);
+	/* --help needs nothing else, not even a readable --env-file */
+	CHECK(load(help, NULL, "broken line\n", &err) == 0);
+	CHECK(cfg.mode == MODE_HELP);
+}
+
+static void
+test_usage(void)
+{
+	static const char *const words[] = {
+		"SOURCE", "GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET",
+		"GOOGLE_REDIRECT_URI", "GOOGLE_HEALTH_API_URL",
+		"GOOGLE_AUTH_URL", "GOOGLE_TOKEN_URL", "FITBIT_CLIENT_ID",
+		"FITBIT_CLIENT_SECRET", "FITBIT_REDIRECT_URI", "FITBIT_API_URL",
+		"FITBIT_AUTH_URL", "FITBIT_TOKEN_URL", "FITBIT_USER_ID",
+		"VICTORIA_ENDPOINT", "VICTORIA_USER", "VICTORIA_PASSWORD",
+		"SYNC_INTERVAL_MINUTES", "BACKFILL_START", "LISTEN_ADDRESS",
+		"DATA_DIR", "LOG_LEVEL", "CA_FILE", "--authorize", "--once",
+		"--backfill", "--from", "--to", "--log-level", "--env-file",
+		"--listen-all", "--healthcheck", "--version", "--help",
+		"http://127.0.0.1:8080/callback", "0.0.0.0:9877", "./data",
+	};
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&text, &len);
+
+	config_usage(f);
+	fclose(f);
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (strstr(text, words[i]) == NULL)
+			printf("# --help lacks %s\n", words[i]);
+		CHECK(strstr(text, words[i]) != NULL);
+	}
+	free(text);
+}
+
+/* .env.example (the runner's directory is the repository) gives the
+ * defaults and names every variable of --help. */
+static void
+test_env_example(void)
+{
+	const char *args[] = { "--env-file", ".env.example", NULL };
+	const char *env[] = { FITBIT_OK, NULL };
+	char *text = NULL, *example, *line;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct err err;
+
+	CHECK(load(args, env, NULL, &err) == 0);
+	CHECK(cfg.source == SOURCE_FITBIT);
+	CHECK(cfg.sync_interval_minutes == 15 && cfg.listen_port == 9877);
+	CHECK(strcmp(cfg.user_id, "default") == 0);
+	CHECK(cfg.backfill_start == -1 && cfg.victoria_endpoint[0] == '\0');
+	example = fixture("../../.env.example", NULL);
+	config_usage(f);
+	fclose(f);
+	/* each "  NAME   " line of --help names a KEY= of the example */
+	for (line = strstr(text, "\nEnvironment"); line != NULL &&
+	    (line = strstr(line, "\n  ")) != NULL; line++) {
+		char key[64];
+
+		if (sscanf(line + 3, "%60[A-Z_]", key) == 1 &&
+		    strlen(key) > 2) {
+			strcat(key, "=");
+			if (strstr(example, key) == NULL)
+				printf("# .env.example lacks %s\n", key);
+			CHECK(strstr(example, key) != NULL);
+		}
+	}
+	free(example);
+	free(text);
+}
+
+static void
+test_paths(void)
+{
+	char buf[CONFIG_STR_MAX + 32], small[8];
+
+	memset(&cfg, 0, sizeof(cfg));
+	strcpy(cfg.data_dir, "./data");
+	cfg.source = SOURCE_FITBIT;
+	config_token_path(&cfg, buf, sizeof(buf));
+	CHECK(strcmp(buf, "./data/fitbit_tokens.json") == 0);
+	cfg.source = SOURCE_GOOGLE;
+	config_token_path(&cfg, buf, sizeof(buf));
+	CHECK(strcmp(buf, "./data/google_tokens.json") == 0);
+	strcpy(cfg.data_dir, "/app/data/");
+	config_state_path(&cfg, buf, sizeof(buf));
+	CHECK(strcmp(buf, "/app/data/sync_state.json") == 0);
+	config_log_path(&cfg, buf, sizeof(buf));
+	CHECK(strcmp(buf, "/app/data/syncbit.log") == 0);
+	strcpy(cfg.data_dir, "/");
+	config_log_path(&cfg, buf, sizeof(buf));
+	CHECK(strcmp(buf, "/syncbit.log") == 0);
+	config_log_path(&cfg, small, sizeof(small));
+	CHECK(small[0] == '\0');	/* never a truncated path */
+	memset(cfg.data_dir, 'd', CONFIG_STR_MAX - 1);
+	cfg.data_dir[CONFIG_STR_MAX - 1] = '\0';
+	config_token_path(&cfg, buf, sizeof(buf));
+	CHECK(strlen(buf) ==
+	    CONFIG_STR_MAX - 1 + strlen("/google_tokens.json"));
+}
+
+void
+suite_config(void)
+{
+	tmp = t_tmpdir();
+	test_defaults();
+	test_all_set();
+	test_source();
+	test_parse_env();
+	test_layers();
+	test_env_file_missing();
+	test_invalid();
+	test_secrets();
+	test_listen();
+	test_options();
+	test_option_values();
+	test_usage();
+	test_env_example();
+	test_paths();
+	t_rmrf(tmp);
+	free(tmp);
+}

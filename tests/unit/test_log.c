@@ -1,0 +1,86 @@
+/*
+ * log: logfmt shape, levels, quoting, and secrets that never get out.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "t.h"
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 65536);
+
+	if (f != NULL) {
+		size_t n = fread(buf, 1, 65535, f);
+
+		buf[n] = '\0';
+		fclose(f);
+	}
+	return buf;
+}
+
+static void
+test_levels_and_file(void)
+{
+	char *dir = t_tmpdir(), path[1024], *text;
+	struct stat st;
+	enum log_level l;
+	int saved = dup(STDERR_FILENO), devnull = open("/dev/null", O_WRONLY);
+
+	CHECK(log_level_parse("debug", &l) == 0 && l == LOG_DEBUG);
+	CHECK(log_level_parse("WARN", &l) == 0 && l == LOG_WARN);
+	CHECK(log_level_parse("loud", &l) == -1);
+
+	snprintf(path, sizeof(path), "%s/syncbit.log", dir);
+	dup2(devnull, STDERR_FILENO);
+	CHECK(log_open_file(path) == 0);
+	log_set_level(LOG_INFO);
+	log_debug("hidden", NULL);
+	log_info("sync done", "steps=%d", 8123);
+	log_warn("odd value", "detail=%s", "x");
+	log_add_secret("s3cr3t-token-value");
+	log_error("refresh failed", "body=\"token s3cr3t-token-value echoed\"");
+	log_close();
+	log_forget_secrets();
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(devnull);
+
+	text = slurp(path);
+	CHECK(strstr(text, "hidden") == NULL);
+	CHECK(strstr(text, "level=info msg=\"sync done\" steps=8123\n") != NULL);
+	CHECK(strstr(text, "level=warn msg=\"odd value\" detail=x\n") != NULL);
+	CHECK(strstr(text, "s3cr3t-token-value") == NULL);
+	CHECK(strstr(text, "[redacted]") != NULL);
+	CHECK(strncmp(text, "ts=", 3) == 0);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+	free(text);
+	t_rmrf(dir);
+	free(dir);
+}
+
+static void
+test_quote(void)
+{
+	char buf[64];
+
+	CHECK(strcmp(log_q(buf, sizeof(buf), "plain"), "plain") == 0);
+	CHECK(strcmp(log_q(buf, sizeof(buf), "two words"), "\"two words\"") ==
+	    0);
+	CHECK(strcmp(log_q(buf, sizeof(buf), "a\"b"), "\"a\\\"b\"") == 0);
+	CHECK(strcmp(log_q(buf, sizeof(buf), "l1\nl2"), "\"l1\\nl2\"") == 0);
+	CHECK(strcmp(log_q(buf, sizeof(buf), ""), "\"\"") == 0);
+}
+
+void
+suite_log(void)
+{
+	test_levels_and_file();
+	test_quote();
+}

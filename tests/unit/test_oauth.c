@@ -1,0 +1,432 @@
+/*
+ * oauth: SHA-256 and base64url vectors, PKCE (RFC 7636 appendix B),
+ * random verifier and state, the callback's state check, token-endpoint
+ * bodies, the token file, and the service's no-request paths.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "b64.h"
+#include "err.h"
+#include "file.h"
+#include "oauth.h"
+#include "sha256.h"
+#include "stats.h"
+#include "t.h"
+
+static void
+hex(const uint8_t *d, size_t n, char *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", d[i]);
+}
+
+static int
+sha_is(const char *msg, const char *want)
+{
+	uint8_t d[SHA256_LEN];
+	char h[2 * SHA256_LEN + 1];
+
+	sha256_digest(msg, strlen(msg), d);
+	hex(d, sizeof(d), h);
+	return strcmp(h, want) == 0;
+}
+
+static void
+test_sha256(void)
+{
+	static const char *ml = "abcdefghbcdefghicdefghijdefghijkefghijkl"
+	    "fghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrst"
+	    "nopqrstu";
+	struct sha256 c;
+	uint8_t d[SHA256_LEN], d2[SHA256_LEN];
+	char h[2 * SHA256_LEN + 1], block[1000];
+	int i;
+
+	CHECK(sha_is("abc", "ba7816bf8f01cfea414140de5dae2223"
+	    "b00361a396177a9cb410ff61f20015ad"));
+	CHECK(sha_is("", "e3b0c44298fc1c149afbf4c8996fb924"
+	    "27ae41e4649b934ca495991b7852b855"));
+	CHECK(sha_is("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+	    "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"));
+	CHECK(sha_is(ml, "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51"
+	    "afac45037afee9d1"));
+
+	/* one million 'a', fed in pieces that straddle block boundaries */
+	memset(block, 'a', sizeof(block));
+	sha256_init(&c);
+	for (i = 0; i < 1000; i++) {
+		sha256_update(&c, block, 7);
+		sha256_update(&c, block, 993);
+	}
+	sha256_final(&c, d);
+	hex(d, sizeof(d), h);
+	CHECK(strcmp(h, "cdc76e5c9914fb9281a1c7e284d73e67"
+	    "f1809a48a497200e046d39ccc7112cd0") == 0);
+
+	/* 55 and 56 bytes: the padding edge */
+	sha256_digest(block, 55, d);
+	sha256_init(&c);
+	for (i = 0; i < 55; i++)
+		sha256_update(&c, "a", 1);
+	sha256_final(&c, d2);
+	CHECK(memcmp(d, d2, sizeof(d)) == 0);
+	hex(d, sizeof(d), h);
+	CHECK(strcmp(h, "9f4390f8d30c2dd92ec9f095b65e2b9a"
+	    "e9b0a925a5258e241c9f1e910f734318") == 0);
+	sha256_digest(block, 56, d);
+	hex(d, sizeof(d), h);
+	CHECK(strcmp(h, "b35439a4ac6f0948b6d6f9e3c6af0f5f"
+	    "590ce20f1bde7090ef7970686ec6738a") == 0);
+}
+
+static void
+test_b64url(void)
+{
+	char out[16];
+	static const unsigned char bytes[] = { 0xfb, 0xff, 0xbf };
+
+	CHECK(b64_url_encode("", 0, out, sizeof(out)) == 0 && out[0] == '\0');
+	CHECK(b64_url_encode("f", 1, out, sizeof(out)) == 0 &&
+	    strcmp(out, "Zg") == 0);
+	CHECK(b64_url_encode("fo", 2, out, sizeof(out)) == 0 &&
+	    strcmp(out, "Zm8") == 0);
+	CHECK(b64_url_encode("foo", 3, out, sizeof(out)) == 0 &&
+	    strcmp(out, "Zm9v") == 0);
+	CHECK(b64_url_encode("foobar", 6, out, sizeof(out)) == 0 &&
+	    strcmp(out, "Zm9vYmFy") == 0);
+	CHECK(b64_url_encode(bytes, 3, out, sizeof(out)) == 0 &&
+	    strcmp(out, "-_-_") == 0);
+	CHECK(b64_url_encode("foo", 3, out, 4) == -1 && out[0] == '\0');
+	CHECK(b64_url_encode("foo", 3, out, 5) == 0);
+}
+
+static int
+all_in(const char *s, const char *set)
+{
+	return s[strspn(s, set)] == '\0';
+}
+
+static void
+test_pkce(void)
+{
+	static const char unreserved[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-._~";
+	char v1[OAUTH_VERIFIER_LEN + 1], v2[OAUTH_VERIFIER_LEN + 1];
+	char ch[44], s1[33], s2[33];
+	struct err err = { 0 };
+
+	/* RFC 7636 appendix B (checked against the RFC text and hashlib) */
+	oauth_pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", ch);
+	CHECK(strcmp(ch, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM") == 0);
+
+	CHECK(oauth_pkce_verifier(v1, &err) == 0);
+	CHECK(oauth_pkce_verifier(v2, &err) == 0);
+	CHECK(strlen(v1) == OAUTH_VERIFIER_LEN && strlen(v2) == 64);
+	CHECK(OAUTH_VERIFIER_LEN >= 43 && OAUTH_VERIFIER_LEN <= 128);
+	CHECK(all_in(v1, unreserved) && all_in(v2, unreserved));
+	CHECK(strcmp(v1, v2) != 0);
+	oauth_pkce_challenge(v1, ch);
+	CHECK(strlen(ch) == 43 && all_in(ch, unreserved) &&
+	    strchr(ch, '=') == NULL);
+
+	CHECK(oauth_random_state(s1, &err) == 0);
+	CHECK(oauth_random_state(s2, &err) == 0);
+	CHECK(strlen(s1) == 32 && strlen(s2) == 32);
+	CHECK(all_in(s1, unreserved) && strchr(s1, '.') == NULL &&
+	    strchr(s1, '~') == NULL);
+	CHECK(strcmp(s1, s2) != 0);
+	CHECK(!err.set);
+}
+
+static void
+test_callback_parse(void)
+{
+	static const char st[] = "Zx9_-state-0123456789abcdefghijk";
+	char code[64], q[256];
+	struct err err = { 0 };
+
+	snprintf(q, sizeof(q), "code=4%%2F0AbC+d&state=%s", st);
+	CHECK(oauth_callback_parse(q, st, code, sizeof(code), &err) == 0);
+	CHECK(strcmp(code, "4/0AbC d") == 0);
+
+	/* Fitbit appends #_=_; a leading '?' is fine */
+	snprintf(q, sizeof(q), "?state=%s&code=abc123#_=_", st);
+	CHECK(oauth_callback_parse(q, st, code, sizeof(code), &err) == 0);
+	CHECK(strcmp(code, "abc123") == 0);
+
+	CHECK(oauth_callback_parse("code=abc&state=Zx9_-state-0123456789"
+	    "abcdefghijx", st, code, sizeof(code), &err) == -1);
+	CHECK(err.code == 400 && strcmp(err.msg, "state mismatch") == 0);
+	err_clear(&err);
+	CHECK(oauth_callback_parse("code=abc", st, code, sizeof(code),
+	    &err) == -1);
+	CHECK(strcmp(err.msg, "state mismatch") == 0);
+	err_clear(&err);
+	/* two states: ambiguous, refused */
+	snprintf(q, sizeof(q), "code=abc&state=%s&state=%s", st, st);
+	CHECK(oauth_callback_parse(q, st, code, sizeof(code), &err) == -1);
+	CHECK(strcmp(err.msg, "state mismatch") == 0);
+	err_clear(&err);
+
+	snprintf(q, sizeof(q), "state=%s", st);
+	CHECK(oauth_callback_parse(q, st, code, sizeof(code), &err) == -1);
+	CHECK(err.code == 400 && strcmp(err.msg, "missing 'code'") == 0);
+	err_clear(&err);
+	snprintf(q, sizeof(q), "state=%s&code=", st);
+	CHECK(oauth_callback_parse(q, st, code, sizeof(code), &err) == -1);
+	CHECK(strcmp(err.msg, "missing 'code'") == 0);
+	err_clear(&err);
+
+	snprintf(q, sizeof(q), "error=access_denied&state=%s", st);
+	CHECK(oauth_callback_parse(q, st, code, sizeof(code), &err) == -1);
+	CHECK(err.code == ERR_AUTH);
+	CHECK(strstr(err.msg, "denied by the user") != NULL);
+	CHECK(strstr(err.msg, "access_denied") != NULL);
+	err_clear(&err);
+	/* a forged denial without our state does not end the flow */
+	CHECK(oauth_callback_parse("error=access_denied&state=nope", st, code,
+	    sizeof(code), &err) == -1);
+	CHECK(err.code == 400);
+	err_clear(&err);
+
+	snprintf(q, sizeof(q), "state=%s&code=%%zz", st);
+	CHECK(oauth_callback_parse(q, st, code, sizeof(code), &err) == -1);
+	CHECK(strcmp(err.msg, "malformed query") == 0);
+	err_clear(&err);
+	snprintf(q, sizeof(q), "state=%s&code=0123456789", st);
+	CHECK(oauth_callback_parse(q, st, code, 8, &err) == -1);
+	CHECK(strstr(err.msg, "too long") != NULL);
+}
+
+static void
+test_tokens_from_json(void)
+{
+	struct oauth_tokens t;
+	struct err err = { 0 };
+	char *body;
+	size_t len;
+
+	body = fixture("oauth_fitbit_token.json", &len);
+	CHECK(oauth_tokens_from_json(body, len, 1000, NULL, &t, &err) == 0);
+	CHECK(strcmp(t.access_token, "eyJhbGciOiJIUzI1NiJ9.fitbit-access-"
+	    "token-fixture") == 0);
+	CHECK(strncmp(t.refresh_token, "c643a63c", 8) == 0);
+	CHECK(t.expires_at == 1000 + 28800);
+	CHECK(strcmp(t.user_id, "26FWFL") == 0);
+	CHECK(strncmp(t.scope, "activity heartrate", 18) == 0);
+	free(body);
+
+	/* Google: no refresh_token in a refresh answer keeps the old one */
+	body = fixture("oauth_google_token_norefresh.json", &len);
+	CHECK(oauth_tokens_from_json(body, len, 50, "1//old-refresh", &t,
+	    &err) == 0);
+	CHECK(strcmp(t.refresh_token, "1//old-refresh") == 0);
+	CHECK(strcmp(t.access_token, "ya29.a0-google-access-token-fixture")
+	    == 0);
+	CHECK(t.expires_at == 50 + 3599 && t.user_id[0] == '\0');
+	/* ... and without an old one it is an error */
+	CHECK(oauth_tokens_from_json(body, len, 50, NULL, &t, &err) == -1);
+	CHECK(strstr(err.msg, "missing 'refresh_token'") != NULL);
+	CHECK(t.access_token[0] == '\0');	/* wiped */
+	free(body);
+	err_clear(&err);
+
+	/* a rotated refresh token wins over the old one */
+	body = "{\"access_token\":\"a-new-one\",\"refresh_token\":\"r-new\","
+	    "\"expires_in\":\"3600\"}";
+	CHECK(oauth_tokens_from_json(body, strlen(body), 0, "r-old", &t,
+	    &err) == 0);
+	CHECK(strcmp(t.refresh_token, "r-new") == 0 && t.expires_at == 3600);
+
+	body = "{\"refresh_token\":\"SECRET-refresh-xyz\",\"expires_in\":60}";
+	CHECK(oauth_tokens_from_json(body, strlen(body), 0, NULL, &t,
+	    &err) == -1);
+	CHECK(strstr(err.msg, "missing 'access_token'") != NULL);
+	CHECK(strstr(err.msg, "SECRET") == NULL);
+	err_clear(&err);
+	body = "{\"access_token\":\"a\",\"refresh_token\":\"r\","
+	    "\"expires_in\":\"soon\"}";
+	CHECK(oauth_tokens_from_json(body, strlen(body), 0, NULL, &t,
+	    &err) == -1);
+	CHECK(strstr(err.msg, "'expires_in'") != NULL);
+	err_clear(&err);
+	body = "{\"access_token\":42,\"refresh_token\":\"r\"}";
+	CHECK(oauth_tokens_from_json(body, strlen(body), 0, NULL, &t,
+	    &err) == -1);
+	CHECK(strstr(err.msg, "'access_token' is not a string") != NULL);
+	err_clear(&err);
+	body = "<html>502</html>";
+	CHECK(oauth_tokens_from_json(body, strlen(body), 0, NULL, &t,
+	    &err) == -1);
+	CHECK(strstr(err.msg, "not a JSON object") != NULL);
+	/* no expires_in: an hour, refreshed early anyway */
+	body = "{\"access_token\":\"a\",\"refresh_token\":\"r\"}";
+	CHECK(oauth_tokens_from_json(body, strlen(body), 10, NULL, &t,
+	    NULL) == 0 && t.expires_at == 3610);
+}
+
+static int
+put(const char *path, const char *s)
+{
+	struct err err = { 0 };
+
+	return file_write_atomic(path, s, strlen(s), 0600, &err) == 0;
+}
+
+static void
+fill(struct oauth_tokens *t, const char *access, int64_t exp)
+{
+	memset(t, 0, sizeof(*t));
+	snprintf(t->access_token, sizeof(t->access_token), "%s", access);
+	snprintf(t->refresh_token, sizeof(t->refresh_token), "refresh-%s",
+	    access);
+	t->expires_at = exp;
+	snprintf(t->scope, sizeof(t->scope), "activity sleep");
+	snprintf(t->user_id, sizeof(t->user_id), "26FWFL");
+}
+
+static void
+test_token_file(void)
+{
+	char *dir = t_tmpdir(), path[1024];
+	struct oauth_tokens t, u;
+	struct err err = { 0 };
+	struct stat st;
+	mode_t old = umask(0);
+
+	snprintf(path, sizeof(path), "%s/fitbit_tokens.json", dir);
+	CHECK(oauth_tokens_load(path, &u, &err) == -1 && err.code == ENOENT);
+	err_clear(&err);
+	fill(&t, "access-\"quoted\"\\-1", 1800000000);
+	CHECK(oauth_tokens_save(path, &t, &err) == 0);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0600);
+	umask(old);
+	CHECK(oauth_tokens_load(path, &u, &err) == 0);
+	CHECK(memcmp(&t, &u, sizeof(t)) == 0);
+	oauth_tokens_wipe(&u);
+	CHECK(u.access_token[0] == '\0' && u.expires_at == 0);
+
+	/* truncated: a clear line naming the file, never its content */
+	CHECK(put(path, "{\"access_token\":\"SECRET-at-1234\",\"refresh_tok"));
+	CHECK(oauth_tokens_load(path, &u, &err) == -1);
+	CHECK(err.code == ERR_AUTH && strstr(err.msg, path) != NULL);
+	CHECK(strstr(err.msg, "SECRET") == NULL);
+	CHECK(strstr(err.msg, "--authorize") != NULL);
+	CHECK(strchr(err.msg, '\n') == NULL);
+	err_clear(&err);
+	CHECK(put(path, "{\"access_token\":\"SECRET-at-1234\",\"expires_at\":5}"));
+	CHECK(oauth_tokens_load(path, &u, &err) == -1);
+	CHECK(strstr(err.msg, "missing 'refresh_token'") != NULL);
+	CHECK(strstr(err.msg, "SECRET") == NULL);
+	err_clear(&err);
+	CHECK(put(path, "{\"access_token\":\"a\",\"refresh_token\":\"r\","
+	    "\"expires_at\":\"x\"}"));
+	CHECK(oauth_tokens_load(path, &u, &err) == -1);
+	CHECK(strstr(err.msg, "'expires_at'") != NULL);
+	t_rmrf(dir);
+	free(dir);
+}
+
+static struct oauth_provider
+provider(const char *path)
+{
+	struct oauth_provider p;
+
+	memset(&p, 0, sizeof(p));
+	p.name = "fitbit";
+	p.auth_url = "http://127.0.0.1:9/authorize";
+	p.token_url = "http://127.0.0.1:9/token";
+	p.client_id = "23ABCD";
+	p.client_secret = "client-secret-for-tests";
+	p.redirect_uri = "http://localhost:8080/callback";
+	p.scopes = "activity sleep";
+	p.basic_auth = 1;
+	p.token_path = path;
+	p.invalid_grant_hint = "run 'syncbit --authorize' again";
+	return p;
+}
+
+/*
+ * The paths that must not reach the token endpoint. http is NULL: any
+ * request would crash the test, which is the point.
+ */
+static void
+test_service_without_requests(void)
+{
+	char *dir = t_tmpdir(), path[1024], buf[128], scope[64];
+	struct oauth_provider p;
+	struct oauth_tokens t;
+	struct oauth *o;
+	struct err err = { 0 };
+	time_t now = time(NULL);
+
+	snprintf(path, sizeof(path), "%s/fitbit_tokens.json", dir);
+	p = provider(path);
+	o = oauth_new(&p, NULL);
+	CHECK(o != NULL && oauth_state(o) == OAUTH_NO_TOKEN);
+	CHECK(oauth_expires_at(o) == 0);
+	CHECK(oauth_access_token(o, buf, sizeof(buf), &err) == -1);
+	CHECK(err.code == ERR_AUTH && strstr(err.msg, "--authorize") != NULL);
+	err_clear(&err);
+
+	/* --authorize ran meanwhile: the new file is picked up */
+	fill(&t, "access-one", now + 3600);
+	CHECK(oauth_tokens_save(path, &t, &err) == 0);
+	CHECK(oauth_access_token(o, buf, sizeof(buf), &err) == 0);
+	CHECK(strcmp(buf, "access-one") == 0);
+	CHECK(oauth_state(o) == OAUTH_OK);
+	CHECK(oauth_expires_at(o) == now + 3600);
+	CHECK(atomic_load(&stats_get()->token_expiry) == now + 3600);
+	oauth_scope(o, scope, sizeof(scope));
+	CHECK(strcmp(scope, "activity sleep") == 0);
+	CHECK(oauth_access_token(o, buf, 5, &err) == -1);	/* too small */
+	err_clear(&err);
+
+	/* another caller refreshed since "access-old" was handed out */
+	CHECK(oauth_refresh_after_401(o, "access-old", buf, sizeof(buf),
+	    &err) == 0);
+	CHECK(strcmp(buf, "access-one") == 0);
+	oauth_free(o);
+
+	/* loaded at start; a corrupt file is NO_TOKEN with the file named */
+	o = oauth_new(&p, NULL);
+	CHECK(oauth_state(o) == OAUTH_OK);
+	CHECK(oauth_access_token(o, buf, sizeof(buf), &err) == 0);
+	oauth_free(o);
+	CHECK(put(path, "{\"access"));
+	o = oauth_new(&p, NULL);
+	CHECK(oauth_state(o) == OAUTH_NO_TOKEN);
+	CHECK(oauth_access_token(o, buf, sizeof(buf), &err) == -1);
+	CHECK(err.code == ERR_AUTH && strstr(err.msg, path) != NULL);
+	oauth_free(o);
+	oauth_free(NULL);
+	t_rmrf(dir);
+	free(dir);
+}
+
+void
+suite_oauth(void)
+{
+	int saved = dup(STDERR_FILENO), devnull = open("/dev/null", O_WRONLY);
+
+	/* oauth_new() logs the missing and the corrupt file: expected here */
+	dup2(devnull, STDERR_FILENO);
+	test_service_without_requests();
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(devnull);
+	test_sha256();
+	test_b64url();
+	test_pkce();
+	test_callback_parse();
+	test_tokens_from_json();
+	test_token_file();
+}

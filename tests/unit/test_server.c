@@ -1,0 +1,173 @@
+/*
+ * server: routes, status codes, content types, readiness, and the
+ * snapshot shared with concurrent readers.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cache.h"
+#include "httpc.h"
+#include "server.h"
+#include "stats.h"
+#include "t.h"
+
+static long
+get(struct httpc *h, int port, const char *method, const char *path,
+    struct httpc_resp *resp)
+{
+	struct httpc_req req;
+	struct err err = { 0 };
+	char url[256];
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
+	memset(&req, 0, sizeof(req));
+	req.url = url;
+	req.method = method;
+	if (httpc_do(h, &req, resp, &err) == -1)
+		return -1;
+	return resp->status;
+}
+
+static void
+test_routes(void)
+{
+	struct server_config sc;
+	struct server *srv;
+	struct cache *cache = cache_new();
+	struct httpc *h = httpc_new(2, 5, "test", NULL);
+	struct httpc_resp r;
+	struct err err = { 0 };
+	struct samples s;
+	char ct[128];
+	int port;
+
+	stats_reset();
+	memset(&sc, 0, sizeof(sc));
+	sc.host = "127.0.0.1";
+	sc.port = 0;
+	sc.cache = cache;
+	sc.info.user = "default";
+	sc.info.version = "0.1.0";
+	sc.info.source = "fitbit";
+	srv = server_start(&sc, &err);
+	CHECK(srv != NULL);
+	if (srv == NULL)
+		return;
+	port = server_port(srv);
+	CHECK(port > 0);
+	httpc_resp_init(&r);
+
+	CHECK(get(h, port, "GET", "/metrics", &r) == 200);
+	CHECK(httpc_header(&r, "content-type", ct, sizeof(ct)) != NULL &&
+	    strcmp(ct, "text/plain; version=0.0.4; charset=utf-8") == 0);
+	CHECK(strstr(r.body, "syncbit_last_sync_success 0\n") != NULL);
+
+	samples_init(&s);
+	samples_add(&s, "fitbit_steps_total", 1, 4242, NULL);
+	cache_publish(cache, snapshot_new(&s, 0));
+	CHECK(get(h, port, "GET", "/metrics", &r) == 200);
+	CHECK(strstr(r.body, "fitbit_steps_total{user=\"default\"} 4242\n") !=
+	    NULL);
+
+	CHECK(get(h, port, "GET", "/healthz", &r) == 200);
+	CHECK(get(h, port, "GET", "/readyz", &r) == 503);
+	CHECK(strstr(r.body, "first sync") != NULL);
+	atomic_store(&stats_get()->ready, READY_OK);
+	CHECK(get(h, port, "GET", "/readyz", &r) == 200);
+	atomic_store(&stats_get()->ready, READY_INVALID_GRANT);
+	CHECK(get(h, port, "GET", "/readyz", &r) == 503);
+	CHECK(strstr(r.body, "--authorize") != NULL);
+	atomic_store(&stats_get()->ready, READY_OK);
+	atomic_store(&stats_get()->sync_interval_s, 60);
+	atomic_store(&stats_get()->failing_since, (int64_t)time(NULL) - 1000);
+	CHECK(get(h, port, "GET", "/readyz", &r) == 503);
+	CHECK(strstr(r.body, "three intervals") != NULL);
+	atomic_store(&stats_get()->failing_since, (int64_t)time(NULL) - 10);
+	CHECK(get(h, port, "GET", "/readyz", &r) == 200);
+
+	CHECK(get(h, port, "GET", "/", &r) == 200);
+	CHECK(strstr(r.body, "href=\"/metrics\"") != NULL);
+	CHECK(get(h, port, "GET", "/nope", &r) == 404);
+	CHECK(get(h, port, "GET", "/metrics/../etc", &r) == 404);
+	CHECK(get(h, port, "POST", "/metrics", &r) == 405);
+	CHECK(httpc_header(&r, "allow", ct, sizeof(ct)) != NULL &&
+	    strcmp(ct, "GET, HEAD") == 0);
+	CHECK(get(h, port, "DELETE", "/metrics", &r) == 405);
+	CHECK(get(h, port, "HEAD", "/metrics", &r) == 200);
+	CHECK(r.len == 0);
+
+	httpc_resp_release(&r);
+	server_stop(srv);
+	httpc_free(h);
+	cache_free(cache);
+	stats_reset();
+}
+
+static void
+test_bad_address(void)
+{
+	struct server_config sc;
+	struct err err = { 0 };
+
+	memset(&sc, 0, sizeof(sc));
+	sc.host = "no-such-host.invalid";
+	sc.port = 0;
+	sc.cache = NULL;
+	CHECK(server_start(&sc, &err) == NULL);
+	CHECK(strstr(err.msg, "LISTEN_ADDRESS") != NULL);
+}
+
+/* Readers render while the writer publishes: no torn or freed snapshot. */
+struct race {
+	struct cache *cache;
+	int rounds;
+	int bad;
+};
+
+static void *
+reader(void *arg)
+{
+	struct race *r = arg;
+	struct snapshot *s;
+	int i;
+
+	for (i = 0; i < r->rounds; i++) {
+		s = cache_acquire(r->cache);
+		if (s != NULL && (s->values.len != 1 ||
+		    s->values.v[0].value != (double)s->built_at))
+			r->bad++;
+		snapshot_release(s);
+	}
+	return NULL;
+}
+
+static void
+test_snapshot_race(void)
+{
+	struct race r = { cache_new(), 20000, 0 };
+	pthread_t t[3];
+	struct samples s;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		pthread_create(&t[i], NULL, reader, &r);
+	for (i = 1; i <= 5000; i++) {
+		samples_init(&s);
+		samples_add(&s, "fitbit_steps_total", 1, i, NULL);
+		cache_publish(r.cache, snapshot_new(&s, i));
+	}
+	for (i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	CHECK(r.bad == 0);
+	cache_free(r.cache);
+}
+
+void
+suite_server(void)
+{
+	test_routes();
+	test_bad_address();
+	test_snapshot_race();
+}
