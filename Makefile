@@ -8,13 +8,13 @@ BUILD ?= build
 SAN ?=
 
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow \
+override CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow \
 	-Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral \
 	-DSYNCBIT_VERSION='"$(VERSION)"' -Iexporter -I$(BUILD)/gen \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS))
 LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpthread -lm
 ifneq ($(SAN),)
-CFLAGS += -fsanitize=$(SAN) -fno-sanitize-recover=all -fno-omit-frame-pointer
+override CFLAGS += -fsanitize=$(SAN) -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=$(SAN)
 endif
 
