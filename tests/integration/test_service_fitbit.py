@@ -1,0 +1,111 @@
+"""The real binary against the fake Fitbit API: --authorize end to end,
+service mode with /metrics equal to the fake's truth, promtool on the
+exposition, readiness, clean SIGTERM, and no secret in any output."""
+
+import shutil
+import subprocess
+import time
+
+from harness import IntegrationTest
+
+# Names promtool flags for non-base units; SPEC fixes them (README lists them).
+PROMTOOL_ALLOWED = {"fitbit_active_minutes", "fitbit_calories_total",
+                    "fitbit_heart_rate_zone_calories", "fitbit_heart_rate_zone_minutes",
+                    "syncbit_backfill_days_pending"}
+
+
+def parse_metrics(text):
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name_labels, value = line.rsplit(" ", 1)
+        out[name_labels] = float(value)
+    return out
+
+
+class ServiceFitbit(IntegrationTest):
+    def setUp(self):
+        super().setUp()
+        self.fake = self.h.fake_fitbit(now=time.time())
+        self.sb = self.h.syncbit(self.fake.env(), FITBIT_USER_ID="alice",
+                                 SYNC_INTERVAL_MINUTES="1")
+
+    def test_authorize_then_metrics_equal_truth(self):
+        r = self.sb.authorize()
+        self.assertEqual(r.rc, 0, r)
+        tok = self.sb.data_dir / "fitbit_tokens.json"
+        self.assertTrue(tok.exists())
+        self.assertEqual(tok.stat().st_mode & 0o777, 0o600)
+
+        self.sb.start()
+        self.sb.wait_http("/readyz", 200, timeout=30)
+        m = parse_metrics(self.sb.get("/metrics").text)
+        truth = self.fake.truth("today")
+        # today's values move with the clock: compare with the truth around the scrape
+        self.assertAlmostEqual(m['fitbit_steps_total{user="alice"}'],
+                               truth["fitbit_steps_total"], delta=max(50, truth["fitbit_steps_total"] * 0.02))
+        for t in ("sedentary", "lightly_active", "fairly_active", "very_active"):
+            self.assertIn(f'fitbit_active_minutes{{type="{t}",user="alice"}}', m)
+        self.assertEqual(m["syncbit_last_sync_success"], 1)
+        self.assertGreater(m["syncbit_last_sync_timestamp_seconds"], 0)
+        self.assertGreater(m["syncbit_token_expiry_timestamp_seconds"], time.time())
+        self.assertGreaterEqual(m["syncbit_rate_limit_remaining"], 0)
+
+        # the requests: Bearer, no Accept-Language (metric units)
+        reqs = [q for q in self.fake.requests() if q["path"].startswith("/1/")]
+        self.assertTrue(reqs)
+        self.assertTrue(all(q["authorization"] == "Bearer" for q in reqs))
+        self.assertTrue(all(not q["accept_language"] for q in reqs))
+
+        rc = self.sb.stop(timeout=10)
+        self.assertEqual(rc, 0)
+        self.assert_no_secrets()
+
+    def test_promtool_check_metrics(self):
+        if shutil.which("promtool") is None:
+            self.skipTest("promtool not installed")
+        self.assertEqual(self.sb.authorize().rc, 0)
+        self.sb.start()
+        self.sb.wait_http("/readyz", 200, timeout=30)
+        text = self.sb.get("/metrics").text
+        p = subprocess.run(["promtool", "check", "metrics"], input=text.encode(),
+                           capture_output=True, timeout=30)
+        self.assertIn(p.returncode, (0, 3), p.stderr)
+        flagged = {line.split()[0] for line in (p.stdout + p.stderr).decode().splitlines() if line.strip()}
+        self.assertLessEqual(flagged, PROMTOOL_ALLOWED, flagged)
+
+    def test_invalid_grant_makes_readyz_503(self):
+        self.assertEqual(self.sb.authorize().rc, 0)
+        self.fake.config(revoke_all=True)
+        self.sb.start()
+        r = self.sb.wait_http("/readyz", 503, timeout=30)
+        time.sleep(0.5)
+        r = self.sb.get("/readyz")
+        self.assertEqual(r.status, 503)
+        self.assertIn("authorize", r.text)
+        self.assertEqual(self.sb.get("/healthz").status, 200)
+        self.assertEqual(self.sb.stop(timeout=10), 0)
+        self.assertIn("--authorize", self.sb.log())
+        self.assert_no_secrets()
+
+    def test_no_token_and_bad_config(self):
+        r = self.sb.run("--once", timeout=30)
+        self.assertNotEqual(r.rc, 0)
+        self.assertIn("--authorize", r.stderr)
+        r = self.sb.run("--once", env={"SYNC_INTERVAL_MINUTES": "abc"}, timeout=10)
+        self.assertEqual(r.rc, 2)
+        self.assertIn("SYNC_INTERVAL_MINUTES", r.stderr)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1)
+
+    def assert_no_secrets(self):
+        toks = self.fake.tokens()
+        secrets = [self.fake.env()["FITBIT_CLIENT_SECRET"]] + [
+            t for t in toks.get("issued", []) if isinstance(t, str) and len(t) >= 8]
+        outputs = [self.sb.log()]
+        for p in self.h.procs:
+            outputs += [p.stdout(), p.stderr()]
+        outputs.append(self.sb.get("/metrics").text if self.sb.proc and self.sb.proc.alive() else "")
+        blob = "\n".join(outputs)
+        for s in secrets:
+            self.assertNotIn(s, blob)
