@@ -1,0 +1,81 @@
+"""Backfill of 400+ days from the fake Fitbit API into a real VictoriaMetrics:
+exactly one sample per day per series, equal to the fake's truth, at 23:59:59
+local time of the profile's zone (process TZ different), for a DST zone and a
+negative-offset zone; and a SIGKILL mid-backfill loses nothing."""
+
+import signal
+import time
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from harness import IntegrationTest, wait_until
+
+DAYS = 420
+
+
+def day_end_ms(d, zone):
+    return int(datetime(d.year, d.month, d.day, 23, 59, 59, tzinfo=ZoneInfo(zone)).timestamp() * 1000)
+
+
+class BackfillVM(IntegrationTest):
+    def run_backfill(self, zone):
+        today = datetime.now(ZoneInfo(zone)).date()
+        since = today - timedelta(days=DAYS)
+        fake = self.h.fake_fitbit(now=time.time(), timezone=zone, member_since=since.isoformat())
+        vm = self.h.victoria()
+        sb = self.h.syncbit(fake.env(), VICTORIA_ENDPOINT=vm.write_url, FITBIT_USER_ID="bob")
+        self.assertEqual(sb.authorize().rc, 0)
+        before = fake.stats()["api_requests"]
+        r = sb.run("--once", timeout=240)
+        self.assertEqual(r.rc, 0, r)
+        used = fake.stats()["api_requests"] - before
+        return fake, vm, sb, today, since, used
+
+    def check_steps(self, fake, vm, today, since, zone):
+        got = vm.samples('fitbit_steps_total{user="bob"}')
+        by_ts = {}
+        for name, labels, ts, v in got:
+            self.assertEqual(labels, {"user": "bob"})
+            self.assertNotIn(ts, by_ts, "two samples at one timestamp")
+            by_ts[ts] = v
+        # every day from the account's start to yesterday, once
+        d = since
+        while d < today:
+            ts = day_end_ms(d, zone)
+            self.assertIn(ts, by_ts, f"missing {d}")
+            self.assertEqual(by_ts[ts], fake.truth(d)["fitbit_steps_total"], str(d))
+            d += timedelta(days=1)
+        self.assertEqual(len(by_ts), (today - since).days)
+
+    def test_dst_zone(self):
+        zone = "Europe/Berlin"
+        fake, vm, sb, today, since, used = self.run_backfill(zone)
+        self.check_steps(fake, vm, today, since, zone)
+        # zone minutes carry the legacy zone labels, one sample per day
+        z = vm.samples('fitbit_heart_rate_zone_minutes{user="bob",zone="cardio"}')
+        self.assertEqual(len({s[2] for s in z}), len(z))
+        self.assertLessEqual(used, 30, f"{used} requests for {DAYS} days")
+        self.assertEqual(fake.stats()["rate_limited"], 0)
+
+    def test_negative_offset_zone(self):
+        zone = "America/Los_Angeles"
+        fake, vm, sb, today, since, _ = self.run_backfill(zone)
+        self.check_steps(fake, vm, today, since, zone)
+
+    def test_sigkill_mid_backfill_loses_nothing(self):
+        zone = "Europe/Berlin"
+        today = datetime.now(ZoneInfo(zone)).date()
+        since = today - timedelta(days=DAYS)
+        fake = self.h.fake_fitbit(now=time.time(), timezone=zone, member_since=since.isoformat(),
+                                  latency_ms=300)
+        vm = self.h.victoria()
+        sb = self.h.syncbit(fake.env(), VICTORIA_ENDPOINT=vm.write_url, FITBIT_USER_ID="bob")
+        self.assertEqual(sb.authorize().rc, 0)
+        p = sb.start()
+        wait_until(lambda: "backfill progress" in sb.log(), 60, "backfill under way")
+        p.send_signal(signal.SIGKILL)
+        p.wait(10)
+        fake.config(latency_ms=0)
+        r = sb.run("--once", timeout=240)
+        self.assertEqual(r.rc, 0, r)
+        self.check_steps(fake, vm, today, since, zone)
