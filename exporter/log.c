@@ -27,6 +27,7 @@ static enum log_level log_min = LOG_INFO;
 static int log_fd = -1;
 static char *secrets[LOG_SECRETS_MAX];
 static size_t nsecrets;
+static size_t npinned;	/* secrets[0..npinned) are never forgotten */
 
 static const char *level_names[] = { "debug", "info", "warn", "error" };
 
@@ -89,10 +90,11 @@ log_close(void)
 	pthread_mutex_unlock(&log_lock);
 }
 
-void
-log_add_secret(const char *s)
+static void
+add_secret(const char *s, int pin)
 {
 	size_t i;
+	char *copy;
 
 	if (s == NULL || strlen(s) < 6)
 		return;
@@ -101,16 +103,38 @@ log_add_secret(const char *s)
 		if (strcmp(secrets[i], s) == 0)
 			goto out;
 	if (nsecrets == LOG_SECRETS_MAX) {
-		/* forget the oldest: rotated tokens are no longer useful */
-		explicit_bzero(secrets[0], strlen(secrets[0]));
-		free(secrets[0]);
-		memmove(secrets, secrets + 1, (nsecrets - 1) * sizeof(*secrets));
+		if (npinned == LOG_SECRETS_MAX)
+			goto out;
+		/* forget the oldest rotated token, never a pinned secret */
+		explicit_bzero(secrets[npinned], strlen(secrets[npinned]));
+		free(secrets[npinned]);
+		memmove(secrets + npinned, secrets + npinned + 1,
+		    (nsecrets - npinned - 1) * sizeof(*secrets));
 		nsecrets--;
 	}
-	if ((secrets[nsecrets] = strdup(s)) != NULL)
-		nsecrets++;
+	if ((copy = strdup(s)) == NULL)
+		goto out;
+	if (pin) {
+		memmove(secrets + npinned + 1, secrets + npinned,
+		    (nsecrets - npinned) * sizeof(*secrets));
+		secrets[npinned++] = copy;
+	} else
+		secrets[nsecrets] = copy;
+	nsecrets++;
 out:
 	pthread_mutex_unlock(&log_lock);
+}
+
+void
+log_add_secret(const char *s)
+{
+	add_secret(s, 0);
+}
+
+void
+log_pin_secret(const char *s)
+{
+	add_secret(s, 1);
 }
 
 void
@@ -124,6 +148,7 @@ log_forget_secrets(void)
 		free(secrets[i]);
 	}
 	nsecrets = 0;
+	npinned = 0;
 	pthread_mutex_unlock(&log_lock);
 }
 

@@ -27,6 +27,9 @@ void log_close(void);
 /* Never print s: replace it with [redacted]. Copies s; empty strings and
  * strings shorter than 6 characters are ignored. */
 void log_add_secret(const char *s);
+/* Like log_add_secret, but never evicted by newer ones (client secrets,
+ * passwords: tokens rotate, these do not). */
+void log_pin_secret(const char *s);
 void log_forget_secrets(void);
 
 void log_msg(enum log_level, const char *msg, const char *kvfmt, ...)

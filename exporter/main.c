@@ -153,9 +153,9 @@ app_open(struct app *app, struct err *err)
 		    strerror(errno));
 	config_token_path(cfg, app->token_path, sizeof(app->token_path));
 	config_state_path(cfg, app->state_path, sizeof(app->state_path));
-	log_add_secret(cfg->fitbit_client_secret);
-	log_add_secret(cfg->google_client_secret);
-	log_add_secret(cfg->victoria_password);
+	log_pin_secret(cfg->fitbit_client_secret);
+	log_pin_secret(cfg->google_client_secret);
+	log_pin_secret(cfg->victoria_password);
 	provider_init(app);
 
 	app->api_http = httpc_new(10, 60, USER_AGENT, cfg->ca_file);
@@ -191,6 +191,8 @@ app_open(struct app *app, struct err *err)
 		rc.user = cfg->victoria_user;
 		rc.password = cfg->victoria_password;
 		rc.user_label = cfg->user_id;
+		if (cfg->mode == MODE_SERVICE)
+			rc.give_up_ms = 60000L * cfg->sync_interval_minutes;
 		if (app->rw_http == NULL ||
 		    (app->rw = rw_new(&rc, app->rw_http)) == NULL)
 			return err_set(err, "cannot set up remote write");
@@ -343,7 +345,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	rc = app_open(&app, &err) == 0 ? run_mode(&app, &err) : -1;
-	if (rc == -1 && err.code == ERR_STOP)
+	if (rc == -1 && err.code == ERR_STOP && app.cfg.mode == MODE_SERVICE)
 		rc = 0;		/* a requested shutdown is a clean exit */
 	if (rc == -1)
 		log_error("syncbit failed", "error=%s",

@@ -396,6 +396,8 @@ post(struct rw *rw, const uint8_t *body, size_t len, size_t n,
 	unsigned attempt;
 	long delay;
 	int rc;
+	struct timespec t0, t1;
+	long waited;
 
 	memset(&req, 0, sizeof(req));
 	req.method = "POST";
@@ -410,6 +412,7 @@ post(struct rw *rw, const uint8_t *body, size_t len, size_t n,
 		req.basic_pass = rw->cfg.password;
 	}
 	httpc_resp_init(&resp);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (attempt = 1;; attempt++) {
 		memset(&e, 0, sizeof(e));
 		if (httpc_do(rw->http, &req, &resp, &e) == -1 &&
@@ -442,6 +445,16 @@ post(struct rw *rw, const uint8_t *body, size_t len, size_t n,
 		/* 1, 2, 4, 8, ...: a long outage costs a few lines */
 		if ((attempt & (attempt - 1)) == 0)
 			log_retry(&resp, &e, attempt, delay, n);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		waited = (long)(t1.tv_sec - t0.tv_sec) * 1000 +
+		    (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		if (rw->cfg.give_up_ms > 0 &&
+		    waited + delay > rw->cfg.give_up_ms) {
+			rc = err_setc(err, ERR_TRANSIENT, "VictoriaMetrics did "
+			    "not acknowledge within %ld s; will retry later",
+			    rw->cfg.give_up_ms / 1000);
+			break;
+		}
 		if (quit_sleep(delay)) {
 			rc = err_setc(err, ERR_STOP, "remote write stopped: "
 			    "shutting down");

@@ -9,7 +9,7 @@
  *
  * Delivery: 2xx is done. 5xx, 429, timeouts and refused connections are
  * retried with exponential backoff and jitter until they succeed or a quit
- * is requested: nothing is dropped. Any other 4xx is permanent: the samples
+ * is requested (or cfg.give_up_ms passes): nothing is dropped. Any other 4xx is permanent: the samples
  * are counted as rejected, a short secret-free part of the body is logged,
  * and rw_write goes on with the next batch. Counters in stats: rw_sent,
  * rw_retried, rw_rejected. Runs on the collector thread.
@@ -35,6 +35,11 @@ struct rw_config {
 	const char *user_label;		/* value of the "user" label */
 	long backoff_min_ms;		/* 0: 500 ms */
 	long backoff_max_ms;		/* 0: 5 min */
+	/* > 0: stop retrying a batch after this long and fail with
+	 * ERR_TRANSIENT (the service, so that a long outage of
+	 * VictoriaMetrics does not freeze today's values; the unsent days
+	 * stay pending in sync_state.json). 0: retry until acknowledged. */
+	long give_up_ms;
 };
 
 /* Strings in cfg must outlive the struct rw. */
@@ -46,7 +51,7 @@ void rw_free(struct rw *);
  * either acknowledged (2xx) or rejected for good (4xx other than 429);
  * *rejected (may be NULL) counts the latter. Returns -1 with err ERR_STOP
  * when a quit interrupted the retries: the caller must not record those
- * samples as sent.
+ * samples as sent. With give_up_ms: -1 with ERR_TRANSIENT after it.
  */
 int rw_write(struct rw *, const struct samples *, size_t *rejected,
     struct err *);

@@ -78,9 +78,42 @@ test_quote(void)
 	CHECK(strcmp(log_q(buf, sizeof(buf), ""), "\"\"") == 0);
 }
 
+/* 40 rotated tokens later, the pinned client secret is still scrubbed. */
+static void
+test_pinned_secret(void)
+{
+	char *dir = t_tmpdir(), path[1024], *text, tok[32];
+	int saved = dup(STDERR_FILENO), devnull = open("/dev/null", O_WRONLY);
+	int i;
+
+	snprintf(path, sizeof(path), "%s/syncbit.log", dir);
+	dup2(devnull, STDERR_FILENO);
+	CHECK(log_open_file(path) == 0);
+	log_set_level(LOG_INFO);
+	log_pin_secret("client-secret-xyz");
+	for (i = 0; i < 40; i++) {
+		snprintf(tok, sizeof(tok), "rotated-token-%02d", i);
+		log_add_secret(tok);
+	}
+	log_info("oops", "a=client-secret-xyz b=rotated-token-39");
+	log_close();
+	log_forget_secrets();
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(devnull);
+	text = slurp(path);
+	CHECK(strstr(text, "client-secret-xyz") == NULL);
+	CHECK(strstr(text, "rotated-token-39") == NULL);
+	CHECK(strstr(text, "a=[redacted] b=[redacted]") != NULL);
+	free(text);
+	t_rmrf(dir);
+	free(dir);
+}
+
 void
 suite_log(void)
 {
+	test_pinned_secret();
 	test_levels_and_file();
 	test_quote();
 }

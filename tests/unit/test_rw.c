@@ -681,6 +681,49 @@ out:
 	samples_release(&s);
 }
 
+/* With give_up_ms, a receiver that stays down fails the write (so the
+ * service can go on) instead of blocking it forever; nothing is counted
+ * as sent or rejected. */
+static void
+test_give_up(struct env *env)
+{
+	static const struct step script[] = {
+		{ 503, NULL, "", 0, 0 },
+	};
+	struct fake f;
+	struct samples s;
+	struct rw *rw;
+	struct err err = { 0 };
+	struct rw_config cfg;
+	char url[128];
+	size_t rejected = 99;
+
+	stats_reset();
+	samples_init(&s);
+	add(&s, "fitbit_weight_kg", 71.5, 1000, NULL, NULL, NULL, NULL);
+	CHECK(fake_start(&f, script, 1) == 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/v1/write", f.port);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.endpoint = url;
+	cfg.user_label = "me";
+	cfg.backoff_min_ms = 5;
+	cfg.backoff_max_ms = 20;
+	cfg.give_up_ms = 100;
+	rw = rw_new(&cfg, env->http);
+	CHECK(rw != NULL);
+	if (rw == NULL)
+		goto out;
+	CHECK(rw_write(rw, &s, &rejected, &err) == -1);
+	CHECK(err.code == ERR_TRANSIENT);
+	CHECK(f.nreq >= 2);
+	CHECK(atomic_load(&stats_get()->rw_sent) == 0);
+	CHECK(atomic_load(&stats_get()->rw_rejected) == 0);
+out:
+	rw_free(rw);
+	fake_stop(&f);
+	samples_release(&s);
+}
+
 static void
 test_rejected(struct env *env)
 {
@@ -869,6 +912,7 @@ suite_rw(void)
 
 	test_retry_then_ok(&env);
 	test_retry_after(&env);
+	test_give_up(&env);
 	test_rejected(&env);
 	test_batches(&env);
 	httpc_free(env.http);	/* a fresh connection: no curl-side retry */
