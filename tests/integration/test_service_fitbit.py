@@ -109,3 +109,43 @@ class ServiceFitbit(IntegrationTest):
         blob = "\n".join(outputs)
         for s in secrets:
             self.assertNotIn(s, blob)
+
+
+class RecoveryFitbit(IntegrationTest):
+    """--once cycles through the failures the real API produces."""
+
+    def setUp(self):
+        super().setUp()
+        self.fake = self.h.fake_fitbit(now=time.time(), rate_window=6)
+        self.sb = self.h.syncbit(self.fake.env())
+        self.assertEqual(self.sb.authorize().rc, 0)
+        self.tokfile = self.sb.data_dir / "fitbit_tokens.json"
+
+    def test_expired_token_refresh_is_persisted(self):
+        import json
+        old = json.loads(self.tokfile.read_text())
+        self.fake.config(expire_access_token=True)
+        r = self.sb.run("--once", timeout=60)
+        self.assertEqual(r.rc, 0, r)
+        new = json.loads(self.tokfile.read_text())
+        self.assertNotEqual(new["refresh_token"], old["refresh_token"])
+        # the pair on disk is the one the fake holds valid (single-use rotation)
+        self.assertEqual(new["refresh_token"], self.fake.tokens()["refresh_token"])
+        self.assertEqual(self.tokfile.stat().st_mode & 0o777, 0o600)
+        self.assertEqual(self.fake.stats()["refreshes"], 1)
+
+    def test_429_waits_for_the_reset(self):
+        self.fake.config(rate_used=150)
+        t0 = time.time()
+        r = self.sb.run("--once", timeout=60)
+        self.assertEqual(r.rc, 0, r)
+        self.assertLess(time.time() - t0, 30)
+        self.assertLessEqual(self.fake.stats()["rate_limited"], 1)
+        self.assertIn("rate limit reached, waiting for the reset", r.stderr)
+
+    def test_500s_then_recovery(self):
+        self.fake.config(fault={"path": "activities/date", "status": 500, "count": 2})
+        r = self.sb.run("--once", timeout=60)
+        self.assertEqual(r.rc, 0, r)
+        codes = [q["status"] for q in self.fake.requests() if "activities/date" in q["path"]]
+        self.assertEqual(codes[:3], [500, 500, 200])
