@@ -77,6 +77,13 @@ valgrind: $(BUILD)/unit_tests $(BUILD)/syncbit
 	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
 		$(BUILD)/unit_tests
 
+$(BUILD)/bench_rw: tests/bench/bench_rw.c $(BUILD)/libsyncbit.a
+	$(CC) $(CFLAGS) -Itests -o $@ $^ $(LDLIBS)
+
+# Numbers, not pass/fail: backfill cost and remote-write throughput.
+bench: $(BUILD)/syncbit $(BUILD)/bench_rw
+	SYNCBIT_BIN=$(BUILD)/syncbit BUILD=$(BUILD) python3 tests/bench/bench.py
+
 # Debian packages for building and testing (run as root; idempotent).
 deps:
 	tests/deps.sh
