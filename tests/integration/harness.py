@@ -249,8 +249,12 @@ class FakeFitbit(Fake):
 
     def env(self):
         """SyncBit's variables pointing at this fake."""
+        # A free callback port per fake: tests never fight over 8080.
+        if not hasattr(self, "callback_port"):
+            self.callback_port = free_port()
         return {"SOURCE": "fitbit", "FITBIT_CLIENT_ID": self.client_id,
                 "FITBIT_CLIENT_SECRET": self.client_secret, "FITBIT_API_URL": self.url,
+                "FITBIT_REDIRECT_URI": f"http://localhost:{self.callback_port}/callback",
                 "FITBIT_AUTH_URL": self.url + "/oauth2/authorize",
                 "FITBIT_TOKEN_URL": self.url + "/oauth2/token"}
 
