@@ -84,6 +84,10 @@ $(BUILD)/bench_rw: tests/bench/bench_rw.c $(BUILD)/libsyncbit.a
 bench: $(BUILD)/syncbit $(BUILD)/bench_rw
 	SYNCBIT_BIN=$(BUILD)/syncbit BUILD=$(BUILD) python3 tests/bench/bench.py
 
+# SyncBit against a local fake API and a local VictoriaMetrics (Ctrl-C stops).
+demo: $(BUILD)/syncbit
+	SYNCBIT_BIN=$(BUILD)/syncbit deploy/demo.sh
+
 # Debian packages for building and testing (run as root; idempotent).
 deps:
 	tests/deps.sh
