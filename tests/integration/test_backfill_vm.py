@@ -79,3 +79,40 @@ class BackfillVM(IntegrationTest):
         r = sb.run("--once", timeout=240)
         self.assertEqual(r.rc, 0, r)
         self.check_steps(fake, vm, today, since, zone)
+
+
+class BackfillOutage(IntegrationTest):
+    def test_vm_down_20s_during_backfill_loses_nothing(self):
+        zone = "Europe/Berlin"
+        today = datetime.now(ZoneInfo(zone)).date()
+        since = today - timedelta(days=DAYS)
+        fake = self.h.fake_fitbit(now=time.time(), timezone=zone, member_since=since.isoformat(),
+                                  latency_ms=200)
+        vm = self.h.victoria()
+        sb = self.h.syncbit(fake.env(), VICTORIA_ENDPOINT=vm.write_url, FITBIT_USER_ID="bob")
+        self.assertEqual(sb.authorize().rc, 0)
+        p = sb.start("--once")
+        wait_until(lambda: "backfill progress" in sb.log(), 60, "backfill under way")
+        # stop VM (keeping its data dir and port), restart it 20 s later
+        argv = vm.proc.p.args
+        vm.proc.stop(10)
+        time.sleep(20)
+        vm.proc = self.h.spawn(argv, name="victoria-again")
+        wait_until(vm._health, 30, "victoria-metrics back")
+        rc = p.wait(240)
+        self.assertEqual(rc, 0, p.tail())
+        self.assertIn("will retry", sb.log())
+        BackfillVM.check_steps(self, fake, vm, today, since, zone)
+
+    def test_recent_days_resent_only_when_changed(self):
+        zone = "Europe/Berlin"
+        fake = self.h.fake_fitbit(now=time.time(), timezone=zone)
+        vm = self.h.victoria()
+        sb = self.h.syncbit(fake.env(), VICTORIA_ENDPOINT=vm.write_url)
+        self.assertEqual(sb.authorize().rc, 0)
+        self.assertEqual(sb.run("--once", timeout=120).rc, 0)
+        first = sb.log().count("recent day sent")
+        self.assertEqual(first, 3)
+        r = sb.run("--once", timeout=120)
+        self.assertEqual(r.rc, 0)
+        self.assertEqual(sb.log().count("recent day sent"), first, "unchanged days were re-sent")

@@ -149,3 +149,17 @@ class RecoveryFitbit(IntegrationTest):
         self.assertEqual(r.rc, 0, r)
         codes = [q["status"] for q in self.fake.requests() if "activities/date" in q["path"]]
         self.assertEqual(codes[:3], [500, 500, 200])
+
+
+class ShutdownFitbit(IntegrationTest):
+    def test_sigterm_while_waiting_for_the_rate_limit_reset(self):
+        fake = self.h.fake_fitbit(now=time.time())   # an hour-long window
+        sb = self.h.syncbit(fake.env())
+        self.assertEqual(sb.authorize().rc, 0)
+        fake.config(rate_used=150)
+        sb.start()
+        from harness import wait_until
+        wait_until(lambda: "waiting for the reset" in sb.log(), 30, "the rate-limit wait")
+        t0 = time.time()
+        self.assertEqual(sb.stop(timeout=5), 0)
+        self.assertLess(time.time() - t0, 5)

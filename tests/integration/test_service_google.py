@@ -1,0 +1,194 @@
+"""The real binary against tests/fakes/fake_google.py (SOURCE=google):
+--authorize end to end (loopback redirect, PKCE, client secret in the body),
+/metrics equal to the fake's truth for today, a 400-day --once backfill into
+VictoriaMetrics (one sample per day per series at 23:59:59 Europe/Berlin
+while the process TZ differs, few requests), ACCOUNT_NOT_LINKED -> /readyz
+503 naming the cause, and no token or secret in any output."""
+
+import time
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from harness import IntegrationTest, free_port
+
+ZONE = "Europe/Berlin"
+DAYS = 400
+USER = "carol"
+LABELLED = {"fitbit_active_minutes": "type", "fitbit_heart_rate_zone_minutes": "zone",
+            "fitbit_heart_rate_zone_calories": "zone"}
+PLAIN = ("fitbit_steps_total", "fitbit_distance_km", "fitbit_floors_total",
+         "fitbit_elevation_meters", "fitbit_calories_total")
+
+
+def parse_metrics(text):
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name_labels, value = line.rsplit(" ", 1)
+        out[name_labels] = float(value)
+    return out
+
+
+def day_end_ms(d):
+    return int(datetime(d.year, d.month, d.day, 23, 59, 59, tzinfo=ZoneInfo(ZONE)).timestamp() * 1000)
+
+
+class ServiceGoogle(IntegrationTest):
+    def start_fake(self, *args):
+        self.fake = self.h.fake("fake_google.py", "--timezone", ZONE, *args)
+        cfg = self.fake.get("/_test/config")
+        self.client_id, self.client_secret = cfg["client_id"], cfg["client_secret"]
+        self.today = date.fromisoformat(cfg["today"])
+        return cfg
+
+    def env(self, **more):
+        u = self.fake.url
+        return {"SOURCE": "google", "GOOGLE_CLIENT_ID": self.client_id,
+                "GOOGLE_CLIENT_SECRET": self.client_secret, "GOOGLE_HEALTH_API_URL": u,
+                "GOOGLE_AUTH_URL": u + "/o/oauth2/v2/auth", "GOOGLE_TOKEN_URL": u + "/token",
+                "GOOGLE_REDIRECT_URI": f"http://127.0.0.1:{free_port()}/callback",
+                "FITBIT_USER_ID": USER, "SYNC_INTERVAL_MINUTES": "1", **more}
+
+    def authorized(self, **more):
+        sb = self.h.syncbit(self.env(**more))
+        r = sb.authorize()
+        self.assertEqual(r.rc, 0, f"{r}\n{self.h.dump()}")
+        return sb
+
+    def assert_no_secrets(self, sb, *texts):
+        toks = self.fake.get("/_test/tokens")
+        secrets_ = [t for t in toks["issued"]] + [self.client_secret]
+        blobs = list(texts) + [sb.log()] + [p.stdout() + p.stderr() for p in self.h.procs
+                                             if "syncbit" in p.name]
+        for s in secrets_:
+            for b in blobs:
+                self.assertNotIn(s, b, "a token, code or secret leaked into an output")
+
+    def test_metrics_equal_truth_today(self):
+        self.start_fake("--membership-start", (date.today() - timedelta(days=30)).isoformat())
+        sb = self.authorized()
+        # the authorization: PKCE S256, offline access, secret in the body
+        auth = [q for q in self.fake.requests() if q["path"] == "/o/oauth2/v2/auth"]
+        self.assertEqual(len(auth), 1)
+        self.assertIn("code_challenge_method=S256", auth[0]["query"])
+        self.assertIn("access_type=offline", auth[0]["query"])
+        tokreq = [q for q in self.fake.requests() if q["path"] == "/token"]
+        self.assertEqual([q["status"] for q in tokreq], [200])
+        self.assertEqual(tokreq[0]["form"]["client_secret"], "***")
+        self.assertEqual(tokreq[0]["form"]["code_verifier"], "***")
+
+        sb.start()
+        sb.wait_http("/readyz", 200, timeout=60)
+        text = sb.get("/metrics").text
+        m = parse_metrics(text)
+        truth = self.fake.get("/_test/truth", date="today")
+        self.assertTrue(truth["has_data"], "seed 1: today is worn")
+        # today's values move with the clock: allow the growth between sync and scrape
+        self.assertAlmostEqual(m[f'fitbit_steps_total{{user="{USER}"}}'], truth["fitbit_steps_total"],
+                               delta=max(50, truth["fitbit_steps_total"] * 0.02))
+        self.assertAlmostEqual(m[f'fitbit_distance_km{{user="{USER}"}}'], truth["fitbit_distance_km"],
+                               delta=max(0.05, truth["fitbit_distance_km"] * 0.02))
+        for metric, lname in LABELLED.items():
+            for lab, v in truth[metric].items():
+                key = f'{metric}{{{lname}="{lab}",user="{USER}"}}'
+                self.assertIn(key, m, text)
+                self.assertAlmostEqual(m[key], v, delta=max(3, v * 0.02), msg=key)
+        if "fitbit_resting_heart_rate_bpm" in truth:
+            self.assertEqual(m[f'fitbit_resting_heart_rate_bpm{{user="{USER}"}}'],
+                             truth["fitbit_resting_heart_rate_bpm"])
+        reqs = [q for q in self.fake.requests() if q["path"].startswith("/v4/")]
+        self.assertTrue(reqs)
+        self.assertTrue(all(q["authorization"] == "Bearer" for q in reqs))
+        self.assertTrue(all(q["status"] == 200 for q in reqs),
+                        [(q["path"], q["status"], q["reason"]) for q in reqs if q["status"] != 200])
+        for q in reqs:
+            if q["path"].endswith(":dailyRollUp"):
+                self.assertEqual(q["json"]["windowSizeDays"], 1)
+        self.assertEqual(sb.stop(), 0)
+        self.assert_no_secrets(sb, text)
+
+    def test_frozen_clock_metrics_exact(self):
+        """With the data clock frozen, /metrics equals the truth exactly."""
+        self.start_fake("--now", "2026-11-28T15:00:00", "--membership-start", "2026-11-01")
+        sb = self.authorized()
+        sb.start()
+        sb.wait_http("/readyz", 200, timeout=60)
+        m = parse_metrics(sb.get("/metrics").text)
+        truth = self.fake.get("/_test/truth", date="today")
+        for metric in PLAIN:
+            self.assertAlmostEqual(m[f'{metric}{{user="{USER}"}}'], truth[metric], places=6, msg=metric)
+        for metric, lname in LABELLED.items():
+            for lab, v in truth[metric].items():
+                self.assertAlmostEqual(m[f'{metric}{{{lname}="{lab}",user="{USER}"}}'], v, places=6,
+                                       msg=f"{metric} {lab}")
+        if "fitbit_resting_heart_rate_bpm" in truth:
+            self.assertEqual(m[f'fitbit_resting_heart_rate_bpm{{user="{USER}"}}'],
+                             truth["fitbit_resting_heart_rate_bpm"])
+
+    def test_backfill_400_days_into_victoria(self):
+        since = datetime.now(ZoneInfo(ZONE)).date() - timedelta(days=DAYS)
+        self.start_fake("--membership-start", since.isoformat())
+        vm = self.h.victoria()
+        sb = self.authorized(VICTORIA_ENDPOINT=vm.write_url)
+        before = self.fake.get("/_test/stats")["api_requests"]
+        r = sb.run("--once", timeout=240)
+        self.assertEqual(r.rc, 0, r)
+        stats = self.fake.get("/_test/stats")
+        used = stats["api_requests"] - before
+        self.assertLessEqual(used, 100, f"{used} requests for {DAYS} days: {stats['by_endpoint']}")
+        self.assertEqual(stats["rate_limited"], 0)
+        today = self.today
+        got = {}
+        for name, labels, ts, v in vm.samples('{user="%s"}' % USER):
+            if not name.startswith("fitbit_"):
+                continue
+            key = (name, tuple(sorted((k, x) for k, x in labels.items() if k != "user")))
+            got.setdefault(key, {})
+            self.assertNotIn(ts, got[key], f"two samples of {key} at {ts}")
+            got[key][ts] = v
+        steps = got[("fitbit_steps_total", ())]
+        checked = 0
+        d = since
+        while d < today:
+            t = self.fake.get("/_test/truth", date=d.isoformat())
+            ts = day_end_ms(d)
+            self.assertEqual(t["timestamp_ms"], ts)
+            if not t["has_data"]:
+                self.assertNotIn(ts, steps, f"{d} has no data but a sample")
+            else:
+                self.assertEqual(steps.get(ts), t["fitbit_steps_total"], str(d))
+                if checked % 37 == 0:       # a sample of days for every series
+                    for metric in PLAIN:
+                        self.assertAlmostEqual(got[(metric, ())][ts], t[metric], places=6,
+                                               msg=f"{metric} {d}")
+                    for metric, lname in LABELLED.items():
+                        for lab, v in t[metric].items():
+                            self.assertAlmostEqual(got[(metric, ((lname, lab),))][ts], v, places=6,
+                                                   msg=f"{metric} {lab} {d}")
+                    if "fitbit_resting_heart_rate_bpm" in t:
+                        self.assertEqual(got[("fitbit_resting_heart_rate_bpm", ())][ts],
+                                         t["fitbit_resting_heart_rate_bpm"], str(d))
+                checked += 1
+            d += timedelta(days=1)
+        self.assertGreater(checked, DAYS * 0.9)
+        # every timestamp of every series is a day's 23:59:59 Berlin
+        ends = {day_end_ms(since + timedelta(days=i)) for i in range(DAYS + 2)}
+        for key, series in got.items():
+            stray = set(series) - ends
+            self.assertFalse(stray, f"{key}: samples off 23:59:59 {ZONE}: {sorted(stray)[:3]}")
+        self.assert_no_secrets(sb, r.stdout, r.stderr)
+
+    def test_not_linked_readyz_503(self):
+        self.start_fake("--membership-start", (date.today() - timedelta(days=10)).isoformat())
+        sb = self.authorized()
+        self.fake.config(not_linked=True)
+        sb.start()
+        r = sb.wait_http("/readyz", 503, timeout=60)
+        self.assertIn("not linked", r.text.lower())
+        # no retry storm on a user-action error
+        time.sleep(1)
+        n = self.fake.get("/_test/stats")["api_requests"]
+        self.assertLess(n, 30, self.fake.get("/_test/stats")["by_endpoint"])
+        self.assertEqual(sb.stop(), 0)
+        self.assert_no_secrets(sb, r.text)
