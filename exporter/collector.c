@@ -119,31 +119,38 @@ ensure_profile(struct collector *c, struct err *err)
 	return 0;
 }
 
-/* Today's running values -> a new snapshot. */
+/* Today's running values -> a new snapshot. Takes today's samples. */
 static int
-collect_today(struct collector *c, int32_t today, struct err *err)
+publish_today(struct collector *c, struct samples *today_values,
+    struct err *err)
 {
-	struct samples s;
 	struct snapshot *snap;
 
-	samples_init(&s);
-	if (c->cfg.src->ops->day(c->cfg.src, &c->profile, today, &s,
-	    err) == -1) {
-		samples_release(&s);
-		return -1;
-	}
-	samples_sort(&s);
-	if ((snap = snapshot_new(&s, (int64_t)time(NULL))) == NULL) {
-		samples_release(&s);
+	samples_sort(today_values);
+	if ((snap = snapshot_new(today_values, (int64_t)time(NULL))) == NULL)
 		return err_set(err, "out of memory");
-	}
 	cache_publish(c->cfg.cache, snap);
 	return 0;
 }
 
-/* Re-read the last RECENT_DAYS days; send a day when it changed. */
+/* The samples of one day, copied out of all. */
 static int
-collect_recent(struct collector *c, int32_t today, struct err *err)
+select_day(const struct samples *all, int32_t day, struct samples *out)
+{
+	size_t i;
+
+	samples_clear(out);
+	for (i = 0; i < all->len; i++)
+		if (all->v[i].day == day &&
+		    samples_append(out, &all->v[i]) == -1)
+			return -1;
+	return 0;
+}
+
+/* Send each recent day of all whose values changed since last sent. */
+static int
+send_recent(struct collector *c, const struct samples *all, int32_t today,
+    struct err *err)
 {
 	struct samples s;
 	uint64_t fp;
@@ -153,10 +160,8 @@ collect_recent(struct collector *c, int32_t today, struct err *err)
 
 	samples_init(&s);
 	for (day = today - RECENT_DAYS; day < today && rc == 0; day++) {
-		samples_clear(&s);
-		if (c->cfg.src->ops->day(c->cfg.src, &c->profile, day, &s,
-		    err) == -1) {
-			rc = -1;
+		if (select_day(all, day, &s) == -1) {
+			rc = err_set(err, "out of memory");
 			break;
 		}
 		fp = state_fingerprint(&s);
@@ -173,6 +178,39 @@ collect_recent(struct collector *c, int32_t today, struct err *err)
 		log_info("recent day sent", "day=%s samples=%zu", date, s.len);
 	}
 	samples_release(&s);
+	return rc;
+}
+
+/*
+ * Today and (with remote write) the last RECENT_DAYS days in one source
+ * call: today's values become the snapshot, the recent days are sent when
+ * they changed. *recent_err gets a failure to send (retried next cycle).
+ */
+static int
+collect_days(struct collector *c, int32_t today, struct err *err,
+    struct err *recent_err)
+{
+	struct samples all, mine;
+	int32_t from = c->cfg.rw != NULL ? today - RECENT_DAYS : today;
+	int rc = -1;
+
+	samples_init(&all);
+	samples_init(&mine);
+	if (c->cfg.src->ops->days(c->cfg.src, &c->profile, from, today, &all,
+	    err) == -1)
+		goto out;
+	if (select_day(&all, today, &mine) == -1) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	if (publish_today(c, &mine, err) == -1)
+		goto out;
+	rc = 0;
+	if (c->cfg.rw != NULL)
+		send_recent(c, &all, today, recent_err);
+out:
+	samples_release(&mine);
+	samples_release(&all);
 	return rc;
 }
 
@@ -231,7 +269,7 @@ collector_cycle(struct collector *c, int wait_budget, struct err *err)
 	}
 	if (ensure_profile(c, err) == -1 ||
 	    civil_today(c->profile.zone, now, &today, err) == -1 ||
-	    collect_today(c, today, err) == -1) {
+	    collect_days(c, today, err, &soft) == -1) {
 		note_failure(err);
 		return -1;
 	}
@@ -244,8 +282,7 @@ collector_cycle(struct collector *c, int wait_budget, struct err *err)
 		return 0;
 	}
 	/* History problems are retried next cycle; today's values stand. */
-	if (collect_recent(c, today, &soft) == -1 ||
-	    collect_history(c, today, wait_budget, &soft) == -1) {
+	if (soft.set || collect_history(c, today, wait_budget, &soft) == -1) {
 		if (soft.code == ERR_STOP)
 			return err_setc(err, ERR_STOP, "stopping");
 		log_warn("history sync incomplete, retrying next cycle",

