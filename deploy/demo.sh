@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BIN=${SYNCBIT_BIN:-build/syncbit}
-DIR=build/demo
+DIR=${DEMO_DIR:-build/demo}
 SB_PORT=${DEMO_SYNCBIT_PORT:-9877}
 VM_PORT=${DEMO_VM_PORT:-8428}
 SOURCE=${DEMO_SOURCE:-google}
