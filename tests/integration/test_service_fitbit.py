@@ -163,3 +163,30 @@ class ShutdownFitbit(IntegrationTest):
         t0 = time.time()
         self.assertEqual(sb.stop(timeout=5), 0)
         self.assertLess(time.time() - t0, 5)
+
+
+class AuthorizeFitbit(IntegrationTest):
+    def setUp(self):
+        super().setUp()
+        self.fake = self.h.fake_fitbit(now=time.time())
+        self.sb = self.h.syncbit(self.fake.env())
+
+    def test_paste_the_redirected_url(self):
+        r = self.sb.authorize(paste=True)
+        self.assertEqual(r.rc, 0, r)
+        self.assertTrue((self.sb.data_dir / "fitbit_tokens.json").exists())
+
+    def test_denied(self):
+        self.fake.config(deny=True)
+        r = self.sb.authorize()
+        self.assertNotEqual(r.rc, 0)
+        self.assertIn("denied", r.stderr)
+        self.assertFalse((self.sb.data_dir / "fitbit_tokens.json").exists())
+
+    def test_shut_down_legacy_api_points_to_google(self):
+        self.assertEqual(self.sb.authorize().rc, 0)
+        self.fake.config(shutdown=True)
+        r = self.sb.run("--once", timeout=60)
+        self.assertNotEqual(r.rc, 0)
+        self.assertIn("SOURCE=google", r.stderr)
+        self.assertEqual(r.stderr.count("SOURCE=google"), 1)
