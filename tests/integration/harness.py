@@ -64,6 +64,17 @@ def wait_until(pred, timeout, what="condition", interval=0.05):
         time.sleep(interval)
 
 
+def parse_metrics(text):
+    """Prometheus text -> {'name{labels}': value} (samples only)."""
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name_labels, value = line.rsplit(" ", 1)
+        out[name_labels] = float(value)
+    return out
+
+
 class Response:
     def __init__(self, status, headers, body):
         self.status, self.headers, self.body = status, headers, body

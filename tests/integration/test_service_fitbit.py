@@ -6,22 +6,12 @@ import shutil
 import subprocess
 import time
 
-from harness import IntegrationTest
+from harness import IntegrationTest, parse_metrics
 
 # Names promtool flags for non-base units; SPEC fixes them (README lists them).
 PROMTOOL_ALLOWED = {"fitbit_active_minutes", "fitbit_calories_total",
                     "fitbit_heart_rate_zone_calories", "fitbit_heart_rate_zone_minutes",
                     "syncbit_backfill_days_pending"}
-
-
-def parse_metrics(text):
-    out = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        name_labels, value = line.rsplit(" ", 1)
-        out[name_labels] = float(value)
-    return out
 
 
 class ServiceFitbit(IntegrationTest):

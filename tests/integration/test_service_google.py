@@ -9,7 +9,7 @@ import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from harness import IntegrationTest, free_port
+from harness import IntegrationTest, free_port, parse_metrics
 
 ZONE = "Europe/Berlin"
 DAYS = 400
@@ -18,16 +18,6 @@ LABELLED = {"fitbit_active_minutes": "type", "fitbit_heart_rate_zone_minutes": "
             "fitbit_heart_rate_zone_calories": "zone"}
 PLAIN = ("fitbit_steps_total", "fitbit_distance_km", "fitbit_floors_total",
          "fitbit_elevation_meters", "fitbit_calories_total")
-
-
-def parse_metrics(text):
-    out = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        name_labels, value = line.rsplit(" ", 1)
-        out[name_labels] = float(value)
-    return out
 
 
 def day_end_ms(d):
