@@ -61,16 +61,13 @@ import os
 import random
 import re
 import secrets
-import select
-import signal
-import socket
-import sys
 import threading
 import time
 from datetime import date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
+
+from fakecore import DataClock, JsonHandler, RequestLog, parse_now, serve
 
 DOC = ("Visit https://dev.fitbit.com/docs/oauth2 for more information on the "
        "Fitbit Web API authorization process.")
@@ -98,7 +95,6 @@ RESOURCES = {
 }
 DATE_RE = r"(\d{4}-\d{2}-\d{2}|today)"
 JSON_CT = "application/json;charset=UTF-8"
-MAX_LOG = 20000
 
 DEFAULTS = {
     "client_id": "fake-client-id", "client_secret": "fake-client-secret",
@@ -187,7 +183,7 @@ def day_values(seed, d, frac):
     return v
 
 
-class Fake:
+class Fake(DataClock, RequestLog):
     """All state of the fake; every method runs under self.lock."""
 
     def __init__(self, opts, state_file=None):
@@ -236,19 +232,7 @@ class Fake:
                        "issued": self.issued}, f)
         os.replace(tmp, self.state_file)
 
-    # -- time and calendar (data time may be frozen; tokens and rate use real time)
-    def data_now(self):
-        return self.cfg["now"] if self.cfg["now"] is not None else time.time()
-
-    def tz(self):
-        return ZoneInfo(self.cfg["timezone"])
-
-    def local_now(self):
-        return datetime.fromtimestamp(self.data_now(), self.tz())
-
-    def today(self):
-        return self.local_now().date()
-
+    # -- calendar (DataClock: data_now, tz, local_now, today)
     def day(self, d):
         """Served values of day d, or None when the account has no data."""
         today = self.today()
@@ -743,14 +727,7 @@ class Fake:
             else:
                 raise KeyError(f"unknown key '{key}'")
 
-    def record(self, entry):
-        self.seq += 1
-        entry["seq"] = self.seq
-        self.log.append(entry)
-        del self.log[:-MAX_LOG]
-        self.stats["requests"] += 1
-        st = str(entry["status"])
-        self.stats["by_status"][st] = self.stats["by_status"].get(st, 0) + 1
+
 
 
 class BadRequest(Exception):
@@ -759,46 +736,12 @@ class BadRequest(Exception):
         self.status, self.etype, self.message, self.field = status, etype, message, field
 
 
-def parse_now(val, zone):
-    """None, epoch seconds, or ISO 8601 (naive = in the user's zone) -> epoch."""
-    if val is None or isinstance(val, (int, float)):
-        return None if val is None else float(val)
-    dt = datetime.fromisoformat(val)
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=ZoneInfo(zone))
-    return dt.timestamp()
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "fake-fitbit"
-    timeout = 60
-    fake = None  # set in main()
 
-    def log_message(self, fmt, *args):
-        pass
-
-    def version_string(self):
-        return self.server_version
-
-    def do_GET(self):
-        self.handle_any("GET")
-
-    def do_POST(self):
-        self.handle_any("POST")
-
-    def do_PUT(self):
-        self.handle_any("PUT")
-
-    def do_DELETE(self):
-        self.handle_any("DELETE")
-
-    def client_gone(self):
-        try:
-            r, _, _ = select.select([self.connection], [], [], 0)
-            return bool(r) and self.connection.recv(1, socket.MSG_PEEK) == b""
-        except OSError:
-            return True
+class Handler(JsonHandler):
+    default_server = "fake-fitbit"
+    json_content_type = JSON_CT
 
     def handle_any(self, method):
         url = urlsplit(self.path)
@@ -841,28 +784,7 @@ class Handler(BaseHTTPRequestHandler):
                 "user_agent": self.headers.get("User-Agent"), "headers": hdrs,
                 "status": status, "error_type": etype, "grant_type": grant, "note": note}
 
-    def reply(self, status, payload, headers):
-        ctype, self.server_version = JSON_CT, "fake-fitbit"
-        for k, v in headers:
-            if k.lower() == "content-type":
-                ctype = v
-            elif k.lower() == "server":  # send_response() sends Server itself
-                self.server_version = v
-        if isinstance(payload, (dict, list)):
-            data = json.dumps(payload).encode()
-        else:
-            data = str(payload).encode()
-        try:
-            self.send_response(status)
-            for k, v in headers:
-                if k.lower() not in ("content-type", "server"):
-                    self.send_header(k, v)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-        except OSError:
-            self.close_connection = True
+
 
 
 def main(argv=None):
@@ -885,32 +807,13 @@ def main(argv=None):
     a = p.parse_args(argv)
     opts = dict(DEFAULTS)
     ZoneInfo(a.timezone)
-    now = a.now
-    if now is not None and re.fullmatch(r"\d+(\.\d+)?", now):
-        now = float(now)
     opts.update(client_id=a.client_id, client_secret=a.client_secret,
                 member_since=date.fromisoformat(a.member_since).isoformat() if a.member_since else None,
                 timezone=a.timezone, token_lifetime=a.token_lifetime,
                 rate_limit=a.rate_limit, rate_window=max(1, a.rate_window), seed=a.seed,
-                latency_ms=a.latency_ms, now=parse_now(now, a.timezone),
+                latency_ms=a.latency_ms, now=parse_now(a.now, a.timezone),
                 retry_after=a.retry_after, redirect_uri=a.redirect_uri)
-    Handler.fake = Fake(opts, a.state_file)
-    server = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
-    server.daemon_threads = True
-    port = server.server_address[1]
-    if a.port_file:
-        tmp = a.port_file + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(f"{port}\n")
-        os.replace(tmp, a.port_file)
-    print(f"fake_fitbit listening on http://127.0.0.1:{port}", file=sys.stderr, flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve(Handler, Fake(opts, a.state_file), a.port, a.port_file, "fake_fitbit")
 
 
 if __name__ == "__main__":

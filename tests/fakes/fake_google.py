@@ -88,18 +88,16 @@ import argparse
 import base64
 import hashlib
 import json
-import os
 import random
 import re
 import secrets
-import signal
-import sys
 import threading
 import time
 from datetime import date, datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
+
+from fakecore import DataClock, JsonHandler, RequestLog, parse_now, serve
 
 SCOPE_PREFIX = "https://www.googleapis.com/auth/googlehealth."
 SCOPE_NAMES = ("activity_and_fitness", "health_metrics_and_measurements",
@@ -119,7 +117,6 @@ READ_SCOPES = [ACT, MET, SCOPE_PREFIX + "sleep.readonly", PROFILE, SETTINGS]
 CODE_LIFETIME = 600
 MAX_REFRESH_TOKENS = 100
 JSON_CT = "application/json; charset=UTF-8"
-MAX_LOG = 20000
 PAGE_DEFAULT, PAGE_MAX = 1440, 10000
 ZONES = ("LIGHT", "MODERATE", "VIGOROUS", "PEAK")
 ZONE_LABELS = ("light", "moderate", "vigorous", "peak")
@@ -351,7 +348,7 @@ def daily_record(t, d, v):
     return None
 
 
-class Fake:
+class Fake(DataClock, RequestLog):
     """All state of the fake; every method runs under self.lock."""
 
     def __init__(self, opts):
@@ -381,19 +378,7 @@ class Fake:
         self.window_used = 0
         self.page_secret = secrets.token_bytes(16)
 
-    # -- time and calendar (data time may be frozen; tokens and rate use real time)
-    def data_now(self):
-        return self.cfg["now"] if self.cfg["now"] is not None else time.time()
-
-    def tz(self):
-        return ZoneInfo(self.cfg["timezone"])
-
-    def local_now(self):
-        return datetime.fromtimestamp(self.data_now(), self.tz())
-
-    def today(self):
-        return self.local_now().date()
-
+    # -- calendar (DataClock: data_now, tz, local_now, today)
     def day(self, d):
         """Served values of day d, or None when there is no data."""
         today = self.today()
@@ -1158,60 +1143,18 @@ class Fake:
             else:
                 raise KeyError(f"unknown key '{key}'")
 
-    def record(self, entry):
-        self.seq += 1
-        entry["seq"] = self.seq
-        self.log.append(entry)
-        del self.log[:-MAX_LOG]
-        self.stats["requests"] += 1
-        st = str(entry["status"])
-        self.stats["by_status"][st] = self.stats["by_status"].get(st, 0) + 1
-        ep = entry.get("endpoint")
-        if ep:
-            self.stats["by_endpoint"][ep] = self.stats["by_endpoint"].get(ep, 0) + 1
 
 
-def parse_now(val, zone):
-    """None, epoch seconds, or ISO 8601 (naive = in the user's zone) -> epoch."""
-    if val is None or isinstance(val, (int, float)):
-        return None if val is None else float(val)
-    if re.fullmatch(r"\d+(\.\d+)?", val):
-        return float(val)
-    dt = datetime.fromisoformat(val)
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=ZoneInfo(zone))
-    return dt.timestamp()
+
+
 
 
 SECRET_FIELDS = {"client_secret", "code", "refresh_token", "code_verifier", "token"}
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "ESF"
-    timeout = 60
-    fake = None  # set in main()
-
-    def log_message(self, fmt, *args):
-        pass
-
-    def version_string(self):
-        return self.server_version
-
-    def do_GET(self):
-        self.handle_any("GET")
-
-    def do_POST(self):
-        self.handle_any("POST")
-
-    def do_PUT(self):
-        self.handle_any("PUT")
-
-    def do_PATCH(self):
-        self.handle_any("PATCH")
-
-    def do_DELETE(self):
-        self.handle_any("DELETE")
+class Handler(JsonHandler):
+    default_server = "ESF"
+    json_content_type = JSON_CT
 
     def handle_any(self, method):
         url = urlsplit(self.path)
@@ -1259,26 +1202,7 @@ class Handler(BaseHTTPRequestHandler):
             entry["error_status"] = payload["error"]
         return entry
 
-    def reply(self, status, payload, headers):
-        ctype = JSON_CT
-        for k, v in headers:
-            if k.lower() == "content-type":
-                ctype = v
-        if isinstance(payload, (dict, list)):
-            data = json.dumps(payload).encode()
-        else:
-            data = str(payload).encode()
-        try:
-            self.send_response(status)
-            for k, v in headers:
-                if k.lower() != "content-type":
-                    self.send_header(k, v)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-        except OSError:
-            self.close_connection = True
+
 
 
 def main(argv=None):
@@ -1308,23 +1232,7 @@ def main(argv=None):
                 rotate_refresh=a.rotate_refresh, seed=a.seed, latency_ms=a.latency_ms,
                 now=parse_now(a.now, a.timezone), rate_limit_per_minute=a.rate_limit_per_minute,
                 redirect_uri=a.redirect_uri)
-    Handler.fake = Fake(opts)
-    server = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
-    server.daemon_threads = True
-    port = server.server_address[1]
-    if a.port_file:
-        tmp = a.port_file + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(f"{port}\n")
-        os.replace(tmp, a.port_file)
-    print(f"fake_google listening on http://127.0.0.1:{port}", file=sys.stderr, flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve(Handler, Fake(opts), a.port, a.port_file, "fake_google")
 
 
 if __name__ == "__main__":
