@@ -5,7 +5,7 @@ negative-offset zone; and a SIGKILL mid-backfill loses nothing."""
 
 import signal
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from harness import IntegrationTest, wait_until
@@ -17,14 +17,22 @@ def day_end_ms(d, zone):
     return int(datetime(d.year, d.month, d.day, 23, 59, 59, tzinfo=ZoneInfo(zone)).timestamp() * 1000)
 
 
+def authorized_setup(test, zone, **fake_opts):
+    """A fake with DAYS of history in zone, a VictoriaMetrics, and an
+    authorized SyncBit (user "bob") writing to it."""
+    today = datetime.now(ZoneInfo(zone)).date()
+    since = today - timedelta(days=DAYS)
+    fake = test.h.fake_fitbit(now=time.time(), timezone=zone, member_since=since.isoformat(),
+                              **fake_opts)
+    vm = test.h.victoria()
+    sb = test.h.syncbit(fake.env(), VICTORIA_ENDPOINT=vm.write_url, FITBIT_USER_ID="bob")
+    test.assertEqual(sb.authorize().rc, 0)
+    return fake, vm, sb, today, since
+
+
 class BackfillVM(IntegrationTest):
     def run_backfill(self, zone):
-        today = datetime.now(ZoneInfo(zone)).date()
-        since = today - timedelta(days=DAYS)
-        fake = self.h.fake_fitbit(now=time.time(), timezone=zone, member_since=since.isoformat())
-        vm = self.h.victoria()
-        sb = self.h.syncbit(fake.env(), VICTORIA_ENDPOINT=vm.write_url, FITBIT_USER_ID="bob")
-        self.assertEqual(sb.authorize().rc, 0)
+        fake, vm, sb, today, since = authorized_setup(self, zone)
         before = fake.stats()["api_requests"]
         r = sb.run("--once", timeout=240)
         self.assertEqual(r.rc, 0, r)
@@ -64,13 +72,7 @@ class BackfillVM(IntegrationTest):
 
     def test_sigkill_mid_backfill_loses_nothing(self):
         zone = "Europe/Berlin"
-        today = datetime.now(ZoneInfo(zone)).date()
-        since = today - timedelta(days=DAYS)
-        fake = self.h.fake_fitbit(now=time.time(), timezone=zone, member_since=since.isoformat(),
-                                  latency_ms=300)
-        vm = self.h.victoria()
-        sb = self.h.syncbit(fake.env(), VICTORIA_ENDPOINT=vm.write_url, FITBIT_USER_ID="bob")
-        self.assertEqual(sb.authorize().rc, 0)
+        fake, vm, sb, today, since = authorized_setup(self, zone, latency_ms=300)
         p = sb.start()
         wait_until(lambda: "backfill progress" in sb.log(), 60, "backfill under way")
         p.send_signal(signal.SIGKILL)
@@ -84,13 +86,7 @@ class BackfillVM(IntegrationTest):
 class BackfillOutage(IntegrationTest):
     def test_vm_down_20s_during_backfill_loses_nothing(self):
         zone = "Europe/Berlin"
-        today = datetime.now(ZoneInfo(zone)).date()
-        since = today - timedelta(days=DAYS)
-        fake = self.h.fake_fitbit(now=time.time(), timezone=zone, member_since=since.isoformat(),
-                                  latency_ms=200)
-        vm = self.h.victoria()
-        sb = self.h.syncbit(fake.env(), VICTORIA_ENDPOINT=vm.write_url, FITBIT_USER_ID="bob")
-        self.assertEqual(sb.authorize().rc, 0)
+        fake, vm, sb, today, since = authorized_setup(self, zone, latency_ms=200)
         p = sb.start("--once")
         wait_until(lambda: "backfill progress" in sb.log(), 60, "backfill under way")
         # stop VM (keeping its data dir and port), restart it 20 s later

@@ -25,34 +25,51 @@ slurp(const char *path)
 	return buf;
 }
 
+static int saved_stderr = -1;
+
+/* Log into path only: stderr goes to /dev/null until capture_end(). */
+static void
+capture_begin(const char *path)
+{
+	int devnull = open("/dev/null", O_WRONLY);
+
+	saved_stderr = dup(STDERR_FILENO);
+	dup2(devnull, STDERR_FILENO);
+	close(devnull);
+	CHECK(log_open_file(path) == 0);
+	log_set_level(LOG_INFO);
+}
+
+/* Stop logging into the file; its text (caller frees). */
+static char *
+capture_end(const char *path)
+{
+	log_close();
+	log_forget_secrets();
+	dup2(saved_stderr, STDERR_FILENO);
+	close(saved_stderr);
+	return slurp(path);
+}
+
 static void
 test_levels_and_file(void)
 {
 	char *dir = t_tmpdir(), path[1024], *text;
 	struct stat st;
 	enum log_level l;
-	int saved = dup(STDERR_FILENO), devnull = open("/dev/null", O_WRONLY);
 
 	CHECK(log_level_parse("debug", &l) == 0 && l == LOG_DEBUG);
 	CHECK(log_level_parse("WARN", &l) == 0 && l == LOG_WARN);
 	CHECK(log_level_parse("loud", &l) == -1);
 
 	snprintf(path, sizeof(path), "%s/syncbit.log", dir);
-	dup2(devnull, STDERR_FILENO);
-	CHECK(log_open_file(path) == 0);
-	log_set_level(LOG_INFO);
+	capture_begin(path);
 	log_debug("hidden", NULL);
 	log_info("sync done", "steps=%d", 8123);
 	log_warn("odd value", "detail=%s", "x");
 	log_add_secret("s3cr3t-token-value");
 	log_error("refresh failed", "body=\"token s3cr3t-token-value echoed\"");
-	log_close();
-	log_forget_secrets();
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	close(devnull);
-
-	text = slurp(path);
+	text = capture_end(path);
 	CHECK(strstr(text, "hidden") == NULL);
 	CHECK(strstr(text, "level=info msg=\"sync done\" steps=8123\n") != NULL);
 	CHECK(strstr(text, "level=warn msg=\"odd value\" detail=x\n") != NULL);
@@ -83,25 +100,17 @@ static void
 test_pinned_secret(void)
 {
 	char *dir = t_tmpdir(), path[1024], *text, tok[32];
-	int saved = dup(STDERR_FILENO), devnull = open("/dev/null", O_WRONLY);
 	int i;
 
 	snprintf(path, sizeof(path), "%s/syncbit.log", dir);
-	dup2(devnull, STDERR_FILENO);
-	CHECK(log_open_file(path) == 0);
-	log_set_level(LOG_INFO);
+	capture_begin(path);
 	log_pin_secret("client-secret-xyz");
 	for (i = 0; i < 40; i++) {
 		snprintf(tok, sizeof(tok), "rotated-token-%02d", i);
 		log_add_secret(tok);
 	}
 	log_info("oops", "a=client-secret-xyz b=rotated-token-39");
-	log_close();
-	log_forget_secrets();
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	close(devnull);
-	text = slurp(path);
+	text = capture_end(path);
 	CHECK(strstr(text, "client-secret-xyz") == NULL);
 	CHECK(strstr(text, "rotated-token-39") == NULL);
 	CHECK(strstr(text, "a=[redacted] b=[redacted]") != NULL);
