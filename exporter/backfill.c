@@ -69,7 +69,10 @@ backfill_pending(struct backfill *bf, int32_t start, int32_t end)
 	return worst;
 }
 
-/* Fetch kind k over [from, to], stamp, write. */
+#define CHUNK_READ_FAILED	(-1)	/* the API: this kind only, maybe */
+#define CHUNK_WRITE_FAILED	(-2)	/* VictoriaMetrics: every kind */
+
+/* Fetch kind k over [from, to], stamp, write. 0 or CHUNK_*_FAILED. */
 static int
 send_chunk(struct backfill *bf, size_t k, int32_t from, int32_t to,
     struct err *err)
@@ -82,6 +85,7 @@ send_chunk(struct backfill *bf, size_t k, int32_t from, int32_t to,
 	if (bf->src->ops->range(bf->src, bf->profile, k, from, to, &s,
 	    err) == -1)
 		goto out;
+	rc = CHUNK_WRITE_FAILED;
 	if (backfill_stamp_daily(&s, bf->profile->zone, err) == -1)
 		goto out;
 	if (s.len > 0 && rw_write(bf->rw, &s, &rejected, err) == -1)
@@ -100,6 +104,14 @@ static int
 refused_for_good(const struct err *err)
 {
 	return err->code >= 400 && err->code < 500 && err->code != 429;
+}
+
+/* A failure of the whole API (or of us), not of one kind's endpoint. */
+static int
+ends_step(const struct err *err)
+{
+	return err->code == ERR_STOP || err->code == ERR_AUTH ||
+	    err->code == ERR_RATE || err->code == ERR_NOT_LINKED;
 }
 
 static void
@@ -132,6 +144,10 @@ backfill_step(struct backfill *bf, int32_t start, int32_t end,
 	int64_t done_before = ((int64_t)end - start + 1) -
 	    backfill_pending(bf, start, end);
 
+	struct err first = { 0 };
+	char q[ERR_MSG_MAX + 16];
+	int rc;
+
 	kinds = bf->src->ops->kinds(bf->src, &n);
 	for (k = 0; k < n && k < STATE_KINDS_MAX; k++) {
 		if (bf->skip[k])
@@ -148,14 +164,25 @@ backfill_step(struct backfill *bf, int32_t start, int32_t end,
 			to = next + kinds[k].max_days - 1;
 			if (to > end)
 				to = end;
-			if (send_chunk(bf, k, next, to, err) == -1) {
-				if (!refused_for_good(err))
+			if ((rc = send_chunk(bf, k, next, to, err)) != 0) {
+				if (rc == CHUNK_WRITE_FAILED || ends_step(err))
 					return BACKFILL_FAILED;
-				log_warn("history kind skipped until restart",
-				    "kind=%s status=%d", kinds[k].name,
-				    err->code);
+				if (refused_for_good(err)) {
+					log_warn("history kind skipped until "
+					    "restart", "kind=%s status=%d",
+					    kinds[k].name, err->code);
+					bf->skip[k] = 1;
+				} else {
+					/* this kind again next cycle; the
+					 * others go on meanwhile */
+					log_warn("history kind failed, retrying "
+					    "next cycle", "kind=%s error=%s",
+					    kinds[k].name,
+					    log_q(q, sizeof(q), err->msg));
+					if (!first.set)
+						first = *err;
+				}
 				err_clear(err);
-				bf->skip[k] = 1;
 				break;
 			}
 			next = to + 1;
@@ -167,6 +194,10 @@ backfill_step(struct backfill *bf, int32_t start, int32_t end,
 			log_progress(bf, kinds[k].name, next, start, end,
 			    began, done_before);
 		}
+	}
+	if (first.set) {
+		*err = first;
+		return BACKFILL_FAILED;
 	}
 	atomic_store(&stats_get()->backfill_days_pending, 0);
 	return BACKFILL_DONE;

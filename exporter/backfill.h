@@ -6,6 +6,10 @@
  * It spends only the budget the current-value collection does not need:
  * before each request it checks the source's budget and stops (returns
  * BACKFILL_PAUSED) when fewer than BACKFILL_RESERVE requests are left.
+ * A kind whose endpoint fails does not hold up the others: a 4xx skips it
+ * until restart, anything else leaves its cursor for the next step. A
+ * failure of the whole API (auth, rate, stop) or of VictoriaMetrics ends
+ * the step at once.
  * Runs on the collector thread (or alone, for --once and --backfill).
  */
 #ifndef SYNCBIT_BACKFILL_H

@@ -112,3 +112,24 @@ class BackfillOutage(IntegrationTest):
         r = sb.run("--once", timeout=120)
         self.assertEqual(r.rc, 0)
         self.assertEqual(sb.log().count("recent day sent"), first, "unchanged days were re-sent")
+
+
+class BackfillKindFailure(IntegrationTest):
+    def test_one_failing_kind_does_not_stop_the_others(self):
+        zone = "Europe/Berlin"
+        fake, vm, sb, today, since = authorized_setup(self, zone)
+        fake.config(fault={"path": r"activities/steps/date/\d{4}-\d{2}-\d{2}/\d{4}", "status": 500,
+                           "count": -1})
+        r = sb.run("--once", timeout=240)
+        self.assertNotEqual(r.rc, 0, "history incomplete must fail --once")
+        self.assertIn("history kind failed, retrying next cycle", r.stderr)
+        self.assertIn("kind=steps", r.stderr)
+        # every other kind went on, the last one (heart) included
+        for m in ("fitbit_distance_km", "fitbit_calories_total"):
+            self.assertEqual(len(vm.samples(m + '{user="bob"}')), (today - since).days, m)
+        self.assertIn(f"kind=heart through={today - timedelta(days=4)}", r.stderr)
+        # the steps cursor did not move past what VM has: the next run completes it
+        fake.config(clear_faults=True)
+        r = sb.run("--once", timeout=240)
+        self.assertEqual(r.rc, 0, r)
+        BackfillVM.check_steps(self, fake, vm, today, since, zone)
