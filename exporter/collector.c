@@ -261,7 +261,6 @@ collector_cycle(struct collector *c, int wait_budget, struct err *err)
 	struct err soft = { 0 };
 	char q[ERR_MSG_MAX + 16];
 
-	atomic_store(&st->last_attempt_ts, (int64_t)now);
 	if (oauth_state(c->cfg.oauth) == OAUTH_NO_TOKEN) {
 		atomic_store(&st->ready, READY_NO_TOKEN);
 		return err_setc(err, ERR_AUTH, "no token: run 'syncbit "

@@ -251,7 +251,6 @@ run_service(struct app *app, struct err *err)
 	sc.info.source = app->src->ops->name;
 	if ((app->server = server_start(&sc, err)) == NULL)
 		return -1;
-	atomic_store(&stats_get()->started_ts, (int64_t)time(NULL));
 	log_info("syncbit started", "version=%s source=%s listen=%s:%d "
 	    "interval_minutes=%d remote_write=%s", SYNCBIT_VERSION,
 	    app->src->ops->name, app->cfg.listen_host,

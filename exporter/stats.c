@@ -32,9 +32,7 @@ stats_reset(void)
 	atomic_store(&the_stats.backfill_days_pending, 0);
 	atomic_store(&the_stats.last_sync_success, 0);
 	atomic_store(&the_stats.last_sync_ts, 0);
-	atomic_store(&the_stats.last_attempt_ts, 0);
 	atomic_store(&the_stats.failing_since, 0);
-	atomic_store(&the_stats.started_ts, 0);
 	atomic_store(&the_stats.ready, READY_STARTING);
 	atomic_store(&the_stats.sync_interval_s, 900);
 }

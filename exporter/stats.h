@@ -33,9 +33,7 @@ struct stats {
 	_Atomic int64_t backfill_days_pending;
 	_Atomic int last_sync_success;		/* 0/1 */
 	_Atomic int64_t last_sync_ts;		/* UTC s of last success */
-	_Atomic int64_t last_attempt_ts;
 	_Atomic int64_t failing_since;		/* UTC s of first failure, 0 */
-	_Atomic int64_t started_ts;
 	_Atomic int ready;			/* enum stats_ready */
 	_Atomic int sync_interval_s;
 };
