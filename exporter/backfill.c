@@ -14,6 +14,7 @@
 
 #include "backfill.h"
 #include "civil.h"
+#include "kinds.h"
 #include "log.h"
 #include "quit.h"
 #include "rw.h"
@@ -27,6 +28,8 @@ backfill_stamp_daily(struct samples *s, const char *zone, struct err *err)
 	size_t i;
 
 	for (i = 0; i < s->len; i++) {
+		if (s->v[i].ts_ms != 0)
+			continue;	/* an instant of its own */
 		if (s->v[i].day != day) {
 			day = s->v[i].day;
 			if (civil_day_end_ms(zone, day, &ms, err) == -1)
@@ -38,18 +41,42 @@ backfill_stamp_daily(struct samples *s, const char *zone, struct err *err)
 }
 
 int
-backfill_budget_ok(struct source *src, time_t *resume_at)
+backfill_budget_ok(struct source *src, int reserve, time_t *resume_at)
 {
 	struct source_budget b;
 
 	memset(&b, 0, sizeof(b));
 	src->ops->budget(src, &b);
-	if (!b.known || b.remaining > BACKFILL_RESERVE)
+	if (!b.known || b.remaining > reserve)
 		return 1;
 	if (b.reset_at != 0 && b.reset_at <= time(NULL))
 		return 1;	/* the window has reset since the last answer */
 	*resume_at = b.reset_at;
 	return 0;
+}
+
+int
+backfill_wants(const struct backfill *bf, const struct source_kind *kind,
+    size_t k)
+{
+	return k < STATE_KINDS_MAX && !bf->skip[k] &&
+	    !(kind->flags & KIND_CURRENT) && kinds_on(bf->groups, kind->group);
+}
+
+/* Intraday: days after the newest sent, and before the oldest sent. */
+static int64_t
+intraday_pending(struct backfill *bf, const char *name, int32_t start)
+{
+	int32_t end = bf->utc_end, next, lo;
+	int64_t left = 0;
+
+	next = state_next(bf->state, name, end + 1);
+	lo = state_lo(bf->state, name, next);
+	if (next <= end)
+		left += (int64_t)end - next + 1;
+	if (lo > start)
+		left += (int64_t)lo - start;
+	return left;
 }
 
 int64_t
@@ -58,11 +85,18 @@ backfill_pending(struct backfill *bf, int32_t start, int32_t end)
 	const struct source_kind *kinds;
 	size_t n, k;
 	int64_t worst = 0, left;
+	int32_t next;
 
 	kinds = bf->src->ops->kinds(bf->src, &n);
 	for (k = 0; k < n; k++) {
-		left = (int64_t)end - state_next(bf->state, kinds[k].name,
-		    start) + 1;
+		if (!backfill_wants(bf, &kinds[k], k))
+			continue;
+		if (kinds[k].flags & KIND_INTRADAY) {
+			left = intraday_pending(bf, kinds[k].name, start);
+		} else {
+			next = state_next(bf->state, kinds[k].name, start);
+			left = (int64_t)end - (next > start ? next : start) + 1;
+		}
 		if (left > worst)
 			worst = left;
 	}
@@ -114,18 +148,20 @@ ends_step(const struct err *err)
 	    err->code == ERR_RATE || err->code == ERR_NOT_LINKED;
 }
 
+/* One line per chunk of a daily kind: how far it is, and when it will be
+ * through at this step's pace. */
 static void
 log_progress(struct backfill *bf, const char *kind, int32_t next,
-    int32_t start, int32_t end, time_t began, int64_t done_before)
+    int32_t start, int32_t end, time_t began, int32_t first)
 {
 	char date[CIVIL_DATE_LEN];
 	int64_t pending = backfill_pending(bf, start, end);
 	int64_t total = (int64_t)end - start + 1;
-	int64_t done = total - pending, elapsed = time(NULL) - began;
+	int64_t done = (int64_t)next - start, elapsed = time(NULL) - began;
 	int64_t eta = -1;
 
-	if (done > done_before && elapsed > 0)
-		eta = elapsed * pending / (done - done_before);
+	if (elapsed > 0 && next > first)	/* at this step's pace */
+		eta = elapsed * ((int64_t)end - next + 1) / (next - first);
 	civil_format(next - 1, date);
 	atomic_store(&stats_get()->backfill_days_pending, pending);
 	log_info("backfill progress",
@@ -133,68 +169,177 @@ log_progress(struct backfill *bf, const char *kind, int32_t next,
 	    " eta_seconds=%" PRId64, kind, date, done, total, eta);
 }
 
-enum backfill_result
-backfill_step(struct backfill *bf, int32_t start, int32_t end,
-    time_t *resume_at, struct err *err)
+/* What a failed chunk means for the step: 1 go on with other kinds, 0
+ * stop (err set). A refused kind is skipped until restart. */
+static int
+chunk_failed(struct backfill *bf, const struct source_kind *kind, size_t k,
+    int rc, struct err *err, struct err *first)
+{
+	char q[ERR_MSG_MAX + 16];
+
+	if (rc == CHUNK_WRITE_FAILED || ends_step(err))
+		return 0;
+	if (refused_for_good(err)) {
+		log_warn("history kind skipped until restart",
+		    "kind=%s status=%d", kind->name, err->code);
+		bf->skip[k] = 1;
+	} else {
+		/* this kind again next cycle; the others go on meanwhile */
+		log_warn("history kind failed, retrying next cycle",
+		    "kind=%s error=%s", kind->name,
+		    log_q(q, sizeof(q), err->msg));
+		if (!first->set)
+			*first = *err;
+	}
+	err_clear(err);
+	return 1;
+}
+
+/* Record a sent chunk of kind: next (and lo), then sync_state.json. */
+static int
+advance(struct backfill *bf, const char *name, int32_t next, int32_t lo,
+    struct err *err)
+{
+	if (state_set_next(bf->state, name, next) == -1 ||
+	    (lo != INT32_MIN && state_set_lo(bf->state, name, lo) == -1))
+		return err_set(err, "too many history kinds");
+	return state_save(bf->state_path, bf->state, err);
+}
+
+/* The next intraday chunk of kind: [*from, *to]; 0 when none is left.
+ * First the gap after the newest day sent (days SyncBit was down, oldest
+ * first, so one cursor holds it), then older days, newest first. */
+static int
+intraday_chunk(struct backfill *bf, const struct source_kind *kind,
+    int32_t start, int32_t *from, int32_t *to)
+{
+	int32_t end = bf->utc_end, next, lo;
+
+	next = state_next(bf->state, kind->name, end + 1);
+	lo = state_lo(bf->state, kind->name, next);
+	if (next <= end) {
+		*from = next;
+		*to = next + kind->max_days - 1 < end ?
+		    next + kind->max_days - 1 : end;
+		return 1;
+	}
+	if (lo > start) {
+		*to = lo - 1;
+		*from = lo - kind->max_days > start ? lo - kind->max_days :
+		    start;
+		return 1;
+	}
+	return 0;
+}
+
+static enum backfill_result
+step_daily(struct backfill *bf, int32_t start, int32_t end,
+    time_t *resume_at, struct err *err, struct err *first)
 {
 	const struct source_kind *kinds;
 	size_t n, k;
-	int32_t next, to;
-	time_t began = time(NULL);
-	int64_t done_before = ((int64_t)end - start + 1) -
-	    backfill_pending(bf, start, end);
-
-	struct err first = { 0 };
-	char q[ERR_MSG_MAX + 16];
+	int32_t next, to, from0;
+	time_t began;
 	int rc;
 
 	kinds = bf->src->ops->kinds(bf->src, &n);
-	for (k = 0; k < n && k < STATE_KINDS_MAX; k++) {
-		if (bf->skip[k])
+	for (k = 0; k < n; k++) {
+		if (!backfill_wants(bf, &kinds[k], k) ||
+		    (kinds[k].flags & KIND_INTRADAY))
 			continue;
 		next = state_next(bf->state, kinds[k].name, start);
 		if (next < start)
 			next = start;
+		from0 = next;
+		began = time(NULL);
 		while (next <= end) {
 			if (quit_requested())
 				return err_setc(err, ERR_STOP, "stopping"),
 				    BACKFILL_FAILED;
-			if (!backfill_budget_ok(bf->src, resume_at))
+			if (!backfill_budget_ok(bf->src, bf->reserve,
+			    resume_at))
 				return BACKFILL_PAUSED;
 			to = next + kinds[k].max_days - 1;
 			if (to > end)
 				to = end;
 			if ((rc = send_chunk(bf, k, next, to, err)) != 0) {
-				if (rc == CHUNK_WRITE_FAILED || ends_step(err))
+				if (!chunk_failed(bf, &kinds[k], k, rc, err,
+				    first))
 					return BACKFILL_FAILED;
-				if (refused_for_good(err)) {
-					log_warn("history kind skipped until "
-					    "restart", "kind=%s status=%d",
-					    kinds[k].name, err->code);
-					bf->skip[k] = 1;
-				} else {
-					/* this kind again next cycle; the
-					 * others go on meanwhile */
-					log_warn("history kind failed, retrying "
-					    "next cycle", "kind=%s error=%s",
-					    kinds[k].name,
-					    log_q(q, sizeof(q), err->msg));
-					if (!first.set)
-						first = *err;
-				}
-				err_clear(err);
 				break;
 			}
 			next = to + 1;
-			if (state_set_next(bf->state, kinds[k].name, next) == -1)
-				return err_set(err, "too many history kinds"),
-				    BACKFILL_FAILED;
-			if (state_save(bf->state_path, bf->state, err) == -1)
+			if (advance(bf, kinds[k].name, next, INT32_MIN,
+			    err) == -1)
 				return BACKFILL_FAILED;
 			log_progress(bf, kinds[k].name, next, start, end,
-			    began, done_before);
+			    began, from0);
 		}
 	}
+	return BACKFILL_DONE;
+}
+
+/* Intraday kinds, the one with the newest pending chunk first. */
+static enum backfill_result
+step_intraday(struct backfill *bf, int32_t start, time_t *resume_at,
+    struct err *err, struct err *first)
+{
+	const struct source_kind *kinds;
+	size_t n, k, best;
+	int32_t from, to, bfrom = 0, bto = 0, next, lo;
+	int rc;
+
+	unsigned char failed[STATE_KINDS_MAX] = { 0 };
+
+	kinds = bf->src->ops->kinds(bf->src, &n);
+	for (;;) {
+		best = n;
+		for (k = 0; k < n; k++)
+			if (backfill_wants(bf, &kinds[k], k) && !failed[k] &&
+			    (kinds[k].flags & KIND_INTRADAY) &&
+			    intraday_chunk(bf, &kinds[k], start, &from, &to) &&
+			    (best == n || to > bto))
+				best = k, bfrom = from, bto = to;
+		if (best == n)
+			return BACKFILL_DONE;
+		if (quit_requested())
+			return err_setc(err, ERR_STOP, "stopping"),
+			    BACKFILL_FAILED;
+		if (!backfill_budget_ok(bf->src, bf->reserve, resume_at))
+			return BACKFILL_PAUSED;
+		if ((rc = send_chunk(bf, best, bfrom, bto, err)) != 0) {
+			if (!chunk_failed(bf, &kinds[best], best, rc, err,
+			    first))
+				return BACKFILL_FAILED;
+			failed[best] = 1;	/* again next step */
+			continue;
+		}
+		next = state_next(bf->state, kinds[best].name, bf->utc_end + 1);
+		lo = state_lo(bf->state, kinds[best].name, next);
+		if (bfrom >= next)
+			next = bto + 1;		/* the gap */
+		else
+			lo = bfrom;
+		if (advance(bf, kinds[best].name, next, lo, err) == -1)
+			return BACKFILL_FAILED;
+		/* the daily kinds are done: an empty daily range */
+		atomic_store(&stats_get()->backfill_days_pending,
+		    backfill_pending(bf, start, start - 1));
+	}
+}
+
+enum backfill_result
+backfill_step(struct backfill *bf, int32_t start, int32_t end,
+    time_t *resume_at, struct err *err)
+{
+	struct err first = { 0 };
+	enum backfill_result r;
+
+	r = step_daily(bf, start, end, resume_at, err, &first);
+	if (r == BACKFILL_DONE)
+		r = step_intraday(bf, start, resume_at, err, &first);
+	if (r != BACKFILL_DONE)
+		return r;
 	if (first.set) {
 		*err = first;
 		return BACKFILL_FAILED;
@@ -215,8 +360,11 @@ backfill_range(struct backfill *bf, int32_t from, int32_t to,
 
 	kinds = bf->src->ops->kinds(bf->src, &n);
 	for (k = 0; k < n; k++) {
+		if (!backfill_wants(bf, &kinds[k], k))
+			continue;
 		for (next = from; next <= to; next = end + 1) {
-			while (!backfill_budget_ok(bf->src, &resume_at)) {
+			while (!backfill_budget_ok(bf->src, BACKFILL_RESERVE,
+			    &resume_at)) {
 				now = time(NULL);
 				log_info("rate budget low, waiting for the reset",
 				    "seconds=%lld",
@@ -230,8 +378,15 @@ backfill_range(struct backfill *bf, int32_t from, int32_t to,
 			end = next + kinds[k].max_days - 1;
 			if (end > to)
 				end = to;
-			if (send_chunk(bf, k, next, end, err) == -1)
-				return -1;
+			if (send_chunk(bf, k, next, end, err) != 0) {
+				if (!refused_for_good(err) || ends_step(err))
+					return -1;
+				log_warn("kind skipped: the API refused it",
+				    "kind=%s status=%d", kinds[k].name,
+				    err->code);
+				err_clear(err);
+				break;
+			}
 			civil_format(next, a);
 			civil_format(end, b);
 			log_info("backfill sent", "kind=%s from=%s to=%s",

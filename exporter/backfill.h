@@ -25,8 +25,8 @@
 
 struct rw;
 
-/* Requests kept for the collector's own cycles (today + recent days). */
-#define BACKFILL_RESERVE 12
+/* Requests kept when nothing else is known (--backfill). */
+#define BACKFILL_RESERVE 2
 
 struct backfill {
 	struct source *src;
@@ -34,6 +34,9 @@ struct backfill {
 	struct rw *rw;
 	struct state *state;
 	const char *state_path;
+	unsigned groups;	/* kinds.h mask: the kinds to send */
+	int32_t utc_end;	/* last UTC day of intraday history */
+	int reserve;		/* requests to leave (sched_reserve) */
 	/* kinds the API refused for good (403/404...) until restart */
 	unsigned char skip[STATE_KINDS_MAX];
 };
@@ -45,8 +48,11 @@ enum backfill_result {
 };
 
 /*
- * Advance every kind's cursor from where it is (or `start` for a new kind)
- * through `end`. *resume_at: when the budget resets (PAUSED only).
+ * Advance every daily kind's cursor from where it is (or `start` for a new
+ * kind) through `end`; then the intraday kinds over the UTC days [start,
+ * utc_end], newest first: days after the newest sent (a gap while SyncBit
+ * was down), then older ones. *resume_at: when the budget resets (PAUSED
+ * only).
  */
 enum backfill_result backfill_step(struct backfill *, int32_t start,
     int32_t end, time_t *resume_at, struct err *);
@@ -59,10 +65,15 @@ int backfill_range(struct backfill *, int32_t from, int32_t to,
 /* Days of [start, end] not yet acknowledged for the slowest kind. */
 int64_t backfill_pending(struct backfill *, int32_t start, int32_t end);
 
-/* Stamp each sample at 23:59:59 of its day in zone (SPEC). */
+/* Stamp each sample without an instant of its own (ts_ms 0) at 23:59:59
+ * of its day in zone (SPEC). */
 int backfill_stamp_daily(struct samples *, const char *zone, struct err *);
 
-/* 1 when the budget allows another history request now. */
-int backfill_budget_ok(struct source *, time_t *resume_at);
+/* 1 when the budget allows another history request now, leaving
+ * `reserve` requests. */
+int backfill_budget_ok(struct source *, int reserve, time_t *resume_at);
+/* 1 when kind k is sent: its group is on, it has history, not skipped. */
+int backfill_wants(const struct backfill *, const struct source_kind *,
+    size_t k);
 
 #endif

@@ -13,14 +13,26 @@
 #include "backfill.h"
 #include "civil.h"
 #include "collector.h"
+#include "kinds.h"
 #include "log.h"
 #include "oauth.h"
 #include "quit.h"
 #include "rw.h"
+#include "schedule.h"
 #include "state.h"
 #include "stats.h"
 
 #define PROFILE_MAX_AGE (24 * 3600)
+
+/* One cycle's calendar: what is current, final and re-read. */
+struct cycle {
+	time_t now;
+	int32_t today, utc_today;
+	int hour;			/* local hour of day */
+	int32_t final_day;		/* last local day ended before a sync */
+	int32_t final_utc;
+	int32_t from, utc_from;		/* first day re-read this cycle */
+};
 
 struct collector {
 	struct collector_config cfg;
@@ -29,10 +41,18 @@ struct collector {
 	struct profile profile;
 	time_t profile_at;		/* 0: never read */
 	struct state state;
-	struct backfill bf;
+	struct backfill bf;		/* bf.skip: kinds refused until restart */
 	int warned_no_rw;
 	int backfill_paused;
 	time_t resume_at;
+	time_t next_cycle;
+	int cycle_cost;			/* requests of the last cycle */
+	struct samples latest;		/* newest of each series outside days() */
+	struct sched_read read[STATE_KINDS_MAX];
+	int64_t last_sync;		/* newest device sync; 0 unknown */
+	int32_t final_through;		/* local days read once final */
+	int32_t final_utc_through;	/* UTC days (intraday) read once final */
+	struct cycle last;		/* of the last cycle that read today */
 };
 
 struct collector *
@@ -51,17 +71,24 @@ collector_new(const struct collector_config *cfg, struct err *err)
 		free(c);
 		return NULL;
 	}
+	samples_init(&c->latest);
+	c->final_through = c->final_utc_through = INT32_MIN;
 	c->bf.src = cfg->src;
 	c->bf.profile = &c->profile;
 	c->bf.rw = cfg->rw;
 	c->bf.state = &c->state;
 	c->bf.state_path = cfg->state_path;
+	c->bf.groups = cfg->groups != 0 ? cfg->groups : kinds_all();
+	c->bf.reserve = BACKFILL_RESERVE;
 	return c;
 }
 
 void
 collector_free(struct collector *c)
 {
+	if (c == NULL)
+		return;
+	samples_release(&c->latest);
 	free(c);
 }
 
@@ -119,38 +146,62 @@ ensure_profile(struct collector *c, struct err *err)
 	return 0;
 }
 
-/* Today's running values -> a new snapshot. Takes today's samples. */
+/* A failure of the whole API (or of us), not of one kind's endpoint. */
 static int
-publish_today(struct collector *c, struct samples *today_values,
-    struct err *err)
+api_down(const struct err *err)
 {
-	struct snapshot *snap;
-
-	samples_sort(today_values);
-	if ((snap = snapshot_new(today_values, (int64_t)time(NULL))) == NULL)
-		return err_set(err, "out of memory");
-	cache_publish(c->cfg.cache, snap);
-	return 0;
+	return err->code == ERR_STOP || err->code == ERR_AUTH ||
+	    err->code == ERR_RATE || err->code == ERR_NOT_LINKED;
 }
 
-/* The samples of one day, copied out of all. */
+/* The snapshot: today's days() values and the newest of everything else. */
 static int
-select_day(const struct samples *all, int32_t day, struct samples *out)
+publish(struct collector *c, const struct cycle *cy,
+    const struct samples *days, struct err *err)
+{
+	struct samples v;
+	struct snapshot *snap;
+	size_t i;
+	int rc = -1;
+
+	samples_init(&v);
+	for (i = 0; i < days->len; i++)
+		if (days->v[i].day == cy->today &&
+		    samples_append(&v, &days->v[i]) == -1)
+			goto out;
+	if (samples_extend(&v, &c->latest) == -1)
+		goto out;
+	samples_sort(&v);
+	if ((snap = snapshot_new(&v, (int64_t)cy->now)) == NULL)
+		goto out;
+	cache_publish(c->cfg.cache, snap);
+	rc = 0;
+out:
+	samples_release(&v);
+	return rc == 0 ? 0 : err_set(err, "out of memory");
+}
+
+/* The samples of all that remote write may carry for day: a daily value
+ * of today is not final (and would be stamped in the future). */
+static int
+select_day(const struct cycle *cy, const struct samples *all, int32_t day,
+    struct samples *out)
 {
 	size_t i;
 
 	samples_clear(out);
 	for (i = 0; i < all->len; i++)
-		if (all->v[i].day == day &&
-		    samples_append(out, &all->v[i]) == -1)
+		if (all->v[i].day == day && (all->v[i].ts_ms != 0 ||
+		    day < cy->today) && samples_append(out, &all->v[i]) == -1)
 			return -1;
 	return 0;
 }
 
-/* Send each recent day of all whose values changed since last sent. */
+/* Send each day of [from, to] of kind's samples whose values changed since
+ * last sent (kind "": the days() values). */
 static int
-send_recent(struct collector *c, const struct samples *all, int32_t today,
-    struct err *err)
+send_changed(struct collector *c, const struct cycle *cy, const char *kind,
+    const struct samples *all, int32_t from, int32_t to, struct err *err)
 {
 	struct samples s;
 	uint64_t fp;
@@ -159,58 +210,193 @@ send_recent(struct collector *c, const struct samples *all, int32_t today,
 	char date[CIVIL_DATE_LEN];
 
 	samples_init(&s);
-	for (day = today - RECENT_DAYS; day < today && rc == 0; day++) {
-		if (select_day(all, day, &s) == -1) {
+	for (day = from; day <= to && rc == 0; day++) {
+		if (select_day(cy, all, day, &s) == -1) {
 			rc = err_set(err, "out of memory");
 			break;
 		}
 		fp = state_fingerprint(&s);
-		if (s.len == 0 || state_recent_same(&c->state, day, fp))
+		if (s.len == 0 || state_recent_same(&c->state, kind, day, fp))
 			continue;
 		if (backfill_stamp_daily(&s, c->profile.zone, err) == -1 ||
 		    rw_write(c->cfg.rw, &s, NULL, err) == -1) {
 			rc = -1;
 			break;
 		}
-		state_recent_set(&c->state, day, fp, today - RECENT_DAYS);
+		state_recent_set(&c->state, kind, day, fp,
+		    cy->today - 2 * SOURCE_DAYS_MAX);
 		rc = state_save(c->cfg.state_path, &c->state, err);
 		civil_format(day, date);
-		log_info("recent day sent", "day=%s samples=%zu", date, s.len);
+		log_info("recent day sent", "kind=%s day=%s samples=%zu",
+		    kind[0] != '\0' ? kind : "daily", date, s.len);
 	}
 	samples_release(&s);
 	return rc;
 }
 
+/* The calendar of this cycle: finality from the newest device sync. */
+static void
+plan(struct collector *c, struct cycle *cy)
+{
+	int32_t min_from = cy->today - SOURCE_DAYS_MAX + 1;
+
+	cy->final_day = cy->today - RECENT_DAYS - 1;
+	cy->final_utc = cy->utc_today - 2;
+	if (c->last_sync > 0 && civil_today(c->profile.zone,
+	    (time_t)c->last_sync, &cy->final_day, &(struct err){ 0 }) == 0) {
+		cy->final_day--;
+		cy->final_utc = (int32_t)(c->last_sync / 86400) - 1;
+	}
+	if (cy->final_day > cy->today - 1)
+		cy->final_day = cy->today - 1;
+	cy->from = c->final_through != INT32_MIN ? c->final_through + 1 :
+	    cy->today - RECENT_DAYS;
+	if (cy->from > cy->final_day + 1)
+		cy->from = cy->final_day + 1;
+	if (cy->from < min_from)
+		cy->from = min_from;
+	if (cy->from > cy->today)
+		cy->from = cy->today;
+	cy->utc_from = c->final_utc_through != INT32_MIN ?
+	    c->final_utc_through + 1 : cy->utc_today - 1;
+	if (cy->utc_from < cy->utc_today - 1)
+		cy->utc_from = cy->utc_today - 1;
+	if (cy->utc_from > cy->utc_today)
+		cy->utc_from = cy->utc_today;
+}
+
+/* days(): daily activity and heart rate of [cy->from, today]. */
+static int
+read_days(struct collector *c, const struct cycle *cy, struct samples *out,
+    struct err *err)
+{
+	size_t i, o = 0;
+
+	if (!kinds_on(c->bf.groups, "activity") &&
+	    !kinds_on(c->bf.groups, "heart"))
+		return 0;
+	if (c->cfg.src->ops->days(c->cfg.src, &c->profile, cy->from,
+	    cy->today, out, err) == -1)
+		return -1;
+	for (i = 0; i < out->len; i++)
+		if (kinds_on(c->bf.groups, kinds_days_group(out->v[i].metric)))
+			out->v[o++] = out->v[i];
+	out->len = o;
+	return 0;
+}
+
+/* Kind k's recent days -> out: [*from, *to] is what it covered. */
+static int
+read_kind(struct collector *c, const struct cycle *cy, size_t k,
+    const struct source_kind *kind, struct samples *out, int32_t *from,
+    int32_t *to, struct err *err)
+{
+	struct source *src = c->cfg.src;
+	int32_t a, b;
+
+	*from = cy->from;
+	*to = cy->today;
+	if (kind->flags & KIND_CURRENT) {
+		*from = cy->today;
+	} else if (kind->flags & KIND_INTRADAY) {
+		*from = cy->utc_from;
+		*to = cy->utc_today;
+	} else if (*to - *from >= kind->max_days) {
+		*from = *to - kind->max_days + 1;
+	}
+	for (a = *from; a <= *to; a = b + 1) {
+		b = a + kind->max_days - 1 < *to ? a + kind->max_days - 1 : *to;
+		if (src->ops->range(src, &c->profile, k, a, b, out, err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* A kind's endpoint failed: refused ones are skipped until restart (all
+ * intraday kinds together), others are tried again next cycle. */
+static void
+kind_failed(struct collector *c, const struct source_kind *kinds, size_t n,
+    size_t k, const struct err *err)
+{
+	char q[ERR_MSG_MAX + 16];
+	size_t i;
+
+	if (err->code >= 400 && err->code < 500 && err->code != 429) {
+		for (i = 0; i < n && i < STATE_KINDS_MAX; i++)
+			if (i == k || ((kinds[k].flags & KIND_INTRADAY) &&
+			    (kinds[i].flags & KIND_INTRADAY)))
+				c->bf.skip[i] = 1;
+		return;		/* the source said why, once */
+	}
+	log_warn("data kind failed, retrying next cycle", "kind=%s error=%s",
+	    kinds[k].name, log_q(q, sizeof(q), err->msg));
+}
+
+/* The newest device sync among the devices' samples, 0 when none. */
+static int64_t
+newest_sync(const struct samples *s)
+{
+	int64_t t = 0;
+	size_t i;
+
+	for (i = 0; i < s->len; i++)
+		if (strcmp(s->v[i].metric,
+		    "fitbit_device_last_sync_timestamp_seconds") == 0 &&
+		    s->v[i].value > (double)t)
+			t = (int64_t)s->v[i].value;
+	return t;
+}
+
 /*
- * Today and (with remote write) the last RECENT_DAYS days in one source
- * call: today's values become the snapshot, the recent days are sent when
- * they changed. *recent_err gets a failure to send (retried next cycle).
+ * Every due kind outside days(): devices first (their sync time decides
+ * finality), then the others; each kind's changed days are sent. A failed
+ * kind is skipped, a failure of the whole API ends the cycle (-1).
  */
 static int
-collect_days(struct collector *c, int32_t today, struct err *err,
-    struct err *recent_err)
+read_kinds(struct collector *c, struct cycle *cy, int devices,
+    struct err *err, struct err *soft)
 {
-	struct samples all, mine;
-	int32_t from = c->cfg.rw != NULL ? today - RECENT_DAYS : today;
-	int rc = -1;
+	const struct source_kind *kinds;
+	struct samples ks;
+	size_t n, k, i;
+	int32_t from, to;
+	struct err e;
+	int rc = 0;
 
-	samples_init(&all);
-	samples_init(&mine);
-	if (c->cfg.src->ops->days(c->cfg.src, &c->profile, from, today, &all,
-	    err) == -1)
-		goto out;
-	if (select_day(&all, today, &mine) == -1) {
-		err_set(err, "out of memory");
-		goto out;
+	kinds = c->cfg.src->ops->kinds(c->cfg.src, &n);
+	samples_init(&ks);
+	for (k = 0; k < n && k < STATE_KINDS_MAX && rc == 0; k++) {
+		if ((kinds[k].flags & KIND_IN_DAYS) || c->bf.skip[k] ||
+		    !kinds_on(c->bf.groups, kinds[k].group) ||
+		    !(kinds[k].flags & KIND_CURRENT) != !devices ||
+		    !sched_due(kinds[k].flags, &c->read[k], cy->now, cy->hour,
+		    c->last_sync))
+			continue;
+		samples_clear(&ks);
+		err_clear(&e);
+		if (read_kind(c, cy, k, &kinds[k], &ks, &from, &to, &e) == -1) {
+			if (api_down(&e))
+				rc = err_setc(err, e.code, "%s", e.msg);
+			else
+				kind_failed(c, kinds, n, k, &e);
+			continue;
+		}
+		c->read[k].at = cy->now;
+		c->read[k].sync = c->last_sync;
+		c->read[k].found_today = 0;
+		for (i = 0; i < ks.len; i++)
+			if (ks.v[i].day == cy->today && ks.v[i].ts_ms == 0)
+				c->read[k].found_today = 1;
+		if (kinds[k].flags & KIND_CURRENT) {
+			if (newest_sync(&ks) > c->last_sync)
+				c->last_sync = newest_sync(&ks);
+		} else if (c->cfg.rw != NULL && !soft->set) {
+			send_changed(c, cy, kinds[k].name, &ks, from, to, soft);
+		}
+		if (samples_keep_newest(&c->latest, &ks) == -1)
+			rc = err_set(err, "out of memory");
 	}
-	if (publish_today(c, &mine, err) == -1)
-		goto out;
-	rc = 0;
-	if (c->cfg.rw != NULL)
-		send_recent(c, &all, today, recent_err);
-out:
-	samples_release(&mine);
-	samples_release(&all);
+	samples_release(&ks);
 	return rc;
 }
 
@@ -225,25 +411,43 @@ history_start(struct collector *c, int32_t today)
 	return today - RECENT_DAYS;	/* unknown: nothing older */
 }
 
-/* Pending history up to the day before the recent window. */
+/* The requests history must leave for the cycles before the reset. */
+static void
+set_reserve(struct collector *c)
+{
+	struct source_budget b;
+
+	memset(&b, 0, sizeof(b));
+	c->cfg.src->ops->budget(c->cfg.src, &b);
+	c->bf.reserve = b.known ? sched_reserve(time(NULL), c->next_cycle,
+	    c->cfg.interval_s, b.reset_at, c->cycle_cost) : BACKFILL_RESERVE;
+}
+
+/* Pending history up to the last final day before the re-read window. */
 static int
-collect_history(struct collector *c, int32_t today, int wait_budget,
+collect_history(struct collector *c, const struct cycle *cy, int wait_budget,
     struct err *err)
 {
-	int32_t start = history_start(c, today), end = today - RECENT_DAYS - 1;
+	int32_t start = history_start(c, cy->today), end = cy->from - 1;
 	enum backfill_result r;
 	time_t now;
 
+	if (end > cy->final_day)
+		end = cy->final_day;
+	c->bf.utc_end = cy->utc_from - 1 < cy->final_utc ? cy->utc_from - 1 :
+	    cy->final_utc;
 	for (;;) {
+		set_reserve(c);
 		r = backfill_step(&c->bf, start, end, &c->resume_at, err);
 		c->backfill_paused = (r == BACKFILL_PAUSED);
 		if (r != BACKFILL_PAUSED)
 			return r == BACKFILL_DONE ? 0 : -1;
 		now = time(NULL);
 		log_info("backfill paused until the rate limit resets",
-		    "seconds=%lld days_pending=%lld",
+		    "seconds=%lld days_pending=%lld reserved=%d",
 		    (long long)(c->resume_at > now ? c->resume_at - now : 0),
-		    (long long)backfill_pending(&c->bf, start, end));
+		    (long long)backfill_pending(&c->bf, start, end),
+		    c->bf.reserve);
 		if (!wait_budget)
 			return 0;
 		if (quit_sleep(1000L * (c->resume_at > now ?
@@ -252,26 +456,69 @@ collect_history(struct collector *c, int32_t today, int wait_budget,
 	}
 }
 
+/* Today's values and the re-read of recent days, in priority order. */
+static int
+collect_current(struct collector *c, struct cycle *cy, struct err *err,
+    struct err *soft)
+{
+	struct samples days;
+	int64_t start_utc;
+	int rc = -1;
+
+	samples_init(&days);
+	if (civil_today(c->profile.zone, cy->now, &cy->today, err) == -1 ||
+	    civil_local_to_utc(c->profile.zone, cy->today, 0, &start_utc,
+	    err) == -1)
+		goto out;
+	cy->utc_today = (int32_t)(cy->now / 86400);
+	cy->hour = (int)((cy->now - start_utc) / 3600);
+	if (read_kinds(c, cy, 1, err, soft) == -1)
+		goto out;
+	plan(c, cy);
+	if (read_days(c, cy, &days, err) == -1 ||
+	    read_kinds(c, cy, 0, err, soft) == -1 ||
+	    publish(c, cy, &days, err) == -1)
+		goto out;
+	rc = 0;
+	if (c->cfg.rw == NULL || soft->set)
+		goto out;
+	if (send_changed(c, cy, "", &days, cy->from, cy->today, soft) == 0) {
+		if (cy->final_day >= cy->from - 1 &&
+		    cy->final_day > c->final_through)
+			c->final_through = cy->final_day;
+		if (cy->final_utc >= cy->utc_from - 1 &&
+		    cy->final_utc > c->final_utc_through)
+			c->final_utc_through = cy->final_utc;
+	}
+out:
+	samples_release(&days);
+	return rc;
+}
+
 int
 collector_cycle(struct collector *c, int wait_budget, struct err *err)
 {
 	struct stats *st = stats_get();
-	time_t now = time(NULL);
-	int32_t today;
+	struct cycle cy = { 0 };
+	uint64_t before = c->cfg.src->ops->requests(c->cfg.src);
 	struct err soft = { 0 };
 	char q[ERR_MSG_MAX + 16];
 
+	cy.now = time(NULL);
+	/* --once: no cycle follows, history may spend the whole budget */
+	c->next_cycle = wait_budget ? 0 : cy.now + c->cfg.interval_s;
 	if (oauth_state(c->cfg.oauth) == OAUTH_NO_TOKEN) {
 		atomic_store(&st->ready, READY_NO_TOKEN);
 		return err_setc(err, ERR_AUTH, "no token: run 'syncbit "
 		    "--authorize' first");
 	}
 	if (ensure_profile(c, err) == -1 ||
-	    civil_today(c->profile.zone, now, &today, err) == -1 ||
-	    collect_days(c, today, err, &soft) == -1) {
+	    collect_current(c, &cy, err, &soft) == -1) {
 		note_failure(err);
 		return -1;
 	}
+	c->cycle_cost = (int)(c->cfg.src->ops->requests(c->cfg.src) - before);
+	c->last = cy;
 	note_success();
 	if (c->cfg.rw == NULL) {
 		if (!c->warned_no_rw)
@@ -281,7 +528,7 @@ collector_cycle(struct collector *c, int wait_budget, struct err *err)
 		return 0;
 	}
 	/* History problems are retried next cycle; today's values stand. */
-	if (soft.set || collect_history(c, today, wait_budget, &soft) == -1) {
+	if (soft.set || collect_history(c, &cy, wait_budget, &soft) == -1) {
 		if (soft.code == ERR_STOP)
 			return err_setc(err, ERR_STOP, "stopping");
 		log_warn("history sync incomplete, retrying next cycle",
@@ -332,12 +579,9 @@ run(void *arg)
 		wake = next;
 		if (c->backfill_paused && c->resume_at < wake) {
 			if (now >= c->resume_at) {
-				int32_t today;
-
 				err_clear(&err);
-				if (civil_today(c->profile.zone, now, &today,
-				    &err) == 0 && collect_history(c, today, 0,
-				    &err) == -1 && err.code != ERR_STOP)
+				if (collect_history(c, &c->last, 0, &err) == -1 &&
+				    err.code != ERR_STOP)
 					log_warn("backfill failed", "error=%s",
 					    log_q(q, sizeof(q), err.msg));
 				continue;

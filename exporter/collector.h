@@ -2,9 +2,12 @@
  * collector: the thread that reads the health API and feeds the cache and
  * VictoriaMetrics.
  *
- * A cycle: profile (once a day), today's values -> a new snapshot in the
- * cache, the last RECENT_DAYS days re-read and re-sent when they changed,
- * then as much pending history as the rate budget allows. The first cycle
+ * A cycle, in schedule.h's order: profile (once a day), devices (their last
+ * sync tells which days are final), today's values and the recent days
+ * not yet read since they became final (at most RECENT_DAYS without
+ * device information), the other kinds that are due -> a new snapshot in
+ * the cache, changed days re-sent; then as much pending history as the
+ * rate budget leaves after the cycles due before it resets. The first cycle
  * runs at start, then one every SYNC_INTERVAL_MINUTES; between cycles the
  * thread resumes a paused backfill when the budget resets. Every wait is a
  * quit_sleep(), so SIGTERM ends the thread within a moment.
@@ -32,6 +35,7 @@ struct collector_config {
 	const char *state_path;
 	int32_t backfill_start;		/* civil day; -1: account start */
 	int interval_s;
+	unsigned groups;		/* kinds.h mask; 0: all */
 };
 
 struct collector *collector_new(const struct collector_config *,

@@ -20,6 +20,8 @@
 
 #include "civil.h"
 #include "config.h"
+#include "kinds.h"
+#include "source.h"
 
 #define ENV_FILE_MAX	(1024 * 1024)
 #define USER_ID_MAX	63
@@ -40,7 +42,8 @@ enum var_id {
 	V_FITBIT_API_URL, V_FITBIT_AUTH_URL, V_FITBIT_TOKEN_URL,
 	V_FITBIT_USER_ID,
 	V_VICTORIA_ENDPOINT, V_VICTORIA_USER, V_VICTORIA_PASSWORD,
-	V_SYNC_INTERVAL_MINUTES, V_BACKFILL_START, V_LISTEN_ADDRESS,
+	V_SYNC_INTERVAL_MINUTES, V_BACKFILL_START, V_COLLECT, V_INTRADAY,
+	V_LISTEN_ADDRESS,
 	V_DATA_DIR, V_LOG_LEVEL, V_CA_FILE,
 	V_COUNT
 };
@@ -110,6 +113,10 @@ static const struct var vars[V_COUNT] = {
 	[V_BACKFILL_START] = { "BACKFILL_START", NULL, "the account's "
 	    "start date", "first day of history to send, YYYY-MM-DD",
 	    NO_FIELD, 0 },
+	[V_COLLECT] = { "COLLECT", "all", NULL, "data kinds to read, a comma "
+	    "list of " SOURCE_GROUPS, NO_FIELD, 0 },
+	[V_INTRADAY] = { "INTRADAY", "on", NULL, "on or off: minute heart rate "
+	    "and steps", NO_FIELD, 0 },
 	[V_LISTEN_ADDRESS] = { "LISTEN_ADDRESS", "0.0.0.0:9877", NULL,
 	    "HTTP server: host:port, [v6]:port or :port",
 	    FIELD(listen_address), 0 },
@@ -614,6 +621,7 @@ vars_check(struct config *cfg, const struct opts *o, const char **val,
     struct err *err)
 {
 	const char *c;
+	char b[SHOWN_MAX + 8];
 
 	if (interval_parse(cfg, val[V_SYNC_INTERVAL_MINUTES], err) == -1 ||
 	    listen_parse(cfg, val[V_LISTEN_ADDRESS], err) == -1)
@@ -622,6 +630,13 @@ vars_check(struct config *cfg, const struct opts *o, const char **val,
 	if (*val[V_BACKFILL_START] != '\0' && date_parse("BACKFILL_START",
 	    val[V_BACKFILL_START], &cfg->backfill_start, err) == -1)
 		return -1;
+	if (kinds_parse(val[V_COLLECT], &cfg->collect, err) == -1)
+		return -1;
+	if (strcmp(val[V_INTRADAY], "off") == 0)
+		cfg->collect &= ~kinds_mask("intraday");
+	else if (strcmp(val[V_INTRADAY], "on") != 0)
+		return err_set(err, "INTRADAY: %s is not on or off",
+		    shown(b, sizeof(b), val[V_INTRADAY], 0));
 	if (o->log_level != NULL ? level_parse("--log-level", o->log_level,
 	    &cfg->log_level, err) == -1 : level_parse("LOG_LEVEL",
 	    val[V_LOG_LEVEL], &cfg->log_level, err) == -1)

@@ -28,6 +28,7 @@
 
 #include "civil.h"
 #include "fitbit.h"
+#include "fitbit_parse.h"
 #include "httpc.h"
 #include "log.h"
 #include "oauth.h"
@@ -52,7 +53,6 @@ struct series {
 	const char *type;		/* fitbit_active_minutes{type}, or NULL */
 };
 
-/* Kind k < NSERIES is series[k]; kind NSERIES is the heart series. */
 static const struct series series[] = {
 	{ "steps", "fitbit_steps_total", NULL },
 	{ "distance", "fitbit_distance_km", NULL },
@@ -66,19 +66,48 @@ static const struct series series[] = {
 };
 #define NSERIES (sizeof(series) / sizeof(series[0]))
 
-static const struct source_kind kinds[] = {
-	{ "steps", FITBIT_SERIES_MAX_DAYS },
-	{ "distance", FITBIT_SERIES_MAX_DAYS },
-	{ "calories", FITBIT_SERIES_MAX_DAYS },
-	{ "floors", FITBIT_SERIES_MAX_DAYS },
-	{ "elevation", FITBIT_SERIES_MAX_DAYS },
-	{ "minutesSedentary", FITBIT_SERIES_MAX_DAYS },
-	{ "minutesLightlyActive", FITBIT_SERIES_MAX_DAYS },
-	{ "minutesFairlyActive", FITBIT_SERIES_MAX_DAYS },
-	{ "minutesVeryActive", FITBIT_SERIES_MAX_DAYS },
-	{ "heart", FITBIT_HEART_MAX_DAYS },
+/*
+ * Kind k < NSERIES is series[k]; then the heart series and the kinds of
+ * fitbit_parse.h, each with its range endpoint (research/fitbit.md B.3).
+ * Daily kinds first, intraday last (the backfill's order).
+ */
+enum {
+	K_HEART = NSERIES, K_AZM, K_SLEEP, K_SPO2, K_HRV, K_BR, K_TEMP, K_VO2,
+	K_WEIGHT, K_FAT, K_DEVICES, K_HEART_MIN, K_STEPS_MIN, NKINDS
 };
-#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+
+#define ACT(name) { name, "activity", FITBIT_SERIES_MAX_DAYS, KIND_IN_DAYS }
+static const struct source_kind kinds[NKINDS] = {
+	ACT("steps"), ACT("distance"), ACT("calories"), ACT("floors"),
+	ACT("elevation"), ACT("minutesSedentary"), ACT("minutesLightlyActive"),
+	ACT("minutesFairlyActive"), ACT("minutesVeryActive"),
+	[K_HEART] = { "heart", "heart", FITBIT_HEART_MAX_DAYS, KIND_IN_DAYS },
+	[K_AZM] = { "azm", "azm", 1095, 0 },
+	[K_SLEEP] = { "sleep", "sleep", 100, KIND_WAKE },
+	[K_SPO2] = { "spo2", "spo2", 30, KIND_WAKE },
+	[K_HRV] = { "hrv", "hrv", 30, KIND_WAKE },
+	[K_BR] = { "br", "breathing", 30, KIND_WAKE },
+	[K_TEMP] = { "temp", "temperature", 30, KIND_WAKE },
+	[K_VO2] = { "vo2max", "vo2max", 30, KIND_WAKE },
+	[K_WEIGHT] = { "weight", "weight", 31, KIND_SLOW },
+	[K_FAT] = { "fat", "weight", 30, KIND_SLOW },
+	[K_DEVICES] = { "devices", "devices", 1, KIND_CURRENT },
+	[K_HEART_MIN] = { "heart_intraday", "intraday", 1, KIND_INTRADAY },
+	[K_STEPS_MIN] = { "steps_intraday", "intraday", 1, KIND_INTRADAY },
+};
+
+/* The range path of kinds K_AZM..K_FAT: printf with from and to. */
+static const char *const range_paths[NKINDS] = {
+	[K_AZM] = "1/user/-/activities/active-zone-minutes/date/%s/%s.json",
+	[K_SLEEP] = "1.2/user/-/sleep/date/%s/%s.json",
+	[K_SPO2] = "1/user/-/spo2/date/%s/%s.json",
+	[K_HRV] = "1/user/-/hrv/date/%s/%s.json",
+	[K_BR] = "1/user/-/br/date/%s/%s.json",
+	[K_TEMP] = "1/user/-/temp/skin/date/%s/%s.json",
+	[K_VO2] = "1/user/-/cardioscore/date/%s/%s.json",
+	[K_WEIGHT] = "1/user/-/body/log/weight/date/%s/%s.json",
+	[K_FAT] = "1/user/-/body/log/fat/date/%s/%s.json",
+};
 
 /* Fields of the daily summary that map one to one. */
 static const struct series summary_fields[] = {
@@ -115,6 +144,7 @@ struct fitbit {
 	unsigned char warned[EP_COUNT];	/* 403/404 said for this endpoint */
 	int altimeter;			/* -1 unknown, 0 none, 1 present */
 	int said_no_altimeter;
+	int said_no_intraday;
 	int said_shut_down;
 	int off_streak;			/* shut-down-like answers in a row */
 	char token[4096];
@@ -837,6 +867,74 @@ no_altimeter(struct fitbit *fb, size_t k)
 	return 1;
 }
 
+/* One GET of c->url, its answer in r. */
+static int
+fetch(struct fitbit *fb, struct call *c, int n, struct httpc_resp *r,
+    struct err *err)
+{
+	httpc_resp_init(r);
+	if (url_done(c, n, err) == -1)
+		return -1;
+	return api_call(fb, c, r, err);
+}
+
+/* Intraday needs a "Personal" app (or Fitbit's approval): said once. */
+static int
+no_intraday(struct fitbit *fb, struct err *err)
+{
+	if (!fb->said_no_intraday)
+		log_warn("the Fitbit Web API sends no intraday data to this "
+		    "app (register it as a \"Personal\" app): intraday heart "
+		    "rate and steps are off", NULL);
+	fb->said_no_intraday = 1;
+	return err_setc(err, 403, "no intraday access");
+}
+
+/* Intraday heart rate or steps of one UTC day, minute by minute. */
+static int
+range_intraday(struct fitbit *fb, struct call *c, size_t k, int32_t day,
+    struct samples *out, struct err *err)
+{
+	const char *res = k == K_HEART_MIN ? "heart" : "steps";
+	struct httpc_resp r;
+	char d[CIVIL_DATE_LEN];
+	int rc;
+
+	civil_format(day, d);
+	rc = fetch(fb, c, snprintf(c->url, sizeof(c->url), "%s/1/user/-/"
+	    "activities/%s/date/%s/1d/1min.json?timezone=UTC", fb->api_url,
+	    res, d), &r, err);
+	if (rc == 0)
+		rc = fitbit_parse_intraday(r.body, r.len, res, day, out, err);
+	httpc_resp_release(&r);
+	if (rc == FITBIT_NO_INTRADAY || (rc == -1 && err->code == 403))
+		return err_clear(err), no_intraday(fb, err);
+	return rc;
+}
+
+/* The answer of kind k (K_AZM..K_FAT) over [from, to] -> samples. */
+static int
+parse_kind(size_t k, const struct httpc_resp *r, int32_t from, int32_t to,
+    const char *zone, struct samples *out, struct err *err)
+{
+	switch (k) {
+	case K_AZM: return fitbit_parse_azm(r->body, r->len, from, to, out, err);
+	case K_SLEEP: return fitbit_parse_sleep(r->body, r->len, from, to,
+	    zone, out, err);
+	case K_SPO2: return fitbit_parse_spo2(r->body, r->len, from, to, out, err);
+	case K_HRV: return fitbit_parse_hrv(r->body, r->len, from, to, out, err);
+	case K_BR: return fitbit_parse_br(r->body, r->len, from, to, out, err);
+	case K_TEMP: return fitbit_parse_skin_temp(r->body, r->len, from, to,
+	    out, err);
+	case K_VO2: return fitbit_parse_vo2max(r->body, r->len, from, to, out,
+	    err);
+	case K_WEIGHT: return fitbit_parse_weight(r->body, r->len, from, to,
+	    out, err);
+	case K_FAT: return fitbit_parse_fat(r->body, r->len, from, to, out, err);
+	default: return err_set(err, "no parser for kind %zu", k);
+	}
+}
+
 static int
 f_range(struct source *s, const struct profile *p, size_t k, int32_t from,
     int32_t to, struct samples *out, struct err *err)
@@ -844,10 +942,9 @@ f_range(struct source *s, const struct profile *p, size_t k, int32_t from,
 	struct fitbit *fb = (struct fitbit *)s;
 	struct call c;
 	struct httpc_resp r;
-	char a[CIVIL_DATE_LEN], b[CIVIL_DATE_LEN];
+	char a[CIVIL_DATE_LEN], b[CIVIL_DATE_LEN], path[128];
 	int rc = -1, n;
 
-	(void)p;
 	if (k >= NKINDS)
 		return err_set(err, "no history kind %zu", k);
 	if (from > to || (int64_t)to - from >= kinds[k].max_days)
@@ -857,16 +954,35 @@ f_range(struct source *s, const struct profile *p, size_t k, int32_t from,
 		return 0;
 	c.ep = EP_RANGE + (int)k;
 	c.what = kinds[k].name;
+	if (k == K_HEART_MIN || k == K_STEPS_MIN)
+		return fb->said_no_intraday ? no_intraday(fb, err) :
+		    range_intraday(fb, &c, k, from, out, err);
 	civil_format(from, a);
 	civil_format(to, b);
-	n = snprintf(c.url, sizeof(c.url), "%s/1/user/-/activities/%s/date/"
-	    "%s/%s.json", fb->api_url, k < NSERIES ? series[k].resource :
-	    "heart", a, b);
-	httpc_resp_init(&r);
-	if (url_done(&c, n, err) == 0 && api_call(fb, &c, &r, err) == 0)
-		rc = k < NSERIES ? fitbit_parse_series(r.body, r.len,
-		    series[k].resource, from, to, out, err) :
-		    fitbit_parse_heart(r.body, r.len, from, to, out, err);
+	if (k == K_DEVICES)
+		n = snprintf(c.url, sizeof(c.url), "%s/1/user/-/devices.json",
+		    fb->api_url);
+	else if (k <= K_HEART)
+		n = snprintf(c.url, sizeof(c.url), "%s/1/user/-/activities/%s/"
+		    "date/%s/%s.json", fb->api_url, k < NSERIES ?
+		    series[k].resource : "heart", a, b);
+	else {
+		snprintf(path, sizeof(path), range_paths[k], a, b);
+		n = snprintf(c.url, sizeof(c.url), "%s/%s", fb->api_url, path);
+	}
+	if (fetch(fb, &c, n, &r, err) == 0) {
+		if (k < NSERIES)
+			rc = fitbit_parse_series(r.body, r.len,
+			    series[k].resource, from, to, out, err);
+		else if (k == K_HEART)
+			rc = fitbit_parse_heart(r.body, r.len, from, to, out,
+			    err);
+		else if (k == K_DEVICES)
+			rc = fitbit_parse_devices(r.body, r.len, to, p->zone,
+			    out, err);
+		else
+			rc = parse_kind(k, &r, from, to, p->zone, out, err);
+	}
 	httpc_resp_release(&r);
 	return rc;
 }

@@ -27,6 +27,7 @@
 
 #include "civil.h"
 #include "google.h"
+#include "google_parse.h"
 #include "httpc.h"
 #include "log.h"
 #include "oauth.h"
@@ -43,6 +44,8 @@
 #define SCOPE_PREFIX "https://www.googleapis.com/auth/googlehealth."
 #define SCOPE_ACTIVITY "activity_and_fitness.readonly"
 #define SCOPE_METRICS "health_metrics_and_measurements.readonly"
+#define SCOPE_SLEEP "sleep.readonly"
+#define SCOPE_SETTINGS "settings.readonly"
 #define RHR_TYPE "daily-resting-heart-rate"
 
 struct label_map {
@@ -104,17 +107,73 @@ static const struct rollup_type rollups[] = {
 	{ "calories-in-heart-rate-zone", "caloriesInHeartRateZone", 14,
 	    SCOPE_METRICS, "fitbit_heart_rate_zone_calories", 1, "kcal",
 	    "caloriesInHeartRateZones", "heartRateZone", 0, "zone", zones },
+	/* three sums and a total (rollup_azm) */
+	{ "active-zone-minutes", "activeZoneMinutes", 90, SCOPE_ACTIVITY,
+	    "fitbit_active_zone_minutes", 1, NULL, NULL, NULL, 0, "zone",
+	    NULL },
 };
+/* rollups[] that days() reads (the rest are range()-only kinds) */
+#define NDAYS_ROLLUPS (NROLLUPS - 1)
 #define NROLLUPS (sizeof(rollups) / sizeof(rollups[0]))
 
-/* Backfill order: cheap and popular first, the 14-day types last. */
-static const struct source_kind kinds[] = {
-	{ "steps", 90 }, { "distance", 90 }, { "floors", 90 },
-	{ "altitude", 90 }, { RHR_TYPE, GOOGLE_RHR_MAX_DAYS },
-	{ "activity-level", 90 }, { "time-in-heart-rate-zone", 90 },
-	{ "total-calories", 14 }, { "calories-in-heart-rate-zone", 14 },
+/*
+ * Data kinds: days() reads the first NDAYS_KINDS (daily activity and heart
+ * rate: cheap and popular first, the 14-day types last); range() reads
+ * all. The lists of google_parse_list() page through [from, to] with a
+ * filter; the minute kinds are rollUp pages over UTC days.
+ */
+#define MINUTE_DAYS 6		/* 8640 one-minute windows: one page */
+#define LIST_DAYS 3650
+enum {
+	K_RHR = 4, K_AZM = 9, K_SLEEP, K_SPO2, K_HRV, K_BR, K_TEMP, K_VO2, K_WEIGHT,
+	K_FAT, K_DEVICES, K_HEART_MIN, K_STEPS_MIN, NKINDS
 };
-#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+#define NDAYS_KINDS K_AZM
+static const struct source_kind kinds[NKINDS] = {
+	{ "steps", "activity", 90, KIND_IN_DAYS },
+	{ "distance", "activity", 90, KIND_IN_DAYS },
+	{ "floors", "activity", 90, KIND_IN_DAYS },
+	{ "altitude", "activity", 90, KIND_IN_DAYS },
+	{ RHR_TYPE, "heart", GOOGLE_RHR_MAX_DAYS, KIND_IN_DAYS },
+	{ "activity-level", "activity", 90, KIND_IN_DAYS },
+	{ "time-in-heart-rate-zone", "heart", 90, KIND_IN_DAYS },
+	{ "total-calories", "activity", 14, KIND_IN_DAYS },
+	{ "calories-in-heart-rate-zone", "heart", 14, KIND_IN_DAYS },
+	[K_AZM] = { "active-zone-minutes", "azm", 90, 0 },
+	[K_SLEEP] = { "sleep", "sleep", 365, KIND_WAKE },
+	[K_SPO2] = { "daily-oxygen-saturation", "spo2", LIST_DAYS, KIND_WAKE },
+	[K_HRV] = { "daily-heart-rate-variability", "hrv", LIST_DAYS,
+	    KIND_WAKE },
+	[K_BR] = { "daily-respiratory-rate", "breathing", LIST_DAYS,
+	    KIND_WAKE },
+	[K_TEMP] = { "daily-sleep-temperature-derivations", "temperature",
+	    LIST_DAYS, KIND_WAKE },
+	[K_VO2] = { "daily-vo2-max", "vo2max", LIST_DAYS, KIND_WAKE },
+	[K_WEIGHT] = { "weight", "weight", LIST_DAYS, KIND_SLOW },
+	[K_FAT] = { "body-fat", "weight", LIST_DAYS, KIND_SLOW },
+	[K_DEVICES] = { "devices", "devices", 1, KIND_CURRENT },
+	[K_HEART_MIN] = { "heart-rate-minutes", "intraday", MINUTE_DAYS,
+	    KIND_INTRADAY },
+	[K_STEPS_MIN] = { "steps-minutes", "intraday", MINUTE_DAYS,
+	    KIND_INTRADAY },
+};
+
+/* The list kinds' scope and filter member ({t} is the snake_case type). */
+static const struct {
+	const char *scope;
+	const char *member;	/* after "{t}." */
+	int page_size;
+} lists[NKINDS] = {
+	[K_SLEEP] = { SCOPE_SLEEP, "interval.civil_end_time", 25 },
+	[K_SPO2] = { SCOPE_METRICS, "date", GOOGLE_PAGE_SIZE },
+	[K_HRV] = { SCOPE_METRICS, "date", GOOGLE_PAGE_SIZE },
+	[K_BR] = { SCOPE_METRICS, "date", GOOGLE_PAGE_SIZE },
+	[K_TEMP] = { SCOPE_METRICS, "date", GOOGLE_PAGE_SIZE },
+	[K_VO2] = { SCOPE_ACTIVITY, "date", GOOGLE_PAGE_SIZE },
+	[K_WEIGHT] = { SCOPE_METRICS, "sample_time.civil_time",
+	    GOOGLE_PAGE_SIZE },
+	[K_FAT] = { SCOPE_METRICS, "sample_time.civil_time", GOOGLE_PAGE_SIZE },
+};
 
 struct google {
 	struct source src;		/* first: a struct source * is ours */
@@ -316,6 +375,35 @@ rollup_labels(const struct rollup_type *rt, const cJSON *val, int32_t day,
 	return 0;
 }
 
+/* active-zone-minutes: three sums (omitted: zero) and their total. */
+static int
+rollup_azm(const struct rollup_type *rt, const cJSON *val, int32_t day,
+    struct samples *out, struct err *err)
+{
+	static const char *const field[] = { "sumInFatBurnHeartZone",
+	    "sumInCardioHeartZone", "sumInPeakHeartZone" };
+	static const char *const label[] = { "fat_burn", "cardio", "peak" };
+	const cJSON *f;
+	double v, total = 0;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		v = 0;
+		f = get(val, field[i]);
+		if (f != NULL && (json_number(f, &v) == -1 || v < 0))
+			return err_set(err, "'%s.%s' is not a count",
+			    rt->member, field[i]);
+		total += v;
+		if (samples_add(out, rt->metric, day, v, rt->lname, label[i],
+		    NULL) == -1)
+			return err_set(err, "out of memory");
+	}
+	if (samples_add(out, rt->metric, day, total, rt->lname, "total",
+	    NULL) == -1)
+		return err_set(err, "out of memory");
+	return 0;
+}
+
 static int
 rollup_point(const struct rollup_type *rt, const cJSON *pt, int32_t from,
     int32_t to, struct samples *out, struct err *err)
@@ -334,6 +422,8 @@ rollup_point(const struct rollup_type *rt, const cJSON *pt, int32_t from,
 	if (!cJSON_IsObject(val))
 		return err_set(err, "'%s' rollup: '%s' is not an object",
 		    rt->type, rt->member);
+	if (rt->labels == NULL && rt->lname != NULL)
+		return rollup_azm(rt, val, day, out, err);
 	if (rt->list == NULL)
 		return rollup_sum(rt, val, day, out, err);
 	return rollup_labels(rt, val, day, out, err);
@@ -956,14 +1046,148 @@ out:
 	return rc;
 }
 
-/* Every page of the list, whatever order its days come in. */
+/* "steps-minutes" -> "steps", "daily-vo2-max" -> "daily_vo2_max". */
+static void
+snake(const char *type, char *out, size_t size)
+{
+	size_t i;
+
+	for (i = 0; type[i] != '\0' && i + 1 < size; i++)
+		out[i] = type[i] == '-' ? '_' : type[i];
+	out[i] = '\0';
+}
+
+/* The list URL of kind k over [from, to]: a filter on its day member. */
+static char *
+list_url(const char *api_url, size_t k, int32_t from, int32_t to,
+    const char *page_token)
+{
+	char a[CIVIL_DATE_LEN], b[CIVIL_DATE_LEN], t[64], filter[256];
+	char *ef, *et = NULL, *url = NULL;
+	size_t n;
+
+	civil_format(from, a);
+	civil_format(to + 1, b);	/* the filter's end is exclusive */
+	snake(kinds[k].name, t, sizeof(t));
+	snprintf(filter, sizeof(filter), "%s.%s >= \"%s\" AND %s.%s < \"%s\"",
+	    t, lists[k].member, a, t, lists[k].member, b);
+	if ((ef = httpc_escape(filter)) == NULL)
+		return NULL;
+	if (page_token != NULL && *page_token != '\0' &&
+	    (et = httpc_escape(page_token)) == NULL)
+		goto out;
+	n = strlen(api_url) + strlen(ef) + (et != NULL ? strlen(et) : 0) + 160;
+	if ((url = malloc(n)) == NULL)
+		goto out;
+	snprintf(url, n, "%s/v4/users/me/dataTypes/%s/dataPoints?filter=%s"
+	    "&pageSize=%d%s%s", api_url, kinds[k].name, ef, lists[k].page_size,
+	    et != NULL ? "&pageToken=" : "", et != NULL ? et : "");
+out:
+	free(ef);
+	free(et);
+	return url;
+}
+
+/* The paired devices' URL, page token optional. */
+static char *
+devices_url(const char *api_url, const char *page_token)
+{
+	char *et = NULL, *url;
+	size_t n;
+
+	if (page_token != NULL && *page_token != '\0' &&
+	    (et = httpc_escape(page_token)) == NULL)
+		return NULL;
+	n = strlen(api_url) + (et != NULL ? strlen(et) : 0) + 96;
+	if ((url = malloc(n)) != NULL)
+		snprintf(url, n, "%s/v4/users/me/pairedDevices?pageSize=100%s%s",
+		    api_url, et != NULL ? "&pageToken=" : "",
+		    et != NULL ? et : "");
+	free(et);
+	return url;
+}
+
+/* The rollUp body of UTC days [from, to], one-minute windows. */
+static char *
+minutes_body(int32_t from, int32_t to, const char *page_token)
+{
+	int y0, m0, d0, y1, m1, d1;
+	char *body;
+	size_t n = 256 + (page_token != NULL ? strlen(page_token) : 0);
+
+	if ((body = malloc(n)) == NULL)
+		return NULL;
+	civil_to_ymd(from, &y0, &m0, &d0);
+	civil_to_ymd(to + 1, &y1, &m1, &d1);
+	snprintf(body, n, "{\"range\":{\"startTime\":\"%04d-%02d-%02dT00:00:"
+	    "00Z\",\"endTime\":\"%04d-%02d-%02dT00:00:00Z\"},\"windowSize\":"
+	    "\"60s\",\"pageSize\":%d%s%s%s}", y0, m0, d0, y1, m1, d1,
+	    GOOGLE_PAGE_SIZE, page_token != NULL && *page_token != '\0' ?
+	    ",\"pageToken\":\"" : "", page_token != NULL ? page_token : "",
+	    page_token != NULL && *page_token != '\0' ? "\"" : "");
+	return body;
+}
+
+/* Page p of kind k: the call (URL, body) for page token `next`. */
 static int
-fetch_rhr(struct google *g, int32_t from, int32_t to, struct samples *out,
-    struct err *err)
+page_call(struct google *g, size_t k, int32_t from, int32_t to,
+    const char *next, struct call *c, char **url, char **body)
+{
+	char buf[URL_MAX];
+
+	*url = *body = NULL;
+	if (k == K_HEART_MIN || k == K_STEPS_MIN) {
+		snprintf(buf, sizeof(buf), "%s/v4/users/me/dataTypes/%s/"
+		    "dataPoints:rollUp", g->api_url, k == K_HEART_MIN ?
+		    "heart-rate" : "steps");
+		c->method = "POST";
+		c->scope = k == K_HEART_MIN ? SCOPE_METRICS : SCOPE_ACTIVITY;
+		*url = strdup(buf);
+		*body = minutes_body(from, to, next);
+		return *url != NULL && *body != NULL ? 0 : -1;
+	}
+	c->method = "GET";
+	if (k == K_DEVICES) {
+		c->scope = SCOPE_SETTINGS;
+		*url = devices_url(g->api_url, next);
+	} else if (strcmp(kinds[k].name, RHR_TYPE) == 0) {
+		c->scope = SCOPE_METRICS;
+		*url = google_rhr_url(g->api_url, from, to, next);
+	} else {
+		c->scope = lists[k].scope;
+		*url = list_url(g->api_url, k, from, to, next);
+	}
+	return *url != NULL ? 0 : -1;
+}
+
+static int
+parse_page(size_t k, const struct httpc_resp *r, int32_t from, int32_t to,
+    struct samples *out, char *next, struct err *err)
+{
+	if (k == K_HEART_MIN || k == K_STEPS_MIN)
+		return google_parse_minutes(k == K_HEART_MIN ? "heart-rate" :
+		    "steps", r->body, r->len, out, next, TOKEN_MAX, err);
+	if (k == K_DEVICES)
+		return google_parse_devices(r->body, r->len, to, out, next,
+		    TOKEN_MAX, err);
+	if (k == K_SLEEP)
+		return google_parse_sleep(r->body, r->len, from, to, out, next,
+		    TOKEN_MAX, err);
+	if (strcmp(kinds[k].name, RHR_TYPE) == 0)
+		return google_parse_rhr(r->body, r->len, from, to, out, next,
+		    TOKEN_MAX, err);
+	return google_parse_list(kinds[k].name, r->body, r->len, from, to,
+	    out, next, TOKEN_MAX, err);
+}
+
+/* Every page of kind k over [from, to], whatever order they come in. */
+static int
+fetch_pages(struct google *g, size_t k, int32_t from, int32_t to,
+    struct samples *out, struct err *err)
 {
 	struct httpc_resp r;
-	struct call c = { RHR_TYPE, SCOPE_METRICS, "GET", NULL, NULL };
-	char *next, *prev, *url = NULL;
+	struct call c = { kinds[k].name, NULL, "GET", NULL, NULL };
+	char *next, *prev, *url = NULL, *body = NULL;
 	size_t base = out->len;
 	int page, rc = -1;
 
@@ -976,28 +1200,27 @@ fetch_rhr(struct google *g, int32_t from, int32_t to, struct samples *out,
 	}
 	for (page = 0; page == 0 || next[0] != '\0'; page++) {
 		if (page >= GOOGLE_MAX_PAGES) {
-			err_set(err, "'%s': more than %d pages", RHR_TYPE,
+			err_set(err, "'%s': more than %d pages", c.what,
 			    GOOGLE_MAX_PAGES);
 			goto out;
 		}
 		free(url);
-		url = google_rhr_url(g->api_url, from, to, next);
-		if (url == NULL) {
+		free(body);
+		if (page_call(g, k, from, to, next, &c, &url, &body) == -1) {
 			err_set(err, "out of memory");
 			goto out;
 		}
 		c.url = url;
+		c.body = body;
 		memcpy(prev, next, TOKEN_MAX);
 		if (api_call(g, &c, &r, err) == -1)
 			goto out;
-		if (google_parse_rhr(r.body, r.len, from, to, out, next,
-		    TOKEN_MAX, err) == -1) {
-			bad_answer(g, RHR_TYPE, err);
+		if (parse_page(k, &r, from, to, out, next, err) == -1) {
+			bad_answer(g, c.what, err);
 			goto out;
 		}
 		if (next[0] != '\0' && strcmp(next, prev) == 0) {
-			err_set(err, "'%s': the same page token twice",
-			    RHR_TYPE);
+			err_set(err, "'%s': the same page token twice", c.what);
 			goto out;
 		}
 	}
@@ -1006,6 +1229,7 @@ out:
 	if (rc == -1)
 		out->len = base;
 	free(url);
+	free(body);
 	free(next);
 	free(prev);
 	httpc_resp_release(&r);
@@ -1064,10 +1288,10 @@ g_days(struct source *s, const struct profile *p, int32_t from, int32_t to,
 	(void)p;
 	if (to - from >= SOURCE_DAYS_MAX)
 		return err_set(err, "too many days in one call");
-	for (i = 0; i <= NROLLUPS; i++) {
+	for (i = 0; i <= NDAYS_ROLLUPS; i++) {
 		err_clear(&e);
-		rc = i < NROLLUPS ? fetch_rollup(g, &rollups[i], from, to, out,
-		    &e) : fetch_rhr(g, from, to, out, &e);
+		rc = i < NDAYS_ROLLUPS ? fetch_rollup(g, &rollups[i], from, to,
+		    out, &e) : fetch_pages(g, K_RHR, from, to, out, &e);
 		if (rc == 0) {
 			ok++;
 			continue;
@@ -1102,10 +1326,9 @@ g_range(struct source *s, const struct profile *p, size_t k, int32_t from,
 		return err_set(err, "no history kind %zu", k);
 	if (from > to)
 		return 0;
-	if (strcmp(kinds[k].name, RHR_TYPE) == 0)
-		return fetch_rhr(g, from, to, out, err);
-	rt = rollup_find(kinds[k].name);
-	return fetch_rollup(g, rt, from, to, out, err);
+	if ((rt = rollup_find(kinds[k].name)) != NULL)
+		return fetch_rollup(g, rt, from, to, out, err);
+	return fetch_pages(g, k, from, to, out, err);
 }
 
 /* Google publishes no budget: the pacing happens in pace(). */

@@ -215,6 +215,7 @@ app_collector(struct app *app, struct err *err)
 	cc.state_path = app->state_path;
 	cc.backfill_start = app->cfg.backfill_start;
 	cc.interval_s = app->cfg.sync_interval_minutes * 60;
+	cc.groups = app->cfg.collect;
 	app->collector = collector_new(&cc, err);
 	return app->collector == NULL ? -1 : 0;
 }

@@ -26,6 +26,46 @@ static const struct metric_family fitbit_families[] = {
 	    "vigorous, peak)." },
 	{ "fitbit_heart_rate_zone_calories", "gauge",
 	    "Calories (kcal) burned in each heart-rate zone in the day." },
+	{ "fitbit_heart_rate_bpm", "gauge",
+	    "Heart rate of the latest minute with data, in beats per minute "
+	    "(average of the minute)." },
+	{ "fitbit_intraday_steps", "gauge",
+	    "Steps in the latest minute with data." },
+	{ "fitbit_active_zone_minutes", "gauge",
+	    "Active Zone Minutes of the day by zone (fat_burn, cardio, peak, "
+	    "total; a cardio or peak minute counts twice)." },
+	{ "fitbit_sleep_duration_seconds", "gauge",
+	    "Time asleep in the main sleep of the latest night, in seconds." },
+	{ "fitbit_sleep_stage_seconds", "gauge",
+	    "Time in each sleep stage of the latest main sleep, in seconds "
+	    "(deep, light, rem, wake; classic logs: asleep, restless, "
+	    "awake)." },
+	{ "fitbit_sleep_efficiency_ratio", "gauge",
+	    "Time asleep / time in bed of the latest main sleep (0-1)." },
+	{ "fitbit_sleep_stage_level", "gauge",
+	    "Hypnogram: the stage of the latest main sleep's last stage "
+	    "(0 deep, 1 light, 2 rem, 3 wake)." },
+	{ "fitbit_spo2_percent", "gauge",
+	    "Nightly blood oxygen saturation (SpO2), in percent (stat: avg, "
+	    "min, max)." },
+	{ "fitbit_hrv_rmssd_ms", "gauge",
+	    "Heart-rate variability (RMSSD) of the latest night, in "
+	    "milliseconds (period: daily, deep)." },
+	{ "fitbit_breathing_rate_per_minute", "gauge",
+	    "Breathing rate of the latest night, in breaths per minute." },
+	{ "fitbit_skin_temperature_deviation_celsius", "gauge",
+	    "Nightly skin temperature minus the personal baseline, in "
+	    "degrees Celsius." },
+	{ "fitbit_vo2max", "gauge",
+	    "Cardio fitness (VO2 max), in ml/kg/min (a range's midpoint)." },
+	{ "fitbit_weight_kg", "gauge",
+	    "Latest weight logged, in kilograms." },
+	{ "fitbit_body_fat_percent", "gauge",
+	    "Latest body fat logged, in percent." },
+	{ "fitbit_device_battery_percent", "gauge",
+	    "Battery level of each paired device, in percent." },
+	{ "fitbit_device_last_sync_timestamp_seconds", "gauge",
+	    "When each paired device last synced (Unix time, seconds)." },
 };
 
 const struct metric_family *

@@ -134,3 +134,45 @@ samples_find(const struct samples *s, const char *metric, const char *lvalue0)
 	}
 	return NULL;
 }
+
+static int
+same_series(const struct sample *a, const struct sample *b)
+{
+	int i;
+
+	if (strcmp(a->metric, b->metric) != 0)
+		return 0;
+	for (i = 0; i < SAMPLE_LABELS; i++) {
+		if ((a->lname[i] == NULL) != (b->lname[i] == NULL))
+			return 0;
+		if (a->lname[i] != NULL && (strcmp(a->lname[i],
+		    b->lname[i]) != 0 || strcmp(a->lvalue[i],
+		    b->lvalue[i]) != 0))
+			return 0;
+	}
+	return 1;
+}
+
+int
+samples_keep_newest(struct samples *latest, const struct samples *from)
+{
+	const struct sample *s;
+	struct sample *l;
+	size_t i, j;
+
+	for (i = 0; i < from->len; i++) {
+		s = &from->v[i];
+		for (j = 0; j < latest->len; j++)
+			if (same_series(&latest->v[j], s))
+				break;
+		if (j == latest->len) {
+			if (samples_append(latest, s) == -1)
+				return -1;
+			continue;
+		}
+		l = &latest->v[j];
+		if (s->day > l->day || (s->day == l->day && s->ts_ms >= l->ts_ms))
+			*l = *s;
+	}
+	return 0;
+}

@@ -46,6 +46,13 @@ int samples_add(struct samples *, const char *metric, int32_t day,
 int samples_append(struct samples *, const struct sample *);
 int samples_extend(struct samples *, const struct samples *);
 
+/*
+ * For each sample of from, keep in latest only the newest sample of its
+ * series (metric and labels): a later day wins, on the same day a later
+ * or equal ts_ms. -1 on allocation failure.
+ */
+int samples_keep_newest(struct samples *latest, const struct samples *from);
+
 /* Sort by metric, labels, then ts (stable order for output and tests). */
 void samples_sort(struct samples *);
 /* The first sample with this metric and first label value (NULL: any). */

@@ -28,11 +28,27 @@ struct profile {
 	int32_t member_since;		/* civil day; -1 unknown */
 };
 
-/* One kind of history, fetched with one range endpoint per request. */
+/* How the collector and the backfill treat a kind (source_kind.flags). */
+#define KIND_IN_DAYS	0x1	/* days() holds it: the cycle reads no range */
+#define KIND_WAKE	0x2	/* belongs to the wake day: looked for in the
+				 * morning (sleep, SpO2, HRV, ...) */
+#define KIND_INTRADAY	0x4	/* days are UTC days; samples carry ts_ms */
+#define KIND_CURRENT	0x8	/* no history: current values only */
+#define KIND_SLOW	0x10	/* rarely changes (weigh-ins): re-read
+				 * every few hours */
+
+/* One kind of data, fetched with one range endpoint per request. */
 struct source_kind {
 	const char *name;	/* key in sync_state.json, e.g. "steps" */
+	const char *group;	/* COLLECT's name for it: "activity", ... */
 	int max_days;		/* largest range one request may cover */
+	unsigned flags;		/* KIND_* */
 };
+
+/* COLLECT's data kinds (config.h), in --help order. */
+#define SOURCE_GROUPS "activity,heart,azm,sleep,spo2,hrv,breathing," \
+	"temperature,vo2max,weight,devices,intraday"
+
 
 /* What the API lets us spend now (rate budget). */
 struct source_budget {
@@ -56,10 +72,12 @@ struct source_ops {
 	 * a range (Google). */
 	int (*days)(struct source *, const struct profile *, int32_t from,
 	    int32_t to, struct samples *, struct err *);
-	/* History kinds, in the order backfill should take them. */
+	/* Data kinds, daily ones before intraday ones. */
 	const struct source_kind *(*kinds)(struct source *, size_t *n);
 	/* Samples of kind k for each day of [from, to] (to - from + 1 <=
-	 * max_days). Days without data yield no sample. */
+	 * max_days; UTC days for KIND_INTRADAY). Days without data yield no
+	 * sample. A kind the account or app cannot read (scope not granted,
+	 * no intraday access) fails with err.code 403. */
 	int (*range)(struct source *, const struct profile *, size_t k,
 	    int32_t from, int32_t to, struct samples *, struct err *);
 	void (*budget)(struct source *, struct source_budget *);

@@ -97,7 +97,7 @@ fp_parse(const char *s, uint64_t *fp)
 static int
 parse_kinds(const cJSON *kinds, struct state *st, char *why, size_t size)
 {
-	const cJSON *k, *f;
+	const cJSON *k, *f, *lo;
 	struct state_kind *sk;
 	char name[48];
 	size_t i;
@@ -120,16 +120,44 @@ parse_kinds(const cJSON *kinds, struct state *st, char *why, size_t size)
 			    k->string);
 		sk = &st->kinds[st->nkinds];
 		snprintf(sk->name, sizeof(sk->name), "%s", k->string);
-		if (cJSON_GetArraySize(k) != 1 ||
+		sk->lo = INT32_MIN;
+		lo = cJSON_GetObjectItemCaseSensitive(k, "lo");
+		if (cJSON_GetArraySize(k) != (lo != NULL ? 2 : 1) ||
 		    (f = cJSON_GetObjectItemCaseSensitive(k, "next")) == NULL)
-			return bad(why, size, "kind '%s' must hold only 'next'",
-			    k->string);
+			return bad(why, size, "kind '%s' must hold only 'next' "
+			    "(and 'lo')", k->string);
 		if (!cJSON_IsString(f) || civil_parse(f->valuestring,
 		    &sk->next) == -1)
 			return bad(why, size, "'next' of kind '%s' is not a "
 			    "YYYY-MM-DD date", k->string);
+		if (lo != NULL && (!cJSON_IsString(lo) ||
+		    civil_parse(lo->valuestring, &sk->lo) == -1))
+			return bad(why, size, "'lo' of kind '%s' is not a "
+			    "YYYY-MM-DD date", k->string);
 		st->nkinds++;
 	}
+	return 0;
+}
+
+/* "YYYY-MM-DD" or "YYYY-MM-DD/kind" -> day and kind. */
+static int
+recent_key(const char *key, struct state_recent *sr)
+{
+	char date[CIVIL_DATE_LEN];
+	size_t n = strcspn(key, "/");
+
+	if (n != CIVIL_DATE_LEN - 1)
+		return -1;
+	memcpy(date, key, n);
+	date[n] = '\0';
+	if (civil_parse(date, &sr->day) == -1)
+		return -1;
+	sr->kind[0] = '\0';
+	if (key[n] == '\0')
+		return 0;
+	if (!kind_name_ok(key + n + 1))
+		return -1;
+	snprintf(sr->kind, sizeof(sr->kind), "%s", key + n + 1);
 	return 0;
 }
 
@@ -148,17 +176,18 @@ parse_recent(const cJSON *recent, struct state *st, char *why, size_t size)
 			return bad(why, size, "more than %d recent days",
 			    STATE_RECENT_MAX);
 		sr = &st->recent[st->nrecent];
-		if (civil_parse(r->string, &sr->day) == -1)
-			return bad(why, size, "recent day '%s' is not a "
-			    "YYYY-MM-DD date", shown(r->string, name,
+		if (recent_key(r->string, sr) == -1)
+			return bad(why, size, "recent key '%s' is not "
+			    "YYYY-MM-DD[/kind]", shown(r->string, name,
 			    sizeof(name)));
 		for (i = 0; i < st->nrecent; i++)
-			if (st->recent[i].day == sr->day)
-				return bad(why, size, "recent day '%s' "
+			if (st->recent[i].day == sr->day &&
+			    strcmp(st->recent[i].kind, sr->kind) == 0)
+				return bad(why, size, "recent key '%s' "
 				    "appears twice", r->string);
 		if (!cJSON_IsString(r) || fp_parse(r->valuestring,
 		    &sr->fingerprint) == -1)
-			return bad(why, size, "fingerprint of recent day '%s' "
+			return bad(why, size, "fingerprint of recent key '%s' "
 			    "is not 16 lowercase hex digits", r->string);
 		st->nrecent++;
 	}
@@ -264,6 +293,7 @@ state_save(const char *path, const struct state *st, struct err *err)
 {
 	cJSON *root, *kinds, *recent, *k;
 	char date[CIVIL_DATE_LEN], hex[FP_HEX + 1], *text = NULL;
+	char key[CIVIL_DATE_LEN + STATE_NAME_MAX];
 	size_t i;
 	int rc = -1;
 
@@ -279,12 +309,20 @@ state_save(const char *path, const struct state *st, struct err *err)
 		    st->kinds[i].name)) == NULL ||
 		    cJSON_AddStringToObject(k, "next", date) == NULL)
 			goto oom;
+		if (st->kinds[i].lo == INT32_MIN)
+			continue;
+		civil_format(st->kinds[i].lo, date);
+		if (cJSON_AddStringToObject(k, "lo", date) == NULL)
+			goto oom;
 	}
 	for (i = 0; i < st->nrecent; i++) {
 		civil_format(st->recent[i].day, date);
+		snprintf(key, sizeof(key), "%s%s%s", date,
+		    st->recent[i].kind[0] != '\0' ? "/" : "",
+		    st->recent[i].kind);
 		snprintf(hex, sizeof(hex), "%016" PRIx64,
 		    st->recent[i].fingerprint);
-		if (cJSON_AddStringToObject(recent, date, hex) == NULL)
+		if (cJSON_AddStringToObject(recent, key, hex) == NULL)
 			goto oom;
 	}
 	if ((text = cJSON_Print(root)) == NULL)
@@ -325,8 +363,36 @@ state_set_next(struct state *st, const char *kind, int32_t next)
 		return -1;
 	snprintf(st->kinds[i].name, sizeof(st->kinds[i].name), "%s", kind);
 	st->kinds[i].next = next;
+	st->kinds[i].lo = INT32_MIN;
 	st->nkinds++;
 	return 0;
+}
+
+int32_t
+state_lo(const struct state *st, const char *kind, int32_t dflt)
+{
+	size_t i;
+
+	for (i = 0; i < st->nkinds; i++)
+		if (strcmp(st->kinds[i].name, kind) == 0)
+			return st->kinds[i].lo != INT32_MIN ?
+			    st->kinds[i].lo : dflt;
+	return dflt;
+}
+
+/* The kind must exist (state_set_next first). */
+int
+state_set_lo(struct state *st, const char *kind, int32_t lo)
+{
+	size_t i;
+
+	for (i = 0; i < st->nkinds; i++) {
+		if (strcmp(st->kinds[i].name, kind) == 0) {
+			st->kinds[i].lo = lo;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 #define FNV_OFFSET 0xcbf29ce484222325ULL
@@ -395,27 +461,36 @@ state_fingerprint(const struct samples *s)
 	return mix(acc ^ mix((uint64_t)s->len));
 }
 
+static int
+recent_is(const struct state_recent *r, const char *kind, int32_t day)
+{
+	return r->day == day && strcmp(r->kind, kind) == 0;
+}
+
 int
-state_recent_same(const struct state *st, int32_t day, uint64_t fp)
+state_recent_same(const struct state *st, const char *kind, int32_t day,
+    uint64_t fp)
 {
 	size_t i;
 
 	for (i = 0; i < st->nrecent; i++)
-		if (st->recent[i].day == day)
+		if (recent_is(&st->recent[i], kind, day))
 			return st->recent[i].fingerprint == fp;
 	return 0;
 }
 
 void
-state_recent_set(struct state *st, int32_t day, uint64_t fp, int32_t oldest)
+state_recent_set(struct state *st, const char *kind, int32_t day,
+    uint64_t fp, int32_t oldest)
 {
 	size_t i, o = 0, at;
 
 	for (i = 0; i < st->nrecent; i++)
-		if (st->recent[i].day >= oldest && st->recent[i].day != day)
+		if (st->recent[i].day >= oldest &&
+		    !recent_is(&st->recent[i], kind, day))
 			st->recent[o++] = st->recent[i];
 	st->nrecent = o;
-	if (day < oldest)
+	if (day < oldest || strlen(kind) >= STATE_NAME_MAX)
 		return;
 	if (st->nrecent == STATE_RECENT_MAX) {
 		/* full: forget the oldest day (kept sorted, so the first) */
@@ -427,6 +502,7 @@ state_recent_set(struct state *st, int32_t day, uint64_t fp, int32_t oldest)
 	}
 	for (at = st->nrecent; at > 0 && st->recent[at - 1].day > day; at--)
 		st->recent[at] = st->recent[at - 1];
+	snprintf(st->recent[at].kind, sizeof(st->recent[at].kind), "%s", kind);
 	st->recent[at].day = day;
 	st->recent[at].fingerprint = fp;
 	st->nrecent++;

@@ -24,13 +24,66 @@ What it models (documented behaviour):
   activities/[tracker/]{res}/date/{start}/{end|period}.json (values as
   strings, 1095 days max), activities/heart/date/{start}/{end|period}.json
   (1 year = 366 days max), devices.json. "today" is accepted as a date.
-  Units: metric unless Accept-Language is en_US (miles, feet).
+  Units: metric unless Accept-Language is en_US (miles, feet, pounds, degF).
+- Intraday, one day (24 h) per request: activities/{heart|steps}/date/{d}/
+  {1d|d}/{detail}[/time/HH:mm/HH:mm].json (heart: heartrate scope, detail
+  1sec|1min|5min|15min; steps: activity scope, 1min|5min|15min): the daily
+  summary member ("activities-heart" value with customHeartRateZones,
+  heartRateZones, restingHeartRate; "activities-steps" value a string) and
+  "activities-{heart|steps}-intraday": {"dataset":[{"time":"HH:MM:SS",
+  "value":int}],"datasetInterval":1|5|15,"datasetType":"minute"|"second"};
+  1sec heart data irregular (a few samples per measured minute); heart-rate
+  minutes missing (2-5 % in 1-12 minute gaps, none on an unworn day);
+  ?timezone=UTC makes the date a UTC day with UTC times, else the user's
+  local day and wall-clock times. An app without intraday access: the
+  -intraday member absent (fitbit-grafana#7) or 403 insufficient_permissions
+  "API client is not authorized by Fitbit ..." (fitbit-grafana#4,
+  fitbit-node#16), the "intraday" control option.
+- /1.2/user/-/sleep/date/{start}/{end}.json (sleep, 100 days): {"sleep":[log],
+  "summary":{totalMinutesAsleep,totalSleepRecords,totalTimeInBed}}, each log
+  with dateOfSleep = the date it ended (wake date), duration (ms),
+  efficiency, startTime/endTime and levels.data[].dateTime local
+  "YYYY-MM-DDTHH:MM:SS.000" (wall clock, also across DST), infoCode,
+  isMainSleep, logId, logType, minutesAsleep/Awake/AfterWakeup/ToFallAsleep,
+  timeInBed, type "stages" (levels deep/light/rem/wake, summary with count,
+  minutes, thirtyDayAvgMinutes, shortData wakes) or "classic"
+  (asleep/restless/awake); infoCode 0 ok, 1 insufficient heart rate, 2 sleep
+  shorter than 3 h.
+- spo2/date/{start}/{end}.json (oxygen_saturation): a top-level array
+  [{"dateTime","value":{"avg","min","max"}}]; hrv (heartrate, 30 days)
+  {"hrv":[{"value":{"dailyRmssd","deepRmssd"},"dateTime"}]}; br
+  (respiratory_rate, 30 days) {"br":[{"value":{"breathingRate"},"dateTime"}]};
+  temp/skin (temperature, 30 days) {"tempSkin":[{"dateTime","value":
+  {"nightlyRelative"}}]} only dates with data, degC (degF delta for en_US);
+  cardioscore (cardio_fitness, 30 days) {"cardioScore":[{"dateTime","value":
+  {"vo2Max":"46"|"44-48"}}]}, never converted; all of them belong to the
+  wake date, days without a value left out, HRV/SpO2 fields sometimes null.
+- activities/active-zone-minutes/date/{start}/{end}.json (activity, 1095
+  days): {"activities-active-zone-minutes":[{"dateTime","value":
+  {"activeZoneMinutes","fatBurnActiveZoneMinutes","cardioActiveZoneMinutes",
+  "peakActiveZoneMinutes"}}]}, cardio and peak minutes counting double.
+- body/log/weight/date/{start}/{end}.json (weight, 31 days) {"weight":[{"bmi",
+  "date","logId","source","time","weight"}]} in kg (pounds for en_US), a log
+  without a time at "23:59:59"; body/log/fat/date/{start}/{end}.json (weight,
+  30 days) {"fat":[{"date","fat","logId","source","time"}]}.
+- devices.json: an array of {battery High|Medium|Low|Empty, batteryLevel,
+  deviceVersion, features, id, lastSyncTime local "YYYY-MM-DDTHH:MM:SS.000",
+  mac, type TRACKER|SCALE}: a "Charge 6" tracker and an "Aria Air" scale.
+- Data only after a sync ("sync_lag_s"): today is partial; wake-date values
+  (sleep, SpO2, HRV, breathing rate, skin temperature, VO2 max) appear once
+  the night's main sleep ended.
+- A range larger than an endpoint's maximum -> 400 validation; a scope not
+  granted -> 403 insufficient_scope; every endpoint counts against the
+  150/window budget.
 - Error bodies {"errors":[{"errorType","fieldName","message"}],"success":false};
   the Google-style 403 PERMISSION_DENIED body for a shut-down service.
 
 What it models WITHOUT proof (our guesses, not in any source we read):
 - exact wording of most error messages (range too large, bad date, invalid
-  code/verifier, 404, 405, invalid_client, insufficient_scope);
+  code/verifier, 404, 405, invalid_client, insufficient_scope, intraday
+  detail/time/timezone);
+- the 30-day caps of hrv, br and cardioscore (origox's table and
+  fitbit-grafana's 28-day chunks only, not on dev.fitbit.com);
 - the 403 errorType "insufficient_permissions" for an unauthorized resource;
 - which requests count against the quota (here: authenticated API calls only,
   also those answered 4xx/5xx by an injected fault) and exact, synchronous
@@ -47,9 +100,69 @@ What it models WITHOUT proof (our guesses, not in any source we read):
   "max" -> 422 "The number of data points queried exceeds limit.";
 - no-altimeter trackers (altimeter=false): summary without floors/elevation,
   the floors/elevation series answer "0";
-- today's values grow linearly with the local time of day;
+- today's values grow linearly with the local time of day (the daily
+  values; the minute steps follow their own curve, so today's minutes need
+  not add up to today's partial total; complete days do add up);
 - the shut-down mode also covers profile/devices, but not /oauth2/*;
-- an abandoned request (client gone during --latency-ms) is never processed.
+- an abandoned request (client gone during --latency-ms) is never processed;
+- intraday: a minute is served once it is complete at the last sync;
+  steps on every minute of a worn day (0 while still or asleep), an unworn
+  day's steps all 0 and no heart rate, days before memberSince or after the
+  last sync empty; heart rate lower asleep and higher in walks, not tied to
+  the day's heartRateZones minutes; 5/15-minute buckets are the mean (heart,
+  rounded) or sum (steps) of their served minutes, aligned to the clock of
+  the answer; the /time/ window inclusive of its end minute and at most
+  24 h, spanning two dates only with /time/; detail 1sec for steps and any
+  timezone other than UTC -> 400; with timezone=UTC the "activities-steps"
+  value is the UTC day's sum of minutes and the "activities-heart" entry the
+  local day's; an intraday 403 is checked before any validation; "today"
+  with timezone=UTC is the UTC date; 1sec samples every 5 s, 1-4 per
+  measured minute, within +-1 bpm of the minute;
+- DST fall-back in local (not UTC) intraday data: the repeated hour appears
+  twice in time order, with the same "time" strings (01:00:00..01:59:00 in US
+  zones, 02:00:00..02:59:00 in Europe/Berlin; 1500 minutes), a spring-forward
+  day has 1380 and no skipped-hour times;
+- sleep: a main sleep on ~93% of the nights between two worn days (bedtime
+  21:30-00:30, time in bed = the day's sleep minutes), "stages" ~95% of
+  them, an afternoon "classic" nap on ~12% of the days; levels in whole
+  minutes, contiguous, covering startTime..endTime; summary minutes from
+  levels.data only (shortData wakes of 30-90 s not subtracted),
+  minutesAsleep = deep+light+rem (classic: asleep), minutesAwake = the rest,
+  minutesToFallAsleep = minutesAfterWakeup = 0, efficiency = round(100 *
+  asleep / in bed); summary counts every log of the range; logs newest
+  first; a log is served once it ended by the last sync (none in progress);
+  sleep only under /1.2 (404 under /1); infoCode 0 for "stages", 1 for a
+  "classic" main sleep, 2 for a nap; thirtyDayAvgMinutes on all four stages
+  (a fixed personal value); logType always "auto_detected";
+- nightly values exist only for a wake date whose main sleep is served, each
+  missing on ~10% of nights (VO2 max ~15%); SpO2 all-null on ~4% of its
+  entries; deepRmssd null after a classic night and on ~6% of nights; VO2
+  max a range "c-2-c+2" on ~65% of nights, else an integer string; skin
+  temperature 3 decimals; SpO2 range cap 1095 days (none is documented);
+- AZM = fat burn zone minutes + 2 x cardio + 2 x peak of the day (as served,
+  partial today); a day whose AZM is 0 is left out, members that are 0 are
+  omitted, activeZoneMinutes always present;
+- the scale: weighings on ~1 day in 4 (06:15-08:45, ~20% also 19:00-22:30),
+  ~10% of them manual logs (source "API", time "23:59:59", no fat), body fat
+  with ~85% of the others; served once weighed/entered by the data clock's
+  now (the scale syncs by itself: not delayed by sync_lag_s); logId = the
+  weighing's epoch milliseconds, the same for weight and fat; BMI from a
+  fixed 1.78 m height; en_GB (stone) not modelled (kg);
+- devices: the tracker's lastSyncTime = the last sync (data clock's now
+  minus sync_lag_s), batteryLevel 20-99 changing hourly; the scale's
+  lastSyncTime = its last Aria weighing (the scale is left out when it has
+  none in 120 days); "dup_devices" adds an old Charge 6 (id ...4821, battery
+  8, synced 3 days earlier);
+- late data ("sync_lag_s", default 0): days, minutes, sleep and nightly
+  values are served as of the last sync (a day ending after it is partial,
+  one starting after it has no data).
+
+Control API (not part of Fitbit's): GET /_test/truth?date=D (the values
+served now, SPEC metric names), GET /_test/series?metric=M&start_ms&end_ms
+(fitbit_heart_rate_bpm, fitbit_intraday_steps, fitbit_sleep_stage_level;
+[[ts_ms, value]], start inclusive, end exclusive), GET /_test/devices,
+GET|POST /_test/config, POST /_test/tokens, GET /_test/tokens,
+GET /_test/requests, GET /_test/stats, POST /_test/reset.
 """
 
 import argparse
@@ -63,7 +176,8 @@ import re
 import secrets
 import threading
 import time
-from datetime import date, datetime, timedelta
+from collections import OrderedDict
+from datetime import date, datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -94,6 +208,23 @@ RESOURCES = {
     "minutesVeryActive": ("very", None),
 }
 DATE_RE = r"(\d{4}-\d{2}-\d{2}|today)"
+SLEEP_MAX_DAYS = 100
+SPO2_MAX_DAYS = 1095       # no limit documented: our choice
+NIGHT_MAX_DAYS = 30        # hrv, br, temp/skin, cardioscore
+AZM_MAX_DAYS = 1095
+WEIGHT_MAX_DAYS = 31
+FAT_MAX_DAYS = 30
+DETAILS = {"1sec": 1, "1min": 1, "5min": 5, "15min": 15}
+LB_PER_KG = 2.20462262
+HEIGHT_M = 1.78
+INTRADAY_MODES = ("on", "absent", "forbidden")
+# the 403 body of an app without intraday access (lukasolson/fitbit-node#16,
+# arpanghosh8453/fitbit-grafana#4)
+NOT_AUTHORIZED = ("API client is not authorized by Fitbit to access the resource requested. "
+                  "Visit https://dev.fitbit.com/docs/oauth2 for more information on the "
+                  "Fitbit Web API authorization process.")
+STAGE_LEVEL = {"deep": 0, "light": 1, "rem": 2, "wake": 3}
+SERIES = ("fitbit_heart_rate_bpm", "fitbit_intraday_steps", "fitbit_sleep_stage_level")
 JSON_CT = "application/json;charset=UTF-8"
 
 DEFAULTS = {
@@ -102,10 +233,11 @@ DEFAULTS = {
     "rate_limit": 150, "rate_window": 3600, "seed": 1, "latency_ms": 0,
     "latency_mode": "before", "now": None, "retry_after": False, "deny": False,
     "altimeter": True, "scopes": None, "header_case": "mixed",
-    "shutdown": False, "redirect_uri": None,
+    "shutdown": False, "redirect_uri": None, "intraday": "on", "sync_lag_s": 0,
+    "dup_devices": False,
 }
-INT_KEYS = {"token_lifetime", "rate_limit", "rate_window", "seed", "latency_ms"}
-BOOL_KEYS = {"retry_after", "deny", "altimeter", "shutdown"}
+INT_KEYS = {"token_lifetime", "rate_limit", "rate_window", "seed", "latency_ms", "sync_lag_s"}
+BOOL_KEYS = {"retry_after", "deny", "altimeter", "shutdown", "dup_devices"}
 
 
 def error_body(etype, message, field=None):
@@ -183,6 +315,290 @@ def day_values(seed, d, frac):
     return v
 
 
+# ----------------------------------------- helpers for the nightly, minute and scale data
+
+def rng_for(seed, d, stream):
+    """A random stream of its own per (seed, day, purpose); full_day's stream
+    ("{seed}:{date}") stays untouched."""
+    return random.Random(hashlib.sha256(f"{seed}:{d.isoformat()}:{stream}".encode()).digest())
+
+
+def seed_unit(seed, what):
+    """A number in [0, 1) fixed per seed (personal baselines)."""
+    h = hashlib.sha256(f"{seed}:{what}".encode()).digest()
+    return int.from_bytes(h[:6], "big") / 2 ** 48
+
+
+def midnight(d, tz):
+    """Epoch seconds of the local midnight that starts day d."""
+    return int(datetime(d.year, d.month, d.day, tzinfo=tz).timestamp())
+
+
+def local_iso(ts, tz):
+    """Epoch seconds -> Fitbit's offset-less local "YYYY-MM-DDTHH:MM:SS.000"."""
+    return datetime.fromtimestamp(int(ts), tz).strftime("%Y-%m-%dT%H:%M:%S.000")
+
+
+def battery_word(level):
+    return "High" if level > 60 else "Medium" if level > 25 else "Low" if level > 5 else "Empty"
+
+
+# --------------------------------------------------------------------- sleep
+
+def stage_segments(rng, minutes, kind):
+    """Contiguous [level, minutes] segments that add up to minutes."""
+    segs = []
+    left = minutes
+
+    def add(level, m):
+        nonlocal left
+        if left <= 0 or m <= 0:
+            return
+        m = min(m, left)
+        if segs and segs[-1][0] == level:
+            segs[-1][1] += m
+        else:
+            segs.append([level, m])
+        left -= m
+    if kind == "stages":
+        final = min(rng.randint(2, 10), minutes // 10)
+        left -= final
+        if rng.random() < 0.6:
+            add("wake", rng.randint(2, 12))
+        cycle = 0
+        while left > 0:
+            add("light", rng.randint(15, 40))
+            add("deep", rng.randint(20, 45) if cycle < 2 else rng.randint(0, 15))
+            add("light", rng.randint(8, 25))
+            add("rem", rng.randint(5, 15) if cycle == 0 else rng.randint(12, 35))
+            if rng.random() < 0.8:
+                add("wake", rng.randint(2, 12))
+            cycle += 1
+        left += final
+        add("wake", final)
+    else:
+        while left > 0:
+            add("asleep", rng.randint(20, 90))
+            r = rng.random()
+            if r < 0.5:
+                add("restless", rng.randint(1, 5))
+            elif r < 0.7:
+                add("awake", rng.randint(1, 4))
+    return segs
+
+
+def make_sleep(rng, seed, d, start, minutes, kind, main):
+    """One complete sleep log (internal form): levels.data as (level, start
+    epoch s, seconds), short wakes, per-level (minutes, count)."""
+    segs, t = [], start
+    for level, m in stage_segments(rng, minutes, kind):
+        segs.append((level, t, 60 * m))
+        t += 60 * m
+    summary = {}
+    for level, _, sec in segs:
+        mm, c = summary.get(level, (0, 0))
+        summary[level] = (mm + sec // 60, c + 1)
+    short = []
+    if kind == "stages":
+        for level, a, sec in segs:
+            if level == "light" and sec >= 600 and rng.random() < 0.35:
+                short.append((a + 60 * rng.randint(2, sec // 60 - 3), 30 * rng.randint(1, 3)))
+    asleep = sum(summary.get(x, (0, 0))[0] for x in
+                 (("deep", "light", "rem") if kind == "stages" else ("asleep",)))
+    return {"date": d, "start": start, "end": t, "minutes": minutes, "type": kind,
+            "main": main, "segs": segs, "short": short, "summary": summary,
+            "asleep": asleep, "awake": minutes - asleep,
+            "efficiency": round(100 * asleep / minutes),
+            "avg30": [int(lo + (hi - lo) * seed_unit(seed, "avg30-" + lv))
+                      for lv, lo, hi in (("deep", 60, 100), ("light", 200, 260),
+                                         ("rem", 70, 110), ("wake", 40, 65))],
+            "info": 0 if kind == "stages" else (2 if minutes < 180 else 1),
+            "log_id": 30000000000 + int.from_bytes(hashlib.sha256(
+                f"{seed}:{d}:{start}:{kind}".encode()).digest()[:4], "big")}
+
+
+def sleep_logs(seed, d, tz):
+    """Every sleep of wake day d (its local end date), oldest first, complete.
+    A main sleep (bedtime 21:30-00:30, time in bed = full_day's sleep) on ~93%
+    of the nights between two worn days, "stages" on ~95% of them; an
+    afternoon nap ("classic", 20-100 min) on ~12% of the days."""
+    f, prev = full_day(seed, d), full_day(seed, d - timedelta(days=1))
+    rng = rng_for(seed, d, "sleep")
+    m0 = midnight(d, tz)
+    out = []
+    has_main, bed = rng.random() >= 0.07, rng.randint(-150, 30)
+    stages = rng.random() >= 0.05
+    if has_main and f["worn"] and prev["worn"]:
+        in_bed = 1440 - f["sedentary"] - f["lightly"] - f["fairly"] - f["very"]
+        out.append(make_sleep(rng, seed, d, m0 + 60 * bed, in_bed,
+                              "stages" if stages else "classic", True))
+    has_nap, nap_at, nap_len = rng.random() < 0.12, rng.randint(13 * 60, 16 * 60 + 30), rng.randint(20, 100)
+    if has_nap and f["worn"]:
+        out.append(make_sleep(rng, seed, d, m0 + 60 * nap_at, nap_len, "classic", False))
+    return out
+
+
+def sleep_json(s, tz):
+    """A sleep log as GET /1.2/user/-/sleep/date/... serves it."""
+    data = [{"dateTime": local_iso(a, tz), "level": level, "seconds": sec}
+            for level, a, sec in s["segs"]]
+    summ = s["summary"]
+    if s["type"] == "stages":
+        levels = ("deep", "light", "rem", "wake")
+        summary = {lv: {"count": summ.get(lv, (0, 0))[1], "minutes": summ.get(lv, (0, 0))[0],
+                        "thirtyDayAvgMinutes": s["avg30"][i]} for i, lv in enumerate(levels)}
+        short = [{"dateTime": local_iso(a, tz), "level": "wake", "seconds": sec}
+                 for a, sec in s["short"]]
+    else:
+        summary = {lv: {"count": summ.get(lv, (0, 0))[1], "minutes": summ.get(lv, (0, 0))[0]}
+                   for lv in ("asleep", "restless", "awake")}
+        short = []
+    return {"dateOfSleep": s["date"].isoformat(), "duration": s["minutes"] * 60000,
+            "efficiency": s["efficiency"], "endTime": local_iso(s["end"], tz),
+            "infoCode": s["info"], "isMainSleep": s["main"],
+            "levels": {"data": data, "shortData": short, "summary": summary},
+            "logId": s["log_id"], "logType": "auto_detected", "minutesAfterWakeup": 0,
+            "minutesAsleep": s["asleep"], "minutesAwake": s["awake"], "minutesToFallAsleep": 0,
+            "startTime": local_iso(s["start"], tz), "timeInBed": s["minutes"], "type": s["type"]}
+
+
+# ------------------------------------------------------------- minute data
+
+class MinuteDay:
+    """One local day of minute data, complete (the sync cut is applied when
+    served): t0 (epoch s of local midnight), n minutes, heart rate per minute
+    (int bpm or None = not measured) and steps per minute (int)."""
+    __slots__ = ("t0", "n", "hr", "steps")
+
+
+def build_minutes(seed, d, tz):
+    """The minute heart rate and steps of day d. Steps follow an activity
+    curve (none asleep, walks in bursts) and add up to the day's total;
+    heart rate follows sleep and activity, with 2-5 % of the minutes missing
+    in 1-12 minute gaps. An unworn day: no heart rate, steps all 0."""
+    f = full_day(seed, d)
+    md = MinuteDay()
+    md.t0 = t0 = midnight(d, tz)
+    md.n = n = (midnight(d + timedelta(days=1), tz) - t0) // 60
+    if not f["worn"]:
+        md.hr, md.steps = [None] * n, [0] * n
+        return md
+    rng = rng_for(seed, d, "minutes")
+    asleep = bytearray(n)
+    for s in sleep_logs(seed, d, tz) + sleep_logs(seed, d + timedelta(days=1), tz):
+        a, b = max(0, (s["start"] - t0) // 60), min(n, (s["end"] - t0) // 60)
+        if b > a:
+            asleep[a:b] = b"\x01" * (b - a)
+    weight = [0.0] * n
+    awake = [i for i in range(n) if not asleep[i]]
+    for i in awake:
+        if rng.random() < 0.3:
+            weight[i] = rng.uniform(0.5, 25)
+    for _ in range(rng.randint(3, 9)):              # walks
+        if not awake:
+            break
+        st, ln, inten = rng.choice(awake), rng.randint(5, 45), rng.uniform(70, 125)
+        for i in range(st, min(n, st + ln)):
+            if not asleep[i]:
+                weight[i] = inten * rng.uniform(0.85, 1.1)
+    total = sum(weight) or 1.0
+    steps, acc, prev, out = f["steps"], 0.0, 0, [0] * n
+    for i in range(n):
+        acc += weight[i]
+        cum = steps if i == n - 1 else min(steps, round(steps * acc / total))
+        out[i], prev = cum - prev, cum
+    md.steps = out
+    rhr = f["rhr"] or 60
+    hr = [None] * n
+    x = rhr + 4.0
+    for i in range(n):
+        target = rhr - 4 if asleep[i] else rhr + 14 + 0.45 * weight[i]
+        x = max(38.0, x + 0.35 * (target - x) + rng.gauss(0, 1.6))
+        hr[i] = int(round(x))
+    want, missing = int(n * rng.uniform(0.02, 0.05)), 0
+    while missing < want:
+        st = rng.randrange(n)
+        for i in range(st, min(n, st + rng.randint(1, 12))):
+            if hr[i] is not None:
+                hr[i] = None
+                missing += 1
+    md.hr = hr
+    return md
+
+
+# ------------------------------------------------ nightly values (wake day)
+
+def nightly(seed, d, main):
+    """SpO2, HRV, breathing rate, skin temperature and VO2 max of wake day d,
+    from its main sleep: {"spo2": {avg,min,max}, "hrv": {dailyRmssd,
+    deepRmssd}, "br": float, "temp": float (degC), "vo2": str}; each missing
+    on some nights, some fields null."""
+    rng = rng_for(seed, d, "night")
+    out = {}
+    has = [rng.random() for _ in range(5)]
+    avg = round(rng.uniform(93.0, 98.5), 1)
+    lo, hi = round(avg - rng.uniform(1.5, 4.5), 1), round(min(100.0, avg + rng.uniform(0.8, 2.0)), 1)
+    if has[0] < 0.9:
+        out["spo2"] = ({"avg": None, "min": None, "max": None} if rng.random() < 0.04
+                       else {"avg": avg, "min": lo, "max": hi})
+    daily = round(rng.uniform(20, 70), 2)
+    deep = round(daily * rng.uniform(1.05, 1.35), 2)
+    no_deep = rng.random() < 0.06
+    if has[1] < 0.9:
+        out["hrv"] = {"dailyRmssd": daily,
+                      "deepRmssd": None if no_deep or main["type"] != "stages" else deep}
+    br = round(rng.uniform(12, 18), 1)
+    if has[2] < 0.9:
+        out["br"] = br
+    temp = round(0.15 * math.sin(2 * math.pi * d.toordinal() / 97) + rng.gauss(0, 0.35), 3)
+    if has[3] < 0.9:
+        out["temp"] = temp
+    center = 38 + 12 * seed_unit(seed, "vo2") + 1.5 * math.sin(2 * math.pi * d.toordinal() / 120)
+    exact = rng.random() < 0.35
+    if has[4] < 0.85:
+        c = int(round(center + rng.gauss(0, 0.3)))
+        out["vo2"] = str(c) if exact else f"{c - 2}-{c + 2}"
+    return out
+
+
+def vo2_value(s):
+    """"46" -> 46.0, "44-48" -> 46.0 (the midpoint)."""
+    lo, _, hi = s.partition("-")
+    return (float(lo) + float(hi)) / 2 if hi else float(lo)
+
+
+# ------------------------------------------------------------------- scale
+
+def weighings(seed, d, tz):
+    """The weight logs of day d, in time order: [{"at" (epoch s when it is
+    known to the API), "time" "HH:MM:SS", "kg", "fat" (or None), "source",
+    "log_id"}]. On ~1 day in 4 an Aria Air weighing in the morning, ~20% of
+    those days a second one in the evening; ~10% of the weighings are manual
+    logs instead (source "API", no time -> "23:59:59", no body fat)."""
+    rng = rng_for(seed, d, "scale")
+    if rng.random() >= 0.25:
+        return []
+    m0 = midnight(d, tz)
+    times = [m0 + rng.randint(6 * 3600 + 900, 8 * 3600 + 2700)]
+    if rng.random() < 0.2:
+        times.append(m0 + rng.randint(19 * 3600, 22 * 3600 + 1800))
+    base = 62 + 25 * seed_unit(seed, "weight") + 1.5 * math.sin(2 * math.pi * d.toordinal() / 180)
+    fat0 = 18 + 8 * seed_unit(seed, "fat") + 0.8 * math.sin(2 * math.pi * d.toordinal() / 180)
+    out = []
+    for i, t in enumerate(times):
+        kg = round(base + rng.gauss(0, 0.35) + 0.6 * i, 2)
+        fat = round(fat0 + rng.gauss(0, 0.4), 1)
+        manual, with_fat = rng.random() < 0.1, rng.random() < 0.85
+        w = {"at": t, "kg": kg, "log_id": t * 1000}
+        if manual:
+            w.update(time="23:59:59", fat=None, source="API")
+        else:
+            w.update(time=datetime.fromtimestamp(t, tz).strftime("%H:%M:%S"),
+                     fat=fat if with_fat else None, source="Aria")
+        out.append(w)
+    return sorted(out, key=lambda w: (w["time"], w["log_id"]))
+
+
 class Fake(DataClock, RequestLog):
     """All state of the fake; every method runs under self.lock."""
 
@@ -216,9 +632,13 @@ class Fake(DataClock, RequestLog):
         self.stats = {"requests": 0, "api_requests": 0, "oauth_requests": 0,
                       "authorizations": 0, "code_exchanges": 0,
                       "refresh_attempts": 0, "refreshes": 0, "rate_limited": 0,
-                      "faults_injected": 0, "by_status": {}}
+                      "faults_injected": 0, "by_status": {}, "by_endpoint": {}}
         self.window_start = 0
         self.window_used = 0
+        self.minute_cache = OrderedDict()   # (seed, day, zone) -> MinuteDay
+        self.query = {}                     # the query of the API request being answered
+        self.last_endpoint = None           # its route, for the request log
+        self.version = "1"                  # its API version: 1 or 1.2
         if save:
             self.save()
 
@@ -233,16 +653,96 @@ class Fake(DataClock, RequestLog):
         os.replace(tmp, self.state_file)
 
     # -- calendar (DataClock: data_now, tz, local_now, today)
+    def sync_ts(self):
+        """The tracker's last sync: what it records is served as of then."""
+        return self.data_now() - self.cfg["sync_lag_s"]
+
+    def first_day(self):
+        return date.fromisoformat(self.cfg["member_since"])
+
     def day(self, d):
-        """Served values of day d, or None when the account has no data."""
+        """Served values of day d, or None when the account has no data. A
+        day whose end is after the tracker's last sync is partial (the
+        fraction of its local day passed at the sync); a day starting after
+        the last sync has no data."""
         today = self.today()
-        if d < date.fromisoformat(self.cfg["member_since"]) or d > today:
+        if d < self.first_day() or d > today:
+            return None
+        tz, sync = self.tz(), self.sync_ts()
+        if sync < midnight(d, tz):
             return None
         frac = 1.0
-        if d == today:
-            n = self.local_now()
+        if sync < midnight(d + timedelta(days=1), tz):
+            n = datetime.fromtimestamp(sync, tz)
             frac = (n.hour * 3600 + n.minute * 60 + n.second) / 86400
         return day_values(self.cfg["seed"], d, frac)
+
+    def minutes(self, d):
+        """build_minutes(d), cached (least recently used)."""
+        key = (self.cfg["seed"], d, self.cfg["timezone"])
+        md = self.minute_cache.get(key)
+        if md is None:
+            md = self.minute_cache[key] = build_minutes(self.cfg["seed"], d, self.tz())
+            while len(self.minute_cache) > 64:
+                self.minute_cache.popitem(last=False)
+        else:
+            self.minute_cache.move_to_end(key)
+        return md
+
+    def served_minutes(self, t_from, t_to):
+        """(minute start epoch s, heart rate or None, steps) of the served
+        minutes starting in [t_from, t_to), ascending: minutes of the days in
+        [memberSince, today] complete by the tracker's last sync."""
+        sync, tz = self.sync_ts(), self.tz()
+        d = max(self.first_day(), datetime.fromtimestamp(t_from, tz).date())
+        last = self.today()
+        while d <= last:
+            t0 = midnight(d, tz)
+            if t0 >= t_to or t0 + 60 > sync:
+                return
+            md = self.minutes(d)
+            i0 = max(0, -(-(int(t_from) - t0) // 60))
+            i1 = min(md.n, -(-(math.ceil(t_to) - t0) // 60))
+            for i in range(i0, i1):
+                m = t0 + 60 * i
+                if m + 60 > sync:
+                    return
+                yield m, md.hr[i], md.steps[i]
+            d += timedelta(days=1)
+
+    def sleeps(self, d):
+        """The served sleep logs of wake day d (ended by the last sync)."""
+        if d < self.first_day() or d > self.today():
+            return []
+        sync = self.sync_ts()
+        return [s for s in sleep_logs(self.cfg["seed"], d, self.tz()) if s["end"] <= sync]
+
+    def main_sleep(self, d):
+        return next((s for s in self.sleeps(d) if s["main"]), None)
+
+    def night(self, d):
+        """The served nightly values of wake day d (see nightly()): only once
+        its main sleep is served."""
+        main = self.main_sleep(d)
+        return {} if main is None else nightly(self.cfg["seed"], d, main)
+
+    def scale_logs(self, d):
+        """The served weight logs of day d: known to the API by the data
+        clock's now (the scale syncs by itself, not with the tracker)."""
+        if d < self.first_day() or d > self.today():
+            return []
+        now = self.data_now()
+        return [w for w in weighings(self.cfg["seed"], d, self.tz()) if w["at"] <= now]
+
+    def azm(self, d):
+        """Active zone minutes of day d as served ({fat_burn, cardio, peak}:
+        1 per fat-burn minute, 2 per cardio or peak minute), None when 0."""
+        v = self.day(d)
+        if v is None or "minutes" not in v["zones"][1]:
+            return None
+        z = {"fat_burn": v["zones"][1]["minutes"], "cardio": 2 * v["zones"][2]["minutes"],
+             "peak": 2 * v["zones"][3]["minutes"]}
+        return z if sum(z.values()) else None
 
     def truth(self, d):
         end = datetime(d.year, d.month, d.day, 23, 59, 59, tzinfo=self.tz())
@@ -251,25 +751,116 @@ class Fake(DataClock, RequestLog):
                "served_at": self.data_now()}
         v = self.day(d)
         out["has_data"] = v is not None
-        if v is None:
-            return out
-        out.update({
-            "fitbit_steps_total": v["steps"], "fitbit_distance_km": v["total_km"],
-            "fitbit_calories_total": v["calories_out"],
-            "fitbit_active_minutes": {"sedentary": v["sedentary"],
-                                      "lightly_active": v["lightly"],
-                                      "fairly_active": v["fairly"],
-                                      "very_active": v["very"]}})
-        if self.cfg["altimeter"]:
-            out["fitbit_floors_total"] = v["floors"]
-            out["fitbit_elevation_meters"] = v["elevation_m"]
-        if v["rhr"] is not None:
-            out["fitbit_resting_heart_rate_bpm"] = v["rhr"]
-        if "minutes" in v["zones"][0]:
-            out["fitbit_heart_rate_zone_minutes"] = {
-                ZONES[i][1]: z["minutes"] for i, z in enumerate(v["zones"])}
-            out["fitbit_heart_rate_zone_calories"] = {
-                ZONES[i][1]: z["caloriesOut"] for i, z in enumerate(v["zones"])}
+        if v is not None:
+            out.update({
+                "fitbit_steps_total": v["steps"], "fitbit_distance_km": v["total_km"],
+                "fitbit_calories_total": v["calories_out"],
+                "fitbit_active_minutes": {"sedentary": v["sedentary"],
+                                          "lightly_active": v["lightly"],
+                                          "fairly_active": v["fairly"],
+                                          "very_active": v["very"]}})
+            if self.cfg["altimeter"]:
+                out["fitbit_floors_total"] = v["floors"]
+                out["fitbit_elevation_meters"] = v["elevation_m"]
+            if v["rhr"] is not None:
+                out["fitbit_resting_heart_rate_bpm"] = v["rhr"]
+            if "minutes" in v["zones"][0]:
+                out["fitbit_heart_rate_zone_minutes"] = {
+                    ZONES[i][1]: z["minutes"] for i, z in enumerate(v["zones"])}
+                out["fitbit_heart_rate_zone_calories"] = {
+                    ZONES[i][1]: z["caloriesOut"] for i, z in enumerate(v["zones"])}
+        z = self.azm(d)
+        if z is not None:
+            out["fitbit_active_zone_minutes"] = dict(z, total=sum(z.values()))
+        main = self.main_sleep(d)
+        if main is not None:
+            summary = sleep_json(main, self.tz())["levels"]["summary"]
+            out["fitbit_sleep_duration_seconds"] = main["asleep"] * 60
+            out["fitbit_sleep_stage_seconds"] = {lv: x["minutes"] * 60 for lv, x in summary.items()}
+            out["fitbit_sleep_efficiency_ratio"] = main["efficiency"] / 100
+        n = self.night(d)
+        spo2 = {k: x for k, x in n.get("spo2", {}).items() if x is not None}
+        if spo2:
+            out["fitbit_spo2_percent"] = spo2
+        hrv = {k: x for k, x in (("daily", n.get("hrv", {}).get("dailyRmssd")),
+                                 ("deep", n.get("hrv", {}).get("deepRmssd"))) if x is not None}
+        if hrv:
+            out["fitbit_hrv_rmssd_ms"] = hrv
+        if "br" in n:
+            out["fitbit_breathing_rate_per_minute"] = n["br"]
+        if "temp" in n:
+            out["fitbit_skin_temperature_deviation_celsius"] = n["temp"]
+        if "vo2" in n:
+            out["fitbit_vo2max"] = vo2_value(n["vo2"])
+        ws = self.scale_logs(d)
+        if ws:
+            out["fitbit_weight_kg"] = ws[-1]["kg"]
+            fats = [w for w in ws if w["fat"] is not None]
+            if fats:
+                out["fitbit_body_fat_percent"] = fats[-1]["fat"]
+        return out
+
+    def series(self, metric, a_ms, b_ms):
+        """[[ts_ms, value], ...] ascending, as served, with a_ms <= ts_ms < b_ms."""
+        if metric in ("fitbit_heart_rate_bpm", "fitbit_intraday_steps"):
+            if self.cfg["intraday"] != "on":
+                return []
+            hr = metric == "fitbit_heart_rate_bpm"
+            return [[m * 1000, h if hr else st]
+                    for m, h, st in self.served_minutes(a_ms // 1000, -(-b_ms // 1000))
+                    if a_ms <= m * 1000 < b_ms and (h is not None or not hr)]
+        tz = self.tz()
+        d = datetime.fromtimestamp(a_ms / 1000, tz).date()
+        last = datetime.fromtimestamp(b_ms / 1000, tz).date() + timedelta(days=1)
+        out = []
+        while d <= last:
+            main = self.main_sleep(d)
+            if main is not None and main["type"] == "stages":
+                out += [[a * 1000, STAGE_LEVEL[lv]] for lv, a, _ in main["segs"]
+                        if a_ms <= a * 1000 < b_ms]
+            d += timedelta(days=1)
+        return out
+
+    def devices(self):
+        """devices.json as served: the tracker as of its last sync, the scale
+        as of its last weighing, with dup_devices an old second Charge 6."""
+        return [dv for dv, _ in self.device_list()]
+
+    def device_list(self):
+        """[(device as served, epoch s of its lastSyncTime)]."""
+        sync, tz, seed = int(self.sync_ts()), self.tz(), self.cfg["seed"]
+        level = 20 + int(sync // 3600) % 80
+        out = [({"battery": battery_word(level), "batteryLevel": level, "deviceVersion": "Charge 6",
+                 "features": [], "id": "2900000001", "lastSyncTime": local_iso(sync, tz),
+                 "mac": "C0FFEE000001", "type": "TRACKER"}, sync)]
+        last, d = None, self.today()
+        while last is None and d >= max(self.first_day(), self.today() - timedelta(days=120)):
+            last = max((w["at"] for w in self.scale_logs(d) if w["source"] == "Aria"), default=None)
+            d -= timedelta(days=1)
+        if last is not None:
+            level = 35 + int(60 * seed_unit(seed, "scale-battery"))
+            out.append(({"battery": battery_word(level), "batteryLevel": level,
+                         "deviceVersion": "Aria Air", "features": [], "id": "3100000002",
+                         "lastSyncTime": local_iso(last, tz), "mac": "C0FFEE000002",
+                         "type": "SCALE"}, last))
+        if self.cfg["dup_devices"]:
+            old = sync - 3 * 86400 - 1234
+            out.append(({"battery": battery_word(8), "batteryLevel": 8, "deviceVersion": "Charge 6",
+                         "features": [], "id": "2900004821", "lastSyncTime": local_iso(old, tz),
+                         "mac": "C0FFEE000003", "type": "TRACKER"}, old))
+        return out
+
+    def devices_truth(self):
+        """SPEC's labels: a repeated deviceVersion gets " " + the last 4
+        characters of its id; last_sync_s the instant of lastSyncTime."""
+        seen, out = set(), []
+        for dv, last in self.device_list():
+            name = dv["deviceVersion"]
+            if name in seen:
+                name += " " + dv["id"][-4:]
+            seen.add(dv["deviceVersion"])
+            out.append({"device": name, "type": dv["type"].lower(),
+                        "battery": dv["batteryLevel"], "last_sync_s": last})
         return out
 
     # -- tokens
@@ -328,11 +919,15 @@ class Fake(DataClock, RequestLog):
         if path in ("/oauth2/token", "/oauth2/revoke"):
             self.stats["oauth_requests"] += 1
             return self.token(method, path, body, headers)
-        m = re.match(r"^/1(?:\.2)?/user/([^/]+)/(.+)$", path)
+        self.last_endpoint = None
+        m = re.match(r"^/(1(?:\.2)?)/user/([^/]+)/(.+)$", path)
         if m is None:
             return 404, error_body("not_found", "The API you are requesting could not be found.", "n/a"), [], None
         self.stats["api_requests"] += 1
-        return self.api(method, m.group(1), m.group(2), query, headers)
+        self.version = m.group(1)
+        ep = self.endpoint_of(m.group(3))
+        self.last_endpoint = f"{method} {ep}" if ep else None
+        return self.api(method, m.group(2), m.group(3), query, headers)
 
     def authorize(self, method, query):
         def bad(msg):
@@ -474,6 +1069,7 @@ class Fake(DataClock, RequestLog):
         if method != "GET":
             return 405, error_body("request", "Method not allowed", "n/a"), hdr, None
         miles = headers.get("Accept-Language", "").strip().lower() == "en_us"
+        self.query = parse_qs(query)
         status, body = self.route(rest, entry["scope"].split(), miles)
         return status, body, hdr, None
 
@@ -487,15 +1083,41 @@ class Fake(DataClock, RequestLog):
         return error_body("request", "An unexpected error occurred. Please try again later.", str(status))
 
     # -- API routes
-    def route(self, rest, scopes, miles):
-        routes = [
-            (r"profile\.json", "profile", self.r_profile),
-            (r"devices\.json", "settings", self.r_devices),
-            (rf"activities/date/{DATE_RE}\.json", "activity", self.r_summary),
-            (rf"activities/heart/date/{DATE_RE}/([^/]+)\.json", "heartrate", self.r_heart),
-            (rf"activities/(tracker/)?(\w+)/date/{DATE_RE}/([^/]+)\.json", "activity", self.r_series),
+    def routes(self):
+        """(endpoint name, path pattern, scope, handler(miles, *groups))."""
+        d, dd = DATE_RE, r"(1d|\d{4}-\d{2}-\d{2}|today)"
+        intraday = rf"date/{d}/{dd}/([^/]+?)(?:/time/(\d\d:\d\d)/(\d\d:\d\d))?\.json"
+        return [
+            ("profile", r"profile\.json", "profile", self.r_profile),
+            ("devices", r"devices\.json", "settings", self.r_devices),
+            ("activities/date", rf"activities/date/{d}\.json", "activity", self.r_summary),
+            ("activities/heart/intraday", "activities/heart/" + intraday, "heartrate",
+             lambda miles, *g: self.r_intraday("heart", *g)),
+            ("activities/steps/intraday", "activities/steps/" + intraday, "activity",
+             lambda miles, *g: self.r_intraday("steps", *g)),
+            ("activities/heart/date", rf"activities/heart/date/{d}/([^/]+)\.json", "heartrate", self.r_heart),
+            ("activities/active-zone-minutes/date", rf"activities/active-zone-minutes/date/{d}/{d}\.json",
+             "activity", self.r_azm),
+            ("activities/{resource}/date", rf"activities/(tracker/)?(\w+)/date/{d}/([^/]+)\.json",
+             "activity", self.r_series),
+            ("sleep/date", rf"sleep/date/{d}/{d}\.json", "sleep", self.r_sleep),
+            ("spo2/date", rf"spo2/date/{d}/{d}\.json", "oxygen_saturation", self.r_spo2),
+            ("hrv/date", rf"hrv/date/{d}/{d}\.json", "heartrate", self.r_hrv),
+            ("br/date", rf"br/date/{d}/{d}\.json", "respiratory_rate", self.r_br),
+            ("temp/skin/date", rf"temp/skin/date/{d}/{d}\.json", "temperature", self.r_temp),
+            ("cardioscore/date", rf"cardioscore/date/{d}/{d}\.json", "cardio_fitness", self.r_cardio),
+            ("body/log/weight/date", rf"body/log/weight/date/{d}/{d}\.json", "weight", self.r_weight),
+            ("body/log/fat/date", rf"body/log/fat/date/{d}/{d}\.json", "weight", self.r_fat),
         ]
-        for pattern, scope, fn in routes:
+
+    def endpoint_of(self, rest):
+        for name, pattern, _, _ in self.routes():
+            if re.fullmatch(pattern, rest):
+                return name
+        return None
+
+    def route(self, rest, scopes, miles):
+        for _, pattern, scope, fn in self.routes():
             m = re.fullmatch(pattern, rest)
             if m is None:
                 continue
@@ -508,9 +1130,9 @@ class Fake(DataClock, RequestLog):
                 return e.status, error_body(e.etype, e.message, e.field)
         return 404, error_body("not_found", "The API you are requesting could not be found.", "n/a")
 
-    def parse_date(self, s, field="date"):
+    def parse_date(self, s, field="date", utc=False):
         if s == "today":
-            return self.today()
+            return datetime.fromtimestamp(self.data_now(), timezone.utc).date() if utc else self.today()
         try:
             return date.fromisoformat(s)
         except ValueError:
@@ -544,12 +1166,181 @@ class Fake(DataClock, RequestLog):
             "startDayOfWeek": "SUNDAY", "age": 38, "gender": "NA"}}
 
     def r_devices(self, miles):
-        n = self.local_now() - timedelta(minutes=7)
-        level = 20 + int(self.data_now() // 3600) % 80
-        return 200, [{"battery": "High" if level > 60 else "Medium" if level > 25 else "Low",
-                      "batteryLevel": level, "deviceVersion": "Charge 6", "features": [],
-                      "id": "2900000001", "lastSyncTime": n.strftime("%Y-%m-%dT%H:%M:%S.000"),
-                      "mac": "C0FFEE000001", "type": "TRACKER"}]
+        return 200, self.devices()
+
+    def days(self, a, b):
+        d = a
+        while d <= b:
+            yield d
+            d += timedelta(days=1)
+
+    def r_intraday(self, kind, start, end, detail, t1, t2):
+        """One day (at most 24 h) of minute heart rate or steps; ?timezone=UTC:
+        the dates and times are UTC, else the user's local wall clock."""
+        if self.cfg["intraday"] == "forbidden":
+            return 403, error_body("insufficient_permissions", NOT_AUTHORIZED)
+        if detail not in DETAILS or (kind == "steps" and detail == "1sec"):
+            raise BadRequest(400, "validation", f"Invalid detail-level: {detail}", "detail-level")
+        zone = self.query.get("timezone", [None])[0]
+        if zone not in (None, "UTC"):
+            raise BadRequest(400, "validation", f"Invalid timezone: {zone}", "timezone")
+        utc = zone == "UTC"
+        a = self.parse_date(start, "date", utc)
+        b = a if end == "1d" else self.parse_date(end, "end-date", utc)
+        lo = datetime(a.year, a.month, a.day)
+        if t1 is None:
+            if b != a:
+                raise BadRequest(400, "validation",
+                                 "The date range is too long. The maximum range is 24 hours", "end-date")
+            hi = lo + timedelta(days=1)
+        else:
+            try:
+                lo = datetime.strptime(f"{a} {t1}", "%Y-%m-%d %H:%M")
+                hi = datetime.strptime(f"{b} {t2}", "%Y-%m-%d %H:%M") + timedelta(minutes=1)
+            except ValueError:
+                raise BadRequest(400, "validation", f"Invalid time: {t1}/{t2}", "start-time") from None
+            if hi <= lo:
+                raise BadRequest(400, "validation", "Invalid time range: the end is before the start",
+                                 "end-time")
+            if hi - lo > timedelta(days=1):
+                raise BadRequest(400, "validation",
+                                 "The date range is too long. The maximum range is 24 hours", "end-date")
+        tz = timezone.utc if utc else self.tz()
+        mins = self.window_minutes(tz, lo, hi)
+        name = "activities-" + kind
+        if kind == "heart":
+            summary = []
+            for d in self.days(a, b):
+                v = self.day(d)
+                zones = v["zones"] if v is not None else [
+                    {"max": hi_, "min": lo_, "name": n} for n, _, lo_, hi_ in ZONES]
+                val = {"customHeartRateZones": [], "heartRateZones": zones}
+                if v is not None and v["rhr"] is not None:
+                    val["restingHeartRate"] = v["rhr"]
+                summary.append({"dateTime": d.isoformat(), "value": val})
+        else:
+            summary = []
+            for d in self.days(a, b):
+                if utc:
+                    day0 = datetime(d.year, d.month, d.day)
+                    total = sum(st for _, _, _, st in self.window_minutes(tz, day0, day0 + timedelta(days=1)))
+                else:
+                    v = self.day(d)
+                    total = v["steps"] if v is not None else 0
+                summary.append({"dateTime": d.isoformat(), "value": num(total)})
+        out = {name: summary}
+        if self.cfg["intraday"] == "absent":
+            return 200, out
+        k = 0 if detail == "1sec" else DETAILS[detail]
+        data = []
+        if k == 0:   # irregular samples, a few per measured minute
+            for m, naive, h, _ in mins:
+                if h is None:
+                    continue
+                r = random.Random(f"{self.cfg['seed']}:{m}:sec")
+                for sec in sorted(r.sample(range(0, 60, 5), r.randint(1, 4))):
+                    data.append({"time": (naive + timedelta(seconds=sec)).strftime("%H:%M:%S"),
+                                 "value": h + r.randint(-1, 1)})
+        else:
+            groups = []   # consecutive minutes of one bucket (a repeated hour stays apart)
+            for m, naive, h, st in mins:
+                start_ = naive.replace(minute=naive.minute // k * k)
+                if groups and groups[-1][0] == start_ and m - groups[-1][1] < 60 * k:
+                    groups[-1][2].append((h, st))
+                else:
+                    groups.append((start_, m, [(h, st)]))
+            for start_, _, vals in groups:
+                if kind == "heart":
+                    hs = [h for h, _ in vals if h is not None]
+                    if hs:
+                        data.append({"time": start_.strftime("%H:%M:%S"),
+                                     "value": int(round(sum(hs) / len(hs)))})
+                else:
+                    data.append({"time": start_.strftime("%H:%M:%S"), "value": sum(st for _, st in vals)})
+        out[name + "-intraday"] = {"dataset": data, "datasetInterval": DETAILS[detail],
+                                   "datasetType": "second" if k == 0 else "minute"}
+        return 200, out
+
+    def window_minutes(self, tz, lo, hi):
+        """[(epoch s, naive wall-clock time in tz, heart rate, steps)] of the
+        served minutes whose wall-clock time in tz is in [lo, hi) (naive)."""
+        t_lo = int(lo.replace(tzinfo=tz).timestamp()) - 3 * 3600
+        t_hi = int(hi.replace(tzinfo=tz).timestamp()) + 3 * 3600
+        out = []
+        for m, h, st in self.served_minutes(t_lo, t_hi):
+            naive = datetime.fromtimestamp(m, tz).replace(tzinfo=None)
+            if lo <= naive < hi:
+                out.append((m, naive, h, st))
+        return out
+
+    def r_sleep(self, miles, start, end):
+        if self.version != "1.2":
+            return 404, error_body("not_found", "The API you are requesting could not be found.", "n/a")
+        a, b = self.parse_range(start, end, SLEEP_MAX_DAYS)
+        logs = sorted((s for d in self.days(a, b) for s in self.sleeps(d)),
+                      key=lambda s: s["start"], reverse=True)
+        tz = self.tz()
+        return 200, {"sleep": [sleep_json(s, tz) for s in logs],
+                     "summary": {"totalMinutesAsleep": sum(s["asleep"] for s in logs),
+                                 "totalSleepRecords": len(logs),
+                                 "totalTimeInBed": sum(s["minutes"] for s in logs)}}
+
+    def nights(self, start, end, cap, key):
+        a, b = self.parse_range(start, end, cap)
+        for d in self.days(a, b):
+            n = self.night(d)
+            if key in n:
+                yield d.isoformat(), n[key]
+
+    def r_spo2(self, miles, start, end):
+        return 200, [{"dateTime": d, "value": dict(v)}
+                     for d, v in self.nights(start, end, SPO2_MAX_DAYS, "spo2")]
+
+    def r_hrv(self, miles, start, end):
+        return 200, {"hrv": [{"value": dict(v), "dateTime": d}
+                             for d, v in self.nights(start, end, NIGHT_MAX_DAYS, "hrv")]}
+
+    def r_br(self, miles, start, end):
+        return 200, {"br": [{"value": {"breathingRate": v}, "dateTime": d}
+                            for d, v in self.nights(start, end, NIGHT_MAX_DAYS, "br")]}
+
+    def r_temp(self, miles, start, end):
+        return 200, {"tempSkin": [
+            {"dateTime": d, "value": {"nightlyRelative": round(v * 1.8, 3) if miles else v}}
+            for d, v in self.nights(start, end, NIGHT_MAX_DAYS, "temp")]}
+
+    def r_cardio(self, miles, start, end):
+        return 200, {"cardioScore": [{"dateTime": d, "value": {"vo2Max": v}}
+                                     for d, v in self.nights(start, end, NIGHT_MAX_DAYS, "vo2")]}
+
+    def r_azm(self, miles, start, end):
+        a, b = self.parse_range(start, end, AZM_MAX_DAYS)
+        out = []
+        for d in self.days(a, b):
+            z = self.azm(d)
+            if z is None:
+                continue
+            val = {"activeZoneMinutes": sum(z.values())}
+            for key, member in (("fat_burn", "fatBurnActiveZoneMinutes"),
+                                ("cardio", "cardioActiveZoneMinutes"), ("peak", "peakActiveZoneMinutes")):
+                if z[key]:
+                    val[member] = z[key]
+            out.append({"dateTime": d.isoformat(), "value": val})
+        return 200, {"activities-active-zone-minutes": out}
+
+    def r_weight(self, miles, start, end):
+        a, b = self.parse_range(start, end, WEIGHT_MAX_DAYS)
+        return 200, {"weight": [
+            {"bmi": round(w["kg"] / HEIGHT_M ** 2, 2), "date": d.isoformat(), "logId": w["log_id"],
+             "source": w["source"], "time": w["time"],
+             "weight": round(w["kg"] * LB_PER_KG, 2) if miles else w["kg"]}
+            for d in self.days(a, b) for w in self.scale_logs(d)]}
+
+    def r_fat(self, miles, start, end):
+        a, b = self.parse_range(start, end, FAT_MAX_DAYS)
+        return 200, {"fat": [{"date": d.isoformat(), "fat": w["fat"], "logId": w["log_id"],
+                              "source": w["source"], "time": w["time"]}
+                             for d in self.days(a, b) for w in self.scale_logs(d) if w["fat"] is not None]}
 
     def r_summary(self, miles, day):
         d = self.parse_date(day)
@@ -634,6 +1425,17 @@ class Fake(DataClock, RequestLog):
                 return 200, self.truth(self.parse_date(q.get("date", "today")))
             except BadRequest as e:
                 return 400, {"error": e.message}
+        if method == "GET" and path == "/_test/series":
+            metric = q.get("metric")
+            if metric not in SERIES:
+                return 400, {"error": f"metric: one of {', '.join(SERIES)}"}
+            try:
+                a, b = int(q["start_ms"]), int(q["end_ms"])
+            except (KeyError, ValueError):
+                return 400, {"error": "start_ms and end_ms (epoch milliseconds) are required"}
+            return 200, {"points": self.series(metric, a, b)}
+        if method == "GET" and path == "/_test/devices":
+            return 200, self.devices_truth()
         if method == "GET" and path == "/_test/requests":
             since = int(q.get("since", 0))
             return 200, {"requests": [r for r in self.log if r["seq"] > since]}
@@ -669,6 +1471,9 @@ class Fake(DataClock, RequestLog):
         v = dict(self.cfg, faults=self.faults, forbid=self.forbid,
                  refresh_failures=self.refresh_failures)
         v["now_iso"] = self.local_now().isoformat()
+        v["today"] = self.today().isoformat()
+        v["last_sync"] = self.sync_ts()
+        v["last_sync_iso"] = datetime.fromtimestamp(self.sync_ts(), self.tz()).isoformat()
         return v
 
     def configure(self, req):
@@ -678,6 +1483,8 @@ class Fake(DataClock, RequestLog):
                 self.cfg[key] = int(val)
                 if key == "rate_window" and self.cfg[key] <= 0:
                     raise ValueError("rate_window must be positive")
+                if key == "sync_lag_s" and self.cfg[key] < 0:
+                    raise ValueError("sync_lag_s must not be negative")
             elif key in BOOL_KEYS:
                 self.cfg[key] = bool(val)
             elif key == "now":
@@ -694,6 +1501,10 @@ class Fake(DataClock, RequestLog):
             elif key == "header_case":
                 if val not in ("mixed", "canonical", "lower", "first"):
                     raise ValueError("header_case: mixed, canonical, lower or first")
+                self.cfg[key] = val
+            elif key == "intraday":
+                if val not in INTRADAY_MODES:
+                    raise ValueError("intraday: on, absent or forbidden")
                 self.cfg[key] = val
             elif key == "latency_mode":
                 if val not in ("before", "after"):
@@ -765,8 +1576,9 @@ class Handler(JsonHandler):
             status, payload, headers, note = fake.dispatch(
                 method, url.path, url.query, body, self.headers)
             form = parse_qs(body.decode("utf-8", "replace")) if url.path == "/oauth2/token" else {}
-            fake.record(self.log_entry(method, url, status, note, form.get("grant_type", [None])[0],
-                                       payload))
+            entry = self.log_entry(method, url, status, note, form.get("grant_type", [None])[0], payload)
+            entry["endpoint"] = fake.last_endpoint
+            fake.record(entry)
         if delay and after:
             time.sleep(delay)
         self.reply(status, payload, headers)
@@ -804,6 +1616,12 @@ def main(argv=None):
     p.add_argument("--retry-after", action="store_true", help="send Retry-After on 429")
     p.add_argument("--redirect-uri", help="the one registered redirect URI (optional)")
     p.add_argument("--state-file", help="keep tokens across restarts of the fake")
+    p.add_argument("--intraday", choices=INTRADAY_MODES, default=DEFAULTS["intraday"],
+                   help="intraday access: on, absent (no -intraday member) or forbidden (403)")
+    p.add_argument("--sync-lag-s", type=int, default=DEFAULTS["sync_lag_s"],
+                   help="the tracker last synced this many seconds before the data clock's now")
+    p.add_argument("--dup-devices", action="store_true",
+                   help="devices.json lists a second, older Charge 6")
     a = p.parse_args(argv)
     opts = dict(DEFAULTS)
     ZoneInfo(a.timezone)
@@ -812,7 +1630,8 @@ def main(argv=None):
                 timezone=a.timezone, token_lifetime=a.token_lifetime,
                 rate_limit=a.rate_limit, rate_window=max(1, a.rate_window), seed=a.seed,
                 latency_ms=a.latency_ms, now=parse_now(a.now, a.timezone),
-                retry_after=a.retry_after, redirect_uri=a.redirect_uri)
+                retry_after=a.retry_after, redirect_uri=a.redirect_uri, intraday=a.intraday,
+                sync_lag_s=max(0, a.sync_lag_s), dup_devices=a.dup_devices)
     serve(Handler, Fake(opts, a.state_file), a.port, a.port_file, "fake_fitbit")
 
 

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """A local fake of the Google Health API v4 and Google OAuth 2.0, for tests.
 
-Built from shared/research/google-health.md (sections 3, 4, 5, 7), never from
-what SyncBit sends. Standard library only; binds 127.0.0.1. Mirrors
-tests/fakes/fake_fitbit.py: the same CLI style and /_test/ control API.
+Built from shared/research/google-health.md (sections 2-7) and the v4
+discovery document it cites (revision 20260527: field names, int64 as JSON
+strings, enums), never from what SyncBit sends. Standard library only; binds
+127.0.0.1. Mirrors tests/fakes/fake_fitbit.py: the same CLI style and
+/_test/ control API. Every value is deterministic per (seed, date) (and the
+user's zone, which places the minutes and nights).
 
     python3 tests/fakes/fake_google.py --port 0 --port-file PATH [options]
 
@@ -22,8 +25,18 @@ What it models (documented or reported by a cited source):
   Token answers: access_token, expires_in, scope, token_type "Bearer".
 - Bearer auth: 401 UNAUTHENTICATED google.rpc.Status with ErrorInfo reason
   CREDENTIALS_MISSING (no header) or ACCESS_TOKEN_EXPIRED; 403
-  PERMISSION_DENIED ACCESS_TOKEN_SCOPE_INSUFFICIENT for a scope not granted.
-- GET /v4/users/me/{settings,profile,identity,pairedDevices}.
+  PERMISSION_DENIED ACCESS_TOKEN_SCOPE_INSUFFICIENT for a scope not granted
+  (research 3.2: sleep.readonly for sleep; health_metrics_and_measurements
+  for heart rate, HR zones, SpO2, HRV, breathing rate, skin temperature,
+  weight, body fat; activity_and_fitness for steps, AZM, VO2 max and the
+  other activity types; settings for settings and pairedDevices; profile
+  for profile and identity).
+- GET /v4/users/me/{settings,profile,identity}.
+- GET /v4/users/me/pairedDevices[/{id}] (settings scope): PairedDevice
+  name, deviceType TRACKER|SCALE, deviceVersion, batteryLevel (int),
+  batteryStatus "High|Medium|Low|Empty" (the discovery text), lastSyncTime
+  (RFC 3339), macAddress, features; pageSize default 5, max 100 (coerced),
+  nextPageToken. A Charge 6 tracker and an Aria Air scale.
 - POST /v4/users/me/dataTypes/{type}/dataPoints:dailyRollUp: civil date range
   (end exclusive, start < end), windowSizeDays required (400
   INVALID_ARGUMENT when missing), 90-day cap (14 days for heart-rate,
@@ -31,19 +44,58 @@ What it models (documented or reported by a cited source):
   such as leading zeros -> 400 "Invalid JSON payload received. ...";
   rollupDataPoints only for windows with data (none before the membership
   start, after today, or on an unworn day); int64 values as JSON strings;
-  proto3 zero omission ("floors":{} on a worn day without floors).
-- GET /v4/users/me/dataTypes/{daily-type}/dataPoints?filter&pageSize&pageToken
-  for daily-resting-heart-rate, daily-heart-rate-variability,
-  daily-oxygen-saturation, daily-respiratory-rate: filter on {t}.date with
-  >=, < and AND (wrong member -> 400 INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER,
-  bad syntax -> 400 INVALID_DATA_POINT_FILTER_SYNTAX), newest first, pageSize
-  default 1440, max 10000 (larger values silently capped), opaque
-  nextPageToken, a page may be empty yet carry a nextPageToken. Unknown type
-  -> 400 INVALID_PARENT_DATA_TYPE_COLLECTION; total-calories list rejected.
+  proto3 zero omission ("floors":{} on a worn day without floors);
+  active-zone-minutes as sumInFatBurnHeartZone/sumInCardioHeartZone/
+  sumInPeakHeartZone (1 AZM per fat-burn minute, 2 per cardio/peak minute);
+  heart-rate beatsPerMinuteAvg/Min/Max from the minute heart rate served.
+- POST /v4/users/me/dataTypes/{heart-rate|steps}/dataPoints:rollUp: range
+  {startTime,endTime} RFC 3339 (Z or an offset), windowSize required
+  (google-duration, minimum 1s), 14-day cap for heart-rate and 90 days for
+  steps -> 400 beyond; pageSize default 1440, max 10000 (silently capped);
+  response rollupDataPoints [{startTime, endTime, heartRate{beatsPerMinuteAvg,
+  beatsPerMinuteMin, beatsPerMinuteMax} | steps{countSum (int64 string)}}]
+  and nextPageToken; physical (UTC) windows.
+- GET .../dataTypes/{daily-type}/dataPoints?filter&pageSize&pageToken for
+  daily-resting-heart-rate, daily-heart-rate-variability
+  (averageHeartRateVariabilityMilliseconds,
+  deepSleepRootMeanSquareOfSuccessiveDifferencesMilliseconds,
+  nonRemHeartRateBeatsPerMinute as an int64 string, entropy),
+  daily-oxygen-saturation (average/lowerBound/upperBound/
+  standardDeviationPercentage), daily-respiratory-rate (breathsPerMinute),
+  daily-sleep-temperature-derivations (nightlyTemperatureCelsius,
+  baselineTemperatureCelsius, relativeNightlyStddev30dCelsius) and
+  daily-vo2-max (dailyVo2Max: vo2Max, cardioFitnessLevel POOR..EXCELLENT,
+  estimated): filter on {t}.date with >=, < and AND (wrong member -> 400
+  INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER, bad syntax -> 400
+  INVALID_DATA_POINT_FILTER_SYNTAX), newest first, pageSize default 1440,
+  max 10000 (larger values silently capped), opaque nextPageToken, a page
+  may be empty yet carry a nextPageToken. Unknown type -> 400
+  INVALID_PARENT_DATA_TYPE_COLLECTION; total-calories list rejected.
+  Gaps: no record when not measured (research 6: gaps = not worn/synced).
+- GET .../dataTypes/sleep/dataPoints: filter on sleep.interval.end_time
+  (RFC 3339) or sleep.interval.civil_end_time (civil YYYY-MM-DD[THH:mm:ss],
+  quoted or not) with >=, <, AND, OR; pageSize default 25, max 25; newest
+  (interval start) first; Session records {name, dataSource, sleep{interval
+  {startTime, startUtcOffset, endTime, endUtcOffset}, type STAGES|CLASSIC,
+  stages[] contiguous and covering the interval {startTime, startUtcOffset,
+  endTime, endUtcOffset, type, createTime, updateTime}, metadata{processed,
+  stagesStatus, nap}, summary{minutesInSleepPeriod (= sum of all stages),
+  minutesAfterWakeUp, minutesToFallAsleep, minutesAsleep (STAGES: LIGHT+DEEP
+  +REM; CLASSIC: ASLEEP), minutesAwake (AWAKE), stagesSummary[{type,
+  minutes, count}]} as int64 strings, createTime, updateTime}}; naps are
+  CLASSIC, < 3 h, stagesStatus REJECTED_NAP, metadata.nap true.
+- GET .../dataTypes/{weight|body-fat}/dataPoints: Sample records {name,
+  dataSource, weight{sampleTime{physicalTime, utcOffset, civilTime{date,
+  time}}, weightGrams (double)} | bodyFat{sampleTime, percentage}}; filter on
+  {t}.sample_time.physical_time (RFC 3339) or {t}.sample_time.civil_time
+  (civil) with >=, <, AND; newest first; pageSize as the daily lists.
+- physical times as RFC 3339 UTC "Z" strings with utcOffset durations
+  ("3600s"), DST-correct per instant; civil times with zero fields omitted.
 - 300 requests per minute per user -> 429 RESOURCE_EXHAUSTED (reason
-  RATE_LIMIT_EXCEEDED, QuotaFailure); account not linked -> 400
-  FAILED_PRECONDITION ACCOUNT_NOT_LINKED; the legacy-account 403 "Could not
-  mint UberMint from GaiaMint."; 403 SERVICE_DISABLED; 429/503/504 faults.
+  RATE_LIMIT_EXCEEDED, QuotaFailure), every /v4 route counted; account not
+  linked -> 400 FAILED_PRECONDITION ACCOUNT_NOT_LINKED; the legacy-account
+  403 "Could not mint UberMint from GaiaMint."; 403 SERVICE_DISABLED;
+  429/503/504 faults.
 
 What it models WITHOUT proof (our guesses, not in any source we read):
 - Retry-After: absent on 429/503/504 by default; a fault may carry one
@@ -53,46 +105,110 @@ What it models WITHOUT proof (our guesses, not in any source we read):
   old refresh token then stops working); older access tokens stay valid
   after a refresh; several refresh tokens (one per consent) live at once; a
   re-consent without prompt=consent does not issue a new refresh_token;
-- where the empty page sits: by default the FIRST page of every listing is
-  empty and carries a nextPageToken ("empty_page": "first"); "after_first"
-  puts it after the first data page; "off" removes it; empty pages omit
+- where the empty page sits: by default the FIRST page of every listing
+  (daily, sleep, weight, body-fat; not rollUp, not pairedDevices) is empty
+  and carries a nextPageToken ("empty_page": "first"); "after_first" puts it
+  after the first data page; "off" removes it; empty pages omit
   "dataPoints" altogether (proto3);
 - member names the research marked unsure: activityLevel
   activityLevelRollupsByActivityLevelType/totalDuration served by
   dailyRollUp (the availability table lists activity-level as L R only),
   caloriesInHeartRateZone kcal as a double, activeMinutes
-  activeMinutesRollupByActivityLevel, the pairedDevices fields and
-  batteryStatus spelling, settings fields other than timeZone/utcOffset;
+  activeMinutesRollupByActivityLevel, settings fields other than
+  timeZone/utcOffset;
 - daily-record filter spelling "{snake_type}.date" for every daily type (only
   daily_heart_rate_variability.date is a documented example), the extra
-  operators > and <= and unquoted date literals (accepted), OR and = (syntax
-  errors);
+  operators > and <= and unquoted literals (accepted), = and != (syntax
+  errors); OR accepted only for sleep; parentheses only around a whole
+  clause or AND group;
 - the 300/min limit as a fixed, epoch-aligned 60 s window, counted on
   authenticated /v4 requests only (including those answered by a fault);
 - zero durations / zero kcal inside zone and level lists are omitted fields
   (the list element stays); the element order LIGHT..PEAK;
-- error wording other than the quoted fixtures (range caps, windowSizeDays,
-  page tokens, unknown JSON fields, 404s), ErrorInfo domains, the reason
-  ACCESS_TOKEN_TYPE_UNSUPPORTED for an unknown/revoked access token, 401
-  invalid_client wording, "Missing code verifier.";
+- error wording other than the quoted fixtures (range caps, windowSize,
+  windowSizeDays, page tokens, unknown JSON fields, 404s), ErrorInfo domains,
+  the reason ACCESS_TOKEN_TYPE_UNSUPPORTED for an unknown/revoked access
+  token, 401 invalid_client wording, "Missing code verifier.";
 - client auth by HTTP Basic is refused (Google documents client_secret_post
   and _basic; the research only verified the body form);
-- dailyRollUp on daily-record types and list on interval types are not
-  modelled (400 not supported / 501);
-- today's values grow linearly with the local time of day; ~3% of days are
-  unworn (no data at all); resting HR missing on ~10% of worn days;
+- dailyRollUp on daily-record types, list on interval types (steps,
+  heart-rate samples...) and rollUp on types other than heart-rate and steps
+  are not modelled (400 not supported / 501);
+- today's values grow linearly with the local time of day, except steps and
+  distance, which follow the day's minute steps curve (no steps asleep,
+  walks in bursts); ~3% of days are unworn (no data at all); resting HR
+  missing on ~10% of worn days;
+- rollUp: windows ascending by startTime (the research's one example); a
+  window without data is left out altogether ("rollup_empty_windows":
+  "keep" serves it with no value member instead); a worn minute without
+  steps is "steps": {} (proto3 zero, like the daily "floors": {}); the range
+  must be a whole number of windows and the caps count physical days (400
+  otherwise); whole-millisecond windowSize only; windows of any size:
+  heart-rate aggregates every minute a window overlaps (a sub-minute window
+  repeats its minute), steps count in the window holding the minute's start;
+  avg rounded to 0.01 bpm, min/max whole numbers; the page token is bound to
+  every other request field; no empty pages; nextPageToken only when more
+  windows with data follow;
+- minute data: heart rate on every worn minute except 2-5 % missing in
+  1-12 minute gaps, lower asleep, higher in walks; steps on every minute of a
+  worn day (also in heart-rate gaps); a minute is served once complete
+  (heart rate) or once begun (steps: the current minute partial, so the
+  minutes always add up to the daily total); the daily heart-rate rollup is
+  the min/max/mean of the served minutes;
+- sleep: one main sleep on ~93% of worn nights (bedtime 21:30-00:30, time
+  in bed = full_day's sleep minutes, ending on the wake day), STAGES on ~95%
+  of them (else CLASSIC with stagesStatus REJECTED_COVERAGE or
+  REJECTED_MAX_GAP), an afternoon nap on ~12% of days; stage durations in
+  whole minutes; a session is served once its end is before the last sync
+  (no in-progress sessions); minutesToFallAsleep and minutesAfterWakeUp
+  always "0" and summary zeros shown as "0" (as in the one captured body,
+  not omitted); stagesSummary lists only the stage types that occur, in the
+  order AWAKE, LIGHT, DEEP, REM / AWAKE, RESTLESS, ASLEEP; no civilStartTime
+  /civilEndTime in the sleep interval (absent from the captured body);
+  createTime = updateTime = the end time; dataSource PASSIVELY_MEASURED;
+- daily records from the night (HRV, SpO2, breathing rate, skin
+  temperature, VO2 max) exist only for a wake day whose main sleep is served
+  (so today's appear after the wake time), each also missing on ~10% of
+  nights; HRV deep RMSSD only after a STAGES night with >= 10 min DEEP;
+  skin-temperature baseline a slow personal curve (not a computed 30-day
+  median); VO2 max a slow personal curve, estimated=true on ~80% (false
+  omitted); resting HR keeps its old rule (served for today all day);
+  records' dataSource DERIVED;
+- the scale: weighings on ~1 day in 4 (06:15-08:45, ~20% also 19:00-22:30),
+  body fat with ~85% of them, served once their time is before the data
+  clock's now (the scale syncs by itself, not with the tracker); weight in
+  whole 10 g steps; dataSource ACTIVELY_MEASURED, device "Aria Air";
+- data point names users/{healthUserId}/dataTypes/{type}/dataPoints/{id}
+  for every listed record (the discovery leaves names empty for most types);
+- pairedDevices: the tracker's lastSyncTime = the last sync (whole seconds),
+  batteryLevel 20-99 changing hourly, the scale's lastSyncTime = its last
+  weighing; status thresholds High > 60 >= Medium > 25 >= Low > 5 >= Empty;
+  the features list; "dup_devices" adds an old second Charge 6;
+- late data ("sync_lag_s", default 0): the tracker's last sync is the data
+  clock's now minus the lag; days, minutes, sleep and nightly records are
+  served as of then (a day whose end is after it is partial; one starting
+  after it has no data);
 - faults match any non-control path (also /token) by regex on the path.
+
+Control API (not part of Google's): GET /_test/truth?date=D (the values as
+served now: SPEC metric names), GET /_test/series?metric=M&start_ms&end_ms
+(fitbit_heart_rate_bpm, fitbit_intraday_steps, fitbit_sleep_stage_level),
+GET /_test/devices, GET|POST /_test/config, POST /_test/tokens,
+GET /_test/requests, GET /_test/stats, POST /_test/reset.
 """
 
 import argparse
 import base64
 import hashlib
 import json
+import math
 import random
 import re
 import secrets
 import threading
 import time
+from array import array
+from collections import OrderedDict
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
@@ -113,7 +229,8 @@ ACT = SCOPE_PREFIX + "activity_and_fitness.readonly"
 MET = SCOPE_PREFIX + "health_metrics_and_measurements.readonly"
 PROFILE = SCOPE_PREFIX + "profile.readonly"
 SETTINGS = SCOPE_PREFIX + "settings.readonly"
-READ_SCOPES = [ACT, MET, SCOPE_PREFIX + "sleep.readonly", PROFILE, SETTINGS]
+SLEEP = SCOPE_PREFIX + "sleep.readonly"
+READ_SCOPES = [ACT, MET, SLEEP, PROFILE, SETTINGS]
 CODE_LIFETIME = 600
 MAX_REFRESH_TOKENS = 100
 JSON_CT = "application/json; charset=UTF-8"
@@ -146,17 +263,47 @@ DAILY = {
     "daily-heart-rate-variability": ("dailyHeartRateVariability", MET),
     "daily-oxygen-saturation": ("dailyOxygenSaturation", MET),
     "daily-respiratory-rate": ("dailyRespiratoryRate", MET),
+    "daily-sleep-temperature-derivations": ("dailySleepTemperatureDerivations", MET),
+    "daily-vo2-max": ("dailyVo2Max", ACT),
 }
+# sample types served by dataPoints.list: URL type -> (JSON member, scope)
+SAMPLES = {
+    "weight": ("weight", MET),
+    "body-fat": ("bodyFat", MET),
+}
+# types served by dataPoints:rollUp (physical windows, minute data)
+MINUTE_ROLLUPS = ("heart-rate", "steps")
 # other valid type IDs (known to the API, not modelled here)
 OTHER_TYPES = {"heart-rate-variability", "daily-heart-rate-zones",
                "oxygen-saturation", "respiratory-rate-sleep-summary",
-               "daily-sleep-temperature-derivations", "sleep", "exercise",
-               "vo2-max", "daily-vo2-max", "run-vo2-max", "weight",
-               "body-fat", "height", "basal-energy-burned"}
+               "exercise", "vo2-max", "run-vo2-max", "height",
+               "basal-energy-burned"}
 LIST_REJECTED = {"total-calories", "floors", "calories-in-heart-rate-zone"}
 DATA_SOURCE_FAMILIES = {"users/me/dataSourceFamilies/all-sources",
                         "users/me/dataSourceFamilies/google-wearables",
                         "users/me/dataSourceFamilies/google-sources"}
+SLEEP_PAGE = 25                      # default and maximum page size of sleep
+DEVICE_PAGE_DEFAULT, DEVICE_PAGE_MAX = 5, 100
+# sleep list filter members, sample list filter members ({t} snake_case)
+SLEEP_MEMBERS = {"sleep.interval.end_time": "physical",
+                 "sleep.interval.civil_end_time": "civil"}
+STAGE_ORDER = {"STAGES": ("AWAKE", "LIGHT", "DEEP", "REM"),
+               "CLASSIC": ("AWAKE", "RESTLESS", "ASLEEP")}
+STAGE_LABELS = {"STAGES": {"DEEP": "deep", "LIGHT": "light", "REM": "rem", "AWAKE": "wake"},
+                "CLASSIC": {"ASLEEP": "asleep", "RESTLESS": "restless", "AWAKE": "awake"}}
+STAGE_LEVEL = {"DEEP": 0, "LIGHT": 1, "REM": 2, "AWAKE": 3}
+TRACKER_FEATURES = ["STEPS", "DISTANCE", "CALORIES", "ACTIVE_ZONE_MINUTES", "HEART_RATE",
+                    "SPO2", "NIGHTTIME_OXYGEN_SATURATION", "EDA", "SKIN_TEMPERATURE",
+                    "SLEEP", "SMART_SLEEP", "GPS", "CONNECTED_GPS", "ALARMS", "PAYMENTS"]
+TRACKER_SOURCE = {"recordingMethod": "PASSIVELY_MEASURED",
+                  "device": {"displayName": "Charge 6", "formFactor": "FITNESS_BAND",
+                             "manufacturer": "Fitbit"},
+                  "platform": "FITBIT"}
+SCALE_SOURCE = {"recordingMethod": "ACTIVELY_MEASURED",
+                "device": {"displayName": "Aria Air", "formFactor": "SCALE",
+                           "manufacturer": "Fitbit"},
+                "platform": "FITBIT"}
+SERIES = ("fitbit_heart_rate_bpm", "fitbit_intraday_steps", "fitbit_sleep_stage_level")
 
 DEFAULTS = {
     "client_id": "fake-google-client-id.apps.googleusercontent.com",
@@ -167,10 +314,11 @@ DEFAULTS = {
     "retry_after_on_429": False, "deny": False, "not_linked": False,
     "ubermint": False, "service_disabled": False, "scopes": None,
     "empty_page": "first", "max_page_size": None, "redirect_uri": None,
+    "sync_lag_s": 0, "dup_devices": False, "rollup_empty_windows": "omit",
 }
-INT_KEYS = {"token_lifetime", "seed", "latency_ms", "rate_limit_per_minute"}
+INT_KEYS = {"token_lifetime", "seed", "latency_ms", "rate_limit_per_minute", "sync_lag_s"}
 BOOL_KEYS = {"rotate_refresh", "retry_after_on_429", "deny", "not_linked",
-             "ubermint", "service_disabled"}
+             "ubermint", "service_disabled", "dup_devices"}
 
 
 def s256(verifier):
@@ -329,23 +477,348 @@ def rollup_value(t, v):
     raise KeyError(t)
 
 
-def daily_record(t, d, v):
-    """The daily record member of type t on day d, or None."""
-    if t == "daily-resting-heart-rate" and v["rhr"] is not None:
-        return {"date": gdate(d), "beatsPerMinute": str(v["rhr"]),
-                "dailyRestingHeartRateMetadata": {"calculationMethod": "WITH_SLEEP"}}
-    if t == "daily-heart-rate-variability" and v["hrv"] is not None:
-        return {"date": gdate(d), "averageHeartRateVariabilityMilliseconds": v["hrv"],
-                "deepSleepRootMeanSquareOfSuccessiveDifferencesMilliseconds": round(v["hrv"] * 1.1, 1),
-                "nonRemHeartRateBeatsPerMinute": round(v["rhr"] or 60, 1) + 2}
-    if t == "daily-oxygen-saturation" and v["spo2"] is not None:
-        return {"date": gdate(d), "averagePercentage": v["spo2"],
-                "lowerBoundPercentage": round(v["spo2"] - 2.0, 1),
-                "upperBoundPercentage": min(100.0, round(v["spo2"] + 1.5, 1)),
-                "standardDeviationPercentage": 0.8}
-    if t == "daily-respiratory-rate" and v["resp"] is not None:
-        return {"date": gdate(d), "breathsPerMinute": v["resp"]}
-    return None
+# ------------------------------------------------ time helpers (RFC 3339, civil)
+
+RFC3339_RE = re.compile(r"(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
+CIVIL_RE = re.compile(r"\d{4}-\d{2}-\d{2}([Tt]\d{2}:\d{2}(:\d{2})?)?")
+DURATION_RE = re.compile(r"(\d+)(?:\.(\d{1,9}))?s")
+
+
+def rng_for(seed, d, stream):
+    """A random stream of its own per (seed, day, purpose); full_day's stream
+    ("g{seed}:{date}") stays untouched."""
+    return random.Random(hashlib.sha256(f"g{seed}:{d.isoformat()}:{stream}".encode()).digest())
+
+
+def seed_unit(seed, what):
+    """A number in [0, 1) fixed per seed (personal baselines)."""
+    h = hashlib.sha256(f"g{seed}:{what}".encode()).digest()
+    return int.from_bytes(h[:6], "big") / 2 ** 48
+
+
+def midnight(d, tz):
+    """Epoch seconds of the local midnight that starts day d."""
+    return int(datetime(d.year, d.month, d.day, tzinfo=tz).timestamp())
+
+
+def rfc3339(ts):
+    """Epoch seconds -> RFC 3339 in UTC with Z (milliseconds only when not whole)."""
+    ms = int(round(ts * 1000))
+    s = datetime.fromtimestamp(ms // 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    return s + (f".{ms % 1000:03d}Z" if ms % 1000 else "Z")
+
+
+def parse_rfc3339_ms(text):
+    """RFC 3339 (Z or an offset, fractional seconds) -> epoch milliseconds."""
+    m = RFC3339_RE.fullmatch(text) if isinstance(text, str) else None
+    if m is None:
+        raise ValueError(f"'{text}' is not an RFC 3339 timestamp")
+    frac = (m.group(3) or ".0")[1:]
+    off = "+00:00" if m.group(4) in ("Z", "z") else m.group(4)
+    dt = datetime.fromisoformat(f"{m.group(1)}T{m.group(2)}{off}")
+    return int(dt.timestamp()) * 1000 + int(frac[:3].ljust(3, "0"))
+
+
+def parse_civil(text):
+    """YYYY-MM-DD[THH:mm[:ss]] -> naive datetime."""
+    if not isinstance(text, str) or not CIVIL_RE.fullmatch(text):
+        raise ValueError(f"'{text}' is not a civil time (YYYY-MM-DD[THH:mm:ss])")
+    return datetime.fromisoformat(text.replace("t", "T"))
+
+
+def utc_offset(ts, tz):
+    return dur(datetime.fromtimestamp(ts, tz).utcoffset().total_seconds())
+
+
+def civil_time(ts, tz):
+    """CivilDateTime of an instant in zone tz; zero time fields omitted (proto3)."""
+    lt = datetime.fromtimestamp(ts, tz)
+    t = {k: v for k, v in (("hours", lt.hour), ("minutes", lt.minute), ("seconds", lt.second)) if v}
+    return {"date": gdate(lt.date()), "time": t}
+
+
+def local_naive(ts, tz):
+    return datetime.fromtimestamp(ts, tz).replace(tzinfo=None)
+
+
+def point_id(*parts):
+    h = hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+
+
+# --------------------------------------------------------------------- sleep
+
+def stage_segments(rng, minutes, kind):
+    """Contiguous [type, minutes] segments that add up to minutes."""
+    segs = []
+    left = minutes
+
+    def add(tp, m):
+        nonlocal left
+        if left <= 0 or m <= 0:
+            return
+        m = min(m, left)
+        if segs and segs[-1][0] == tp:
+            segs[-1][1] += m
+        else:
+            segs.append([tp, m])
+        left -= m
+    if kind == "STAGES":
+        final = min(rng.randint(2, 10), minutes // 10)
+        left -= final
+        if rng.random() < 0.6:
+            add("AWAKE", rng.randint(2, 12))
+        cycle = 0
+        while left > 0:
+            add("LIGHT", rng.randint(15, 40))
+            add("DEEP", rng.randint(20, 45) if cycle < 2 else rng.randint(0, 15))
+            add("LIGHT", rng.randint(8, 25))
+            add("REM", rng.randint(5, 15) if cycle == 0 else rng.randint(12, 35))
+            if rng.random() < 0.8:
+                add("AWAKE", rng.randint(2, 12))
+            cycle += 1
+        left += final
+        add("AWAKE", final)
+    else:
+        while left > 0:
+            add("ASLEEP", rng.randint(20, 90))
+            r = rng.random()
+            if r < 0.5:
+                add("RESTLESS", rng.randint(1, 5))
+            elif r < 0.7:
+                add("AWAKE", rng.randint(1, 4))
+    return segs
+
+
+def make_session(rng, start, minutes, kind, nap, status):
+    stages, summary, t = [], {}, start
+    for tp, m in stage_segments(rng, minutes, kind):
+        stages.append((tp, t, t + 60 * m))
+        t += 60 * m
+        mm, c = summary.get(tp, (0, 0))
+        summary[tp] = (mm + m, c + 1)
+    asleep_types = ("LIGHT", "DEEP", "REM") if kind == "STAGES" else ("ASLEEP",)
+    return {"start": start, "end": t, "minutes": minutes, "type": kind, "nap": nap,
+            "status": status, "stages": stages, "summary": summary,
+            "asleep": sum(summary.get(x, (0, 0))[0] for x in asleep_types),
+            "awake": summary.get("AWAKE", (0, 0))[0],
+            "id": point_id("sleep", start, kind, minutes)}
+
+
+def sleep_sessions(seed, d, tz):
+    """Every sleep session of wake day d (its local end date), oldest first;
+    none on an unworn day. Deterministic per (seed, d, zone)."""
+    f = full_day(seed, d)
+    if f is None:
+        return []
+    rng = rng_for(seed, d, "sleep")
+    m0 = midnight(d, tz)
+    out = []
+    if rng.random() >= 0.07:                       # some nights: no sleep recorded
+        start = m0 + 60 * rng.randint(-150, 30)      # 21:30 .. 00:30
+        kind = "STAGES" if rng.random() >= 0.05 else "CLASSIC"
+        status = "SUCCEEDED" if kind == "STAGES" else rng.choice(("REJECTED_COVERAGE",
+                                                                  "REJECTED_MAX_GAP"))
+        in_bed = 1440 - sum(f["levels"])             # full_day's minutes of sleep
+        out.append(make_session(rng, start, in_bed, kind, False, status))
+    if rng.random() < 0.12:                        # an afternoon nap (< 3 h, CLASSIC)
+        start = m0 + 60 * rng.randint(13 * 60, 16 * 60 + 30)
+        out.append(make_session(rng, start, rng.randint(20, 100), "CLASSIC", True,
+                                "REJECTED_NAP"))
+    return out
+
+
+def main_of(sessions):
+    """The main sleep: the longest session that is not a nap."""
+    main = [s for s in sessions if not s["nap"]]
+    return max(main, key=lambda s: (s["minutes"], s["end"])) if main else None
+
+
+def sleep_point(user, s, tz):
+    iv = {"startTime": rfc3339(s["start"]), "startUtcOffset": utc_offset(s["start"], tz),
+          "endTime": rfc3339(s["end"]), "endUtcOffset": utc_offset(s["end"], tz)}
+    made = rfc3339(s["end"])
+    stages = [{"startTime": rfc3339(a), "startUtcOffset": utc_offset(a, tz),
+               "endTime": rfc3339(b), "endUtcOffset": utc_offset(b, tz), "type": tp,
+               "createTime": made, "updateTime": made} for tp, a, b in s["stages"]]
+    meta = {"processed": True, "stagesStatus": s["status"]}
+    if s["nap"]:
+        meta["nap"] = True
+    summ = s["summary"]
+    summary = {"minutesInSleepPeriod": str(s["minutes"]), "minutesAfterWakeUp": "0",
+               "minutesToFallAsleep": "0", "minutesAsleep": str(s["asleep"]),
+               "minutesAwake": str(s["awake"]),
+               "stagesSummary": [{"type": tp, "minutes": str(summ[tp][0]), "count": str(summ[tp][1])}
+                                 for tp in STAGE_ORDER[s["type"]] if tp in summ]}
+    return {"name": f"users/{user}/dataTypes/sleep/dataPoints/{s['id']}",
+            "dataSource": TRACKER_SOURCE,
+            "sleep": {"interval": iv, "type": s["type"], "stages": stages, "metadata": meta,
+                      "summary": summary, "createTime": made, "updateTime": made}}
+
+
+# ------------------------------------------------------------- minute data
+
+class MinuteDay:
+    """One local day of minute data, complete (the sync cut is applied when
+    served): t0 (epoch s of local midnight), n minutes, heart rate avg (NaN =
+    no data) / lo / hi per minute, and cumulative steps cum[0..n]."""
+    __slots__ = ("t0", "n", "avg", "lo", "hi", "cum")
+
+    def cum_at(self, ts):
+        """Steps counted up to instant ts (linear inside a minute)."""
+        if ts <= self.t0:
+            return 0
+        k = int((ts - self.t0) // 60)
+        if k >= self.n:
+            return self.cum[self.n]
+        a, b = self.cum[k], self.cum[k + 1]
+        return a + int((b - a) * ((ts - self.t0 - 60 * k) / 60))
+
+
+def build_minutes(seed, d, tz):
+    """The minute heart rate and steps of day d (None when unworn). Steps
+    follow an activity curve (none while asleep) and add up to the day's
+    total; heart rate follows sleep and activity, with 2-5 % of the
+    minutes missing in short gaps."""
+    f = full_day(seed, d)
+    if f is None:
+        return None
+    md = MinuteDay()
+    md.t0 = t0 = midnight(d, tz)
+    md.n = n = (midnight(d + timedelta(days=1), tz) - t0) // 60
+    rng = rng_for(seed, d, "minutes")
+    asleep = bytearray(n)
+    for s in sleep_sessions(seed, d, tz) + sleep_sessions(seed, d + timedelta(days=1), tz):
+        a, b = max(0, (s["start"] - t0) // 60), min(n, (s["end"] - t0) // 60)
+        if b > a:
+            asleep[a:b] = b"\x01" * (b - a)
+    weight = [0.0] * n
+    awake = [i for i in range(n) if not asleep[i]]
+    for i in awake:
+        if rng.random() < 0.3:
+            weight[i] = rng.uniform(0.5, 25)
+    for _ in range(rng.randint(3, 9)):              # walks
+        if not awake:
+            break
+        st, ln, inten = rng.choice(awake), rng.randint(5, 45), rng.uniform(70, 125)
+        for i in range(st, min(n, st + ln)):
+            if not asleep[i]:
+                weight[i] = inten * rng.uniform(0.85, 1.1)
+    total = sum(weight)
+    if total <= 0:
+        weight, total = [1.0] * n, float(n)
+    steps = f["steps"]
+    cum = array("q", [0]) * (n + 1)
+    acc = 0.0
+    for i in range(n):
+        acc += weight[i]
+        cum[i + 1] = min(steps, round(steps * acc / total))
+    cum[n] = steps
+    md.cum = cum
+    rhr = f["rhr"] or 60
+    avg = array("d", [math.nan]) * n
+    lo = array("h", [0]) * n
+    hi = array("h", [0]) * n
+    x = rhr + 4.0
+    gauss, uniform = rng.gauss, rng.uniform
+    for i in range(n):
+        target = rhr - 4 if asleep[i] else rhr + 14 + 0.45 * weight[i]
+        x = max(38.0, x + 0.35 * (target - x) + gauss(0, 1.6))
+        avg[i] = round(x, 2)
+        lo[i] = math.floor(x - uniform(0.3, 4))
+        hi[i] = math.ceil(x + uniform(0.3, 5))
+    want, missing = int(n * rng.uniform(0.02, 0.05)), 0
+    while missing < want:
+        st = rng.randrange(n)
+        for i in range(st, min(n, st + rng.randint(1, 12))):
+            if avg[i] == avg[i]:
+                avg[i] = math.nan
+                missing += 1
+    md.avg, md.lo, md.hi = avg, lo, hi
+    return md
+
+
+# ------------------------------------------------------ nightly daily records
+
+def nightly_records(seed, d, f, main):
+    """Daily records computed from the main sleep ending on day d:
+    {URL type: member value without "date"}; each may be missing."""
+    rng = rng_for(seed, d, "night")
+    out = {}
+    if f["hrv"] is not None:
+        hrv = {"averageHeartRateVariabilityMilliseconds": f["hrv"]}
+        deep = round(f["hrv"] * rng.uniform(1.05, 1.35), 1)
+        if main["type"] == "STAGES" and main["summary"].get("DEEP", (0, 0))[0] >= 10:
+            hrv["deepSleepRootMeanSquareOfSuccessiveDifferencesMilliseconds"] = deep
+        hrv["nonRemHeartRateBeatsPerMinute"] = str((f["rhr"] or 60) + rng.randint(-2, 4))
+        hrv["entropy"] = round(rng.uniform(2.2, 3.4), 2)
+        out["daily-heart-rate-variability"] = hrv
+    if f["spo2"] is not None:
+        out["daily-oxygen-saturation"] = {
+            "averagePercentage": f["spo2"],
+            "lowerBoundPercentage": round(f["spo2"] - rng.uniform(1.5, 3.5), 1),
+            "upperBoundPercentage": round(min(100.0, f["spo2"] + rng.uniform(0.8, 2.0)), 1),
+            "standardDeviationPercentage": round(rng.uniform(0.4, 1.4), 2)}
+    if f["resp"] is not None:
+        out["daily-respiratory-rate"] = {"breathsPerMinute": f["resp"]}
+    if rng.random() >= 0.1:
+        base = 33.6 + 0.8 * seed_unit(seed, "skin") + 0.15 * math.sin(2 * math.pi * d.toordinal() / 97)
+        out["daily-sleep-temperature-derivations"] = {
+            "nightlyTemperatureCelsius": round(base + rng.gauss(0, 0.35), 2),
+            "baselineTemperatureCelsius": round(base, 2),
+            "relativeNightlyStddev30dCelsius": round(rng.uniform(0.2, 0.5), 2)}
+    if rng.random() < 0.9:
+        v = round(38 + 12 * seed_unit(seed, "vo2") + 1.5 * math.sin(2 * math.pi * d.toordinal() / 120)
+                  + rng.gauss(0, 0.3), 1)
+        level = ("POOR" if v < 35 else "FAIR" if v < 39 else "AVERAGE" if v < 43 else
+                 "GOOD" if v < 47 else "VERY_GOOD" if v < 51 else "EXCELLENT")
+        vo2 = {"vo2Max": v, "cardioFitnessLevel": level}
+        if rng.random() < 0.8:
+            vo2["estimated"] = True
+        out["daily-vo2-max"] = vo2
+    return out
+
+
+# ------------------------------------------------------------------- scale
+
+def weighings(seed, d, tz):
+    """The scale's samples of day d: [(epoch s, grams, body fat % or None)];
+    on about one day in four, sometimes twice (morning and evening)."""
+    rng = rng_for(seed, d, "scale")
+    if rng.random() >= 0.25:
+        return []
+    m0 = midnight(d, tz)
+    times = [m0 + rng.randint(6 * 3600 + 900, 8 * 3600 + 2700)]
+    if rng.random() < 0.2:
+        times.append(m0 + rng.randint(19 * 3600, 22 * 3600 + 1800))
+    base = 62000 + 25000 * seed_unit(seed, "weight")
+    drift = 1500 * math.sin(2 * math.pi * d.toordinal() / 180)
+    fat0 = 18 + 8 * seed_unit(seed, "fat") + 0.8 * math.sin(2 * math.pi * d.toordinal() / 180)
+    out = []
+    for i, t in enumerate(times):
+        grams = float(round((base + drift + rng.gauss(0, 350) + 600 * i) / 10) * 10)
+        fat = round(fat0 + rng.gauss(0, 0.4), 1) if rng.random() < 0.85 else None
+        out.append((t, grams, fat))
+    return out
+
+
+def unparen(x):
+    """x without parentheses that enclose all of it."""
+    x = x.strip()
+    while x.startswith("(") and x.endswith(")"):
+        depth = 0
+        for i, ch in enumerate(x):
+            depth += (ch == "(") - (ch == ")")
+            if depth == 0 and i < len(x) - 1:
+                return x
+        x = x[1:-1].strip()
+    return x
+
+
+def dnf_match(dnf, vals):
+    def ok(x, op, v):
+        return x >= v if op == ">=" else x > v if op == ">" else x < v if op == "<" else x <= v
+    return not dnf or any(all(ok(vals[m], op, v) for m, op, v in conj) for conj in dnf)
 
 
 class Fake(DataClock, RequestLog):
@@ -377,18 +850,130 @@ class Fake(DataClock, RequestLog):
         self.window_start = 0
         self.window_used = 0
         self.page_secret = secrets.token_bytes(16)
+        self.minute_cache = OrderedDict()   # (seed, day, zone) -> MinuteDay
 
     # -- calendar (DataClock: data_now, tz, local_now, today)
+    def sync_ts(self):
+        """The tracker's last sync: everything it records is served as of then."""
+        return self.data_now() - self.cfg["sync_lag_s"]
+
+    def first_day(self):
+        return date.fromisoformat(self.cfg["membership_start"])
+
     def day(self, d):
-        """Served values of day d, or None when there is no data."""
+        """Served values of day d, or None when there is no data. A day whose
+        end is after the tracker's last sync is partial (the fraction of its
+        local day passed at the sync; steps and distance follow the minute
+        steps curve); a day starting after the last sync has no data."""
         today = self.today()
-        if d < date.fromisoformat(self.cfg["membership_start"]) or d > today:
+        if d < self.first_day() or d > today:
+            return None
+        tz, sync = self.tz(), self.sync_ts()
+        if sync < midnight(d, tz):
             return None
         frac = 1.0
-        if d == today:
-            n = self.local_now()
+        if sync < midnight(d + timedelta(days=1), tz):
+            n = datetime.fromtimestamp(sync, tz)
             frac = (n.hour * 3600 + n.minute * 60 + n.second) / 86400
-        return day_values(self.cfg["seed"], d, frac)
+        v = day_values(self.cfg["seed"], d, frac)
+        if v is not None and frac < 1:
+            f = full_day(self.cfg["seed"], d)
+            v["steps"] = self.minutes(d).cum_at(sync)
+            v["mm"] = int(f["mm"] * v["steps"] / f["steps"]) if f["steps"] else 0
+        return v
+
+    def minutes(self, d):
+        """build_minutes(d), cached (least recently used)."""
+        key = (self.cfg["seed"], d, self.cfg["timezone"])
+        md = self.minute_cache.get(key, False)
+        if md is False:
+            md = build_minutes(self.cfg["seed"], d, self.tz())
+            self.minute_cache[key] = md
+            while len(self.minute_cache) > 240:
+                self.minute_cache.popitem(last=False)
+        else:
+            self.minute_cache.move_to_end(key)
+        return md
+
+    def served_minutes(self, kind, t_from, t_to):
+        """(minute start, value) of the served minutes starting in
+        [t_from, t_to) (epoch s), ascending. "hr": (avg, min, max) of each
+        complete minute up to the last sync, gaps skipped; "steps": the
+        count of each minute begun before the last sync (the current one
+        partial), zeros included."""
+        sync = self.sync_ts()
+        tz = self.tz()
+        last = self.today()
+        d = max(self.first_day(), datetime.fromtimestamp(t_from, tz).date())
+        while d <= last:
+            md = self.minutes(d)
+            if md is not None:
+                if md.t0 >= t_to or md.t0 >= sync:
+                    return
+                i0 = max(0, -(-(t_from - md.t0) // 60))
+                i1 = min(md.n, -(-(t_to - md.t0) // 60))
+                for i in range(int(i0), int(i1)):
+                    m = md.t0 + 60 * i
+                    if kind == "hr":
+                        if m + 60 > sync:
+                            return
+                        a = md.avg[i]
+                        if a == a:
+                            yield m, (a, md.lo[i], md.hi[i])
+                    else:
+                        if m >= sync:
+                            return
+                        top = md.cum[i + 1] if m + 60 <= sync else md.cum_at(sync)
+                        yield m, top - md.cum[i]
+            elif midnight(d, tz) >= t_to:
+                return
+            d += timedelta(days=1)
+
+    def hr_day(self, d):
+        """(min, avg, max, minutes) of the served minute heart rate of day d."""
+        tz = self.tz()
+        lo = hi = None
+        total, n = 0.0, 0
+        for _, (a, mn, mx) in self.served_minutes("hr", midnight(d, tz),
+                                                  midnight(d + timedelta(days=1), tz)):
+            total += a
+            n += 1
+            lo = mn if lo is None else min(lo, mn)
+            hi = mx if hi is None else max(hi, mx)
+        return (lo, total / n, hi, n) if n else None
+
+    def sessions(self, d):
+        """The served sleep sessions of wake day d (ended by the last sync)."""
+        if d < self.first_day() or d > self.today():
+            return []
+        sync = self.sync_ts()
+        return [s for s in sleep_sessions(self.cfg["seed"], d, self.tz()) if s["end"] <= sync]
+
+    def main_sleep(self, d):
+        return main_of(self.sessions(d))
+
+    def records(self, d):
+        """The served daily records of day d: {URL type: member value}."""
+        v = self.day(d)
+        if v is None:
+            return {}
+        out = {}
+        if v["rhr"] is not None:
+            out["daily-resting-heart-rate"] = {
+                "beatsPerMinute": str(v["rhr"]),
+                "dailyRestingHeartRateMetadata": {"calculationMethod": "WITH_SLEEP"}}
+        main = self.main_sleep(d)
+        if main is not None:
+            out.update(nightly_records(self.cfg["seed"], d, full_day(self.cfg["seed"], d), main))
+        return {t: {"date": gdate(d), **rec} for t, rec in out.items()}
+
+    def samples(self, d):
+        """The scale's served samples of day d (measured by the data clock's
+        now: the scale syncs by itself): [(epoch s, grams, fat or None)]."""
+        if d < self.first_day() or d > self.today():
+            return []
+        now = self.data_now()
+        return [w for w in weighings(self.cfg["seed"], d, self.tz()) if w[0] <= now]
 
     def truth(self, d):
         end = datetime(d.year, d.month, d.day, 23, 59, 59, tzinfo=self.tz())
@@ -397,20 +982,125 @@ class Fake(DataClock, RequestLog):
                "served_at": self.data_now()}
         v = self.day(d)
         out["has_data"] = v is not None
-        if v is None:
-            return out
-        out.update({
-            "fitbit_steps_total": v["steps"],
-            "fitbit_distance_km": v["mm"] / 1e6,
-            "fitbit_floors_total": v["floors"],
-            "fitbit_elevation_meters": v["gain_mm"] / 1000,
-            "fitbit_calories_total": v["total_kcal"],
-            "fitbit_active_minutes": {lab: m for lab, m in zip(LEVEL_LABELS, v["levels"])},
-            "fitbit_heart_rate_zone_minutes": {lab: m for lab, m in zip(ZONE_LABELS, v["zones"])},
-            "fitbit_heart_rate_zone_calories": {lab: k for lab, k in zip(ZONE_LABELS, v["zone_kcal"])},
-        })
-        if v["rhr"] is not None:
-            out["fitbit_resting_heart_rate_bpm"] = v["rhr"]
+        if v is not None:
+            out.update({
+                "fitbit_steps_total": v["steps"],
+                "fitbit_distance_km": v["mm"] / 1e6,
+                "fitbit_floors_total": v["floors"],
+                "fitbit_elevation_meters": v["gain_mm"] / 1000,
+                "fitbit_calories_total": v["total_kcal"],
+                "fitbit_active_minutes": {lab: m for lab, m in zip(LEVEL_LABELS, v["levels"])},
+                "fitbit_heart_rate_zone_minutes": {lab: m for lab, m in zip(ZONE_LABELS, v["zones"])},
+                "fitbit_heart_rate_zone_calories": {lab: k for lab, k in zip(ZONE_LABELS, v["zone_kcal"])},
+            })
+            if v["rhr"] is not None:
+                out["fitbit_resting_heart_rate_bpm"] = v["rhr"]
+            azm = rollup_value("active-zone-minutes", v)
+            z = {"fat_burn": int(azm.get("sumInFatBurnHeartZone", 0)),
+                 "cardio": int(azm.get("sumInCardioHeartZone", 0)),
+                 "peak": int(azm.get("sumInPeakHeartZone", 0))}
+            out["fitbit_active_zone_minutes"] = dict(z, total=sum(z.values()))
+        main = self.main_sleep(d)
+        if main is not None:
+            labels = STAGE_LABELS[main["type"]]
+            out["fitbit_sleep_duration_seconds"] = main["asleep"] * 60
+            out["fitbit_sleep_stage_seconds"] = {labels[tp]: main["summary"][tp][0] * 60
+                                                 for tp in STAGE_ORDER[main["type"]]
+                                                 if tp in main["summary"]}
+            out["fitbit_sleep_efficiency_ratio"] = main["asleep"] / main["minutes"]
+        rec = self.records(d)
+        if "daily-oxygen-saturation" in rec:
+            r = rec["daily-oxygen-saturation"]
+            out["fitbit_spo2_percent"] = {"avg": r["averagePercentage"],
+                                          "min": r["lowerBoundPercentage"],
+                                          "max": r["upperBoundPercentage"]}
+        if "daily-heart-rate-variability" in rec:
+            r = rec["daily-heart-rate-variability"]
+            h = {"daily": r["averageHeartRateVariabilityMilliseconds"]}
+            if "deepSleepRootMeanSquareOfSuccessiveDifferencesMilliseconds" in r:
+                h["deep"] = r["deepSleepRootMeanSquareOfSuccessiveDifferencesMilliseconds"]
+            out["fitbit_hrv_rmssd_ms"] = h
+        if "daily-respiratory-rate" in rec:
+            out["fitbit_breathing_rate_per_minute"] = rec["daily-respiratory-rate"]["breathsPerMinute"]
+        if "daily-sleep-temperature-derivations" in rec:
+            r = rec["daily-sleep-temperature-derivations"]
+            out["fitbit_skin_temperature_deviation_celsius"] = (r["nightlyTemperatureCelsius"]
+                                                                - r["baselineTemperatureCelsius"])
+        if "daily-vo2-max" in rec:
+            out["fitbit_vo2max"] = rec["daily-vo2-max"]["vo2Max"]
+        ws = self.samples(d)
+        if ws:
+            out["fitbit_weight_kg"] = ws[-1][1] / 1000
+            fats = [w for w in ws if w[2] is not None]
+            if fats:
+                out["fitbit_body_fat_percent"] = fats[-1][2]
+        return out
+
+    def series(self, metric, a_ms, b_ms):
+        """[[ts_ms, value], ...] ascending, as served, with a_ms <= ts_ms < b_ms."""
+        if metric in ("fitbit_heart_rate_bpm", "fitbit_intraday_steps"):
+            kind = "hr" if metric == "fitbit_heart_rate_bpm" else "steps"
+            return [[m * 1000, val[0] if kind == "hr" else val]
+                    for m, val in self.served_minutes(kind, a_ms // 1000, -(-b_ms // 1000))
+                    if a_ms <= m * 1000 < b_ms]
+        tz = self.tz()
+        d = max(self.first_day(), datetime.fromtimestamp(a_ms / 1000, tz).date())
+        last = min(self.today(), datetime.fromtimestamp(b_ms / 1000, tz).date() + timedelta(days=1))
+        out = []
+        while d <= last:
+            main = self.main_sleep(d)
+            if main is not None and main["type"] == "STAGES":
+                out += [[a * 1000, STAGE_LEVEL[tp]] for tp, a, _ in main["stages"]
+                        if a_ms <= a * 1000 < b_ms]
+            d += timedelta(days=1)
+        return out
+
+    def devices(self):
+        """The paired devices as served: the tracker as of its last sync, the
+        scale as of its last weighing, a second tracker with dup_devices."""
+        sync = int(self.sync_ts())
+        seed = self.cfg["seed"]
+
+        def status(level):
+            return "High" if level > 60 else "Medium" if level > 25 else "Low" if level > 5 else "Empty"
+        level = 20 + int(sync // 3600) % 80
+        out = [{"name": "users/me/pairedDevices/2900000001", "deviceType": "TRACKER",
+                "deviceVersion": "Charge 6", "batteryLevel": level, "batteryStatus": status(level),
+                "lastSyncTime": rfc3339(sync), "macAddress": "C0:FF:EE:00:00:01",
+                "features": TRACKER_FEATURES}]
+        last = None
+        d = self.today()
+        while last is None and d >= max(self.first_day(), self.today() - timedelta(days=120)):
+            ws = self.samples(d)
+            last = ws[-1][0] if ws else None
+            d -= timedelta(days=1)
+        scale = {"name": "users/me/pairedDevices/3100000002", "deviceType": "SCALE",
+                 "deviceVersion": "Aria Air"}
+        level = 35 + int(60 * seed_unit(seed, "scale-battery"))
+        scale.update(batteryLevel=level, batteryStatus=status(level))
+        if last is not None:
+            scale["lastSyncTime"] = rfc3339(last)
+        scale["macAddress"] = "C0:FF:EE:00:00:02"
+        out.append(scale)
+        if self.cfg["dup_devices"]:
+            old = sync - 3 * 86400 - 1234
+            out.append({"name": "users/me/pairedDevices/2900004821", "deviceType": "TRACKER",
+                        "deviceVersion": "Charge 6", "batteryLevel": 8, "batteryStatus": status(8),
+                        "lastSyncTime": rfc3339(old), "macAddress": "C0:FF:EE:00:00:03",
+                        "features": TRACKER_FEATURES})
+        return out
+
+    def devices_truth(self):
+        seen, out = set(), []
+        for dv in self.devices():
+            name = dv["deviceVersion"]
+            if name in seen:
+                name += " " + dv["name"][-4:]
+            seen.add(dv["deviceVersion"])
+            last = dv.get("lastSyncTime")
+            out.append({"device": name, "type": dv["deviceType"].lower(),
+                        "battery": dv["batteryLevel"],
+                        "last_sync_s": None if last is None else parse_rfc3339_ms(last) // 1000})
         return out
 
     # -- tokens
@@ -755,19 +1445,25 @@ class Fake(DataClock, RequestLog):
             return 403, status_body(403, "PERMISSION_DENIED", "The caller does not have permission")
         simple = {"settings": (SETTINGS, self.r_settings),
                   "profile": (PROFILE, self.r_profile),
-                  "identity": (PROFILE, self.r_identity),
-                  "pairedDevices": (SETTINGS, self.r_devices)}
+                  "identity": (PROFILE, self.r_identity)}
         if rest in simple:
             if method != "GET":
                 return 404, status_body(404, "NOT_FOUND", "Method not found.")
             scope, fn = simple[rest]
             self.need(scopes, scope)
             return 200, fn()
+        m = re.fullmatch(r"pairedDevices(?:/([^/]+))?", rest)
+        if m is not None:
+            if method != "GET":
+                return 404, status_body(404, "NOT_FOUND", "Method not found.")
+            self.need(scopes, SETTINGS)
+            return self.r_devices(query, m.group(1))
         m = re.fullmatch(r"dataTypes/([^/:]+)/dataPoints(:\w+)?", rest)
         if m is None:
             return 404, status_body(404, "NOT_FOUND", "Method not found.")
         dtype, verb = m.group(1), m.group(2)
-        known = dtype in ROLLUPS or dtype in DAILY or dtype in OTHER_TYPES
+        known = (dtype in ROLLUPS or dtype in DAILY or dtype in SAMPLES or dtype == "sleep"
+                 or dtype in OTHER_TYPES)
         if not known:
             return 400, bad_request(
                 f"Invalid data type ID referenced in the parent data type collection: {dtype}",
@@ -777,14 +1473,23 @@ class Fake(DataClock, RequestLog):
                 return 400, bad_request(f"The data type ID {dtype} is not supported.", "parent")
             self.need(scopes, ROLLUPS[dtype][2], dtype)
             return self.daily_rollup(dtype, body)
+        if verb == ":rollUp" and method == "POST" and dtype in MINUTE_ROLLUPS:
+            self.need(scopes, ROLLUPS[dtype][2], dtype)
+            return self.roll_up(dtype, body)
         if verb is None and method == "GET":
             if dtype in LIST_REJECTED:
                 return 400, bad_request(f"The data type ID {dtype} is not supported.", "parent")
-            if dtype not in DAILY:
-                return 501, status_body(501, "UNIMPLEMENTED",
-                                        f"fake_google does not model dataPoints.list for {dtype}")
-            self.need(scopes, DAILY[dtype][1], dtype)
-            return self.list_daily(dtype, query)
+            if dtype in DAILY:
+                self.need(scopes, DAILY[dtype][1], dtype)
+                return self.list_daily(dtype, query)
+            if dtype in SAMPLES:
+                self.need(scopes, SAMPLES[dtype][1], dtype)
+                return self.list_samples(dtype, query)
+            if dtype == "sleep":
+                self.need(scopes, SLEEP, dtype)
+                return self.list_sleep(query)
+            return 501, status_body(501, "UNIMPLEMENTED",
+                                    f"fake_google does not model dataPoints.list for {dtype}")
         if verb in (":rollUp", ":reconcile"):
             return 501, status_body(501, "UNIMPLEMENTED", f"fake_google does not model {verb}")
         return 404, status_body(404, "NOT_FOUND", "Method not found.")
@@ -810,18 +1515,35 @@ class Fake(DataClock, RequestLog):
         return {"name": "users/me/identity", "healthUserId": self.health_user_id(),
                 "legacyUserId": legacy}
 
-    def r_devices(self):
-        sync = datetime.fromtimestamp(self.data_now() - 420, timezone.utc)
-        level = 20 + int(self.data_now() // 3600) % 80
-        return {"pairedDevices": [{
-            "name": "users/me/pairedDevices/2900000001", "deviceType": "TRACKER",
-            "deviceVersion": "Charge 6", "batteryLevel": level,
-            "batteryStatus": "HIGH" if level > 60 else "MEDIUM" if level > 25 else "LOW",
-            "lastSyncTime": sync.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "macAddress": "C0:FF:EE:00:00:01", "features": []}]}
+    def r_devices(self, query, one=None):
+        devices = self.devices()
+        if one is not None:
+            for dv in devices:
+                if dv["name"].endswith("/" + one):
+                    return 200, dv
+            return 404, status_body(404, "NOT_FOUND", f"Paired device {one} not found.")
+        q = self.query(query)
+        size = self.page_size(q, DEVICE_PAGE_DEFAULT, DEVICE_PAGE_MAX, cfg_cap=False)
+        bind = hashlib.sha256(f"pairedDevices|{size}".encode()).hexdigest()[:12]
+        offset = 0
+        tok = q.get("pageToken", q.get("page_token", ""))
+        if tok:
+            try:
+                st = json.loads(self.unseal(tok))
+                offset = int(st["o"])
+                if st["b"] != bind:
+                    raise ValueError
+            except (ValueError, KeyError, TypeError):
+                return 400, bad_request("The page token is invalid or does not match the request.",
+                                        "page_token")
+        page = devices[offset:offset + size]
+        out = {"pairedDevices": page} if page else {}
+        if offset + size < len(devices):
+            out["nextPageToken"] = self.seal({"o": offset + size, "b": bind})
+        return 200, out
 
-    # -- dailyRollUp
-    def daily_rollup(self, dtype, body):
+    # -- request bodies, query strings, page sizes
+    def json_body(self, body, known):
         text = body.decode("utf-8", "replace")
         try:
             req = json.loads(text) if text.strip() else {}
@@ -830,17 +1552,55 @@ class Fake(DataClock, RequestLog):
                 msg = "Invalid JSON payload received. Octal/hex numbers are not valid JSON values."
             else:
                 msg = "Invalid JSON payload received. Unexpected token."
-            return 400, bad_request(msg)
+            raise ApiError(400, bad_request(msg)) from None
         if not isinstance(req, dict):
-            return 400, bad_request("Invalid JSON payload received. Root element must be a message.")
-        known = {"range", "windowSizeDays", "pageSize", "pageToken", "dataSourceFamily"}
+            raise ApiError(400, bad_request("Invalid JSON payload received. Root element must be a message."))
         for k in req:
             if k not in known:
-                return 400, bad_request(f'Invalid JSON payload received. Unknown name "{k}": '
-                                        "Cannot find field.", k)
+                raise ApiError(400, bad_request(f'Invalid JSON payload received. Unknown name "{k}": '
+                                                "Cannot find field.", k))
         fam = req.get("dataSourceFamily")
         if fam is not None and fam not in DATA_SOURCE_FAMILIES:
-            return 400, bad_request(f"Invalid data source family: {fam}", "data_source_family")
+            raise ApiError(400, bad_request(f"Invalid data source family: {fam}", "data_source_family"))
+        return req
+
+    @staticmethod
+    def query(query):
+        q = {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
+        for k in q:
+            if k not in ("filter", "pageSize", "page_size", "pageToken", "page_token",
+                         "fields", "prettyPrint", "alt", "$.xgafv", "quotaUser",
+                         "access_token", "key"):
+                raise ApiError(400, bad_request(f"Invalid JSON payload received. Unknown name \"{k}\": "
+                                                "Cannot bind query parameter.", k))
+        return q
+
+    def page_size(self, q, default, maximum, cfg_cap=True):
+        """pageSize (or page_size): unset or 0 -> default, above maximum ->
+        maximum (silently); the max_page_size control caps it further."""
+        raw = q.get("pageSize", q.get("page_size", ""))
+        if isinstance(raw, str):
+            try:
+                size = int(raw) if raw != "" else 0
+            except ValueError:
+                raise ApiError(400, bad_request(f"Invalid value at 'page_size' (TYPE_INT32), \"{raw}\"",
+                                                "page_size")) from None
+        else:
+            try:
+                size = self.int_field(raw, "pageSize")
+            except ValueError as e:
+                raise ApiError(400, bad_request(str(e), "page_size")) from None
+        if size < 0:
+            raise ApiError(400, bad_request("page_size must not be negative.", "page_size"))
+        size = min(size or default, maximum)
+        if cfg_cap and self.cfg["max_page_size"]:
+            size = min(size, int(self.cfg["max_page_size"]))
+        return size
+
+    # -- dailyRollUp
+    def daily_rollup(self, dtype, body):
+        req = self.json_body(body, {"range", "windowSizeDays", "pageSize", "pageToken",
+                                    "dataSourceFamily"})
         if "windowSizeDays" not in req:
             return 400, bad_request("windowSizeDays is required.", "window_size_days")
         try:
@@ -870,7 +1630,16 @@ class Fake(DataClock, RequestLog):
             end = min(d + timedelta(days=win), b)
             vals = [(x, self.day(x)) for x in (d + timedelta(days=i) for i in range((end - d).days))]
             vals = [(x, v) for x, v in vals if v is not None]
-            if vals:
+            if vals and dtype == "heart-rate":
+                hrs = [h for h in (self.hr_day(x) for x, _ in vals) if h is not None]
+                if hrs:
+                    n = sum(h[3] for h in hrs)
+                    value = {"beatsPerMinuteAvg": round(sum(h[1] * h[3] for h in hrs) / n, 1),
+                             "beatsPerMinuteMin": min(h[0] for h in hrs),
+                             "beatsPerMinuteMax": max(h[2] for h in hrs)}
+                    points.append({"civilStartTime": {"date": gdate(d)},
+                                   "civilEndTime": {"date": gdate(end)}, member: value})
+            elif vals:
                 if win == 1:
                     value = rollup_value(dtype, vals[0][1])
                 else:
@@ -921,49 +1690,190 @@ class Fake(DataClock, RequestLog):
         except (ValueError, TypeError) as e:
             raise ValueError(f"{name}.date is not a valid date ({e}).") from None
 
-    # -- dataPoints.list for daily-record types
+    # -- dataPoints:rollUp (physical windows over the minute data)
+    def roll_up(self, dtype, body):
+        req = self.json_body(body, {"range", "windowSize", "pageSize", "pageToken",
+                                    "dataSourceFamily"})
+        if "windowSize" not in req:
+            return 400, bad_request("windowSize is required.", "window_size")
+        ws = req["windowSize"]
+        m = DURATION_RE.fullmatch(ws) if isinstance(ws, str) else None
+        if m is None:
+            return 400, bad_request("Invalid value at 'window_size' (type.googleapis.com/"
+                                    f"google.protobuf.Duration), {json.dumps(ws)}", "window_size")
+        frac = (m.group(2) or "").ljust(9, "0")
+        win = int(m.group(1)) * 1000 + int(frac[:3])
+        if int(frac[3:]):
+            return 400, bad_request("windowSize must be a whole number of milliseconds.", "window_size")
+        if win < 1000:
+            return 400, bad_request("windowSize must be at least 1s.", "window_size")
+        rng = req.get("range")
+        if not isinstance(rng, dict) or "startTime" not in rng or "endTime" not in rng:
+            return 400, bad_request("range with startTime and endTime is required.", "range")
+        for k in rng:
+            if k not in ("startTime", "endTime"):
+                return 400, bad_request(f'Invalid JSON payload received. Unknown name "{k}" at '
+                                        "'range'.", "range")
+        try:
+            a, b = parse_rfc3339_ms(rng["startTime"]), parse_rfc3339_ms(rng["endTime"])
+        except ValueError as e:
+            return 400, bad_request(f"Invalid range: {e}.", "range")
+        if a >= b:
+            return 400, bad_request("range.startTime must be before range.endTime.", "range")
+        cap = ROLLUPS[dtype][1]
+        if b - a > cap * 86400000:
+            return 400, bad_request(f"The maximum range for {dtype} is {cap} days.", "range")
+        if (b - a) % win:
+            return 400, bad_request("The range must be a whole number of windowSize windows.",
+                                    "window_size")
+        nwin = (b - a) // win
+        size = self.page_size({"pageSize": req.get("pageSize", "")}, PAGE_DEFAULT, PAGE_MAX)
+        bind = hashlib.sha256(f"{dtype}|{a}|{b}|{win}|{size}|{req.get('dataSourceFamily', '')}"
+                              .encode()).hexdigest()[:12]
+        k0 = 0
+        if req.get("pageToken"):
+            try:
+                st = json.loads(self.unseal(str(req["pageToken"])))
+                k0 = int(st["k"])
+                if st["b"] != bind:
+                    raise ValueError
+            except (ValueError, KeyError, TypeError):
+                return 400, bad_request("The page token is invalid or does not match the request.",
+                                        "page_token")
+        keep = self.cfg["rollup_empty_windows"] == "keep"
+        hr = dtype == "heart-rate"
+        agg, order = {}, []
+        for m_s, val in self.served_minutes("hr" if hr else "steps", (a + k0 * win) // 60000 * 60,
+                                            -(-b // 1000)):
+            ms = m_s * 1000
+            if hr:   # every window the minute overlaps
+                first, last = max(k0, (ms - a) // win), min(nwin - 1, (ms + 59999 - a) // win)
+            else:    # the window holding the minute's start
+                if ms < a:
+                    continue
+                first = last = (ms - a) // win
+                if first < k0:
+                    continue
+            if first >= nwin or (keep and first >= k0 + size):
+                break
+            if not keep and len(order) > size and order[size] < first:
+                break
+            for i in range(first, last + 1):
+                cur = agg.get(i)
+                if cur is None:
+                    order.append(i)
+                    agg[i] = [val[0], 1, val[1], val[2]] if hr else val
+                elif hr:
+                    cur[0] += val[0]
+                    cur[1] += 1
+                    cur[2], cur[3] = min(cur[2], val[1]), max(cur[3], val[2])
+                else:
+                    agg[i] = cur + val
+        if keep:
+            idxs = range(k0, min(nwin, k0 + size))
+            nxt = k0 + size if k0 + size < nwin else None
+        else:
+            idxs = order[:size]
+            nxt = order[size] if len(order) > size else None
+        member = ROLLUPS[dtype][0]
+        points = []
+        for i in idxs:
+            p = {"startTime": rfc3339((a + i * win) / 1000), "endTime": rfc3339((a + (i + 1) * win) / 1000)}
+            v = agg.get(i)
+            if v is not None and hr:
+                p[member] = {"beatsPerMinuteAvg": round(v[0] / v[1], 2), "beatsPerMinuteMin": v[2],
+                             "beatsPerMinuteMax": v[3]}
+            elif v is not None:
+                p[member] = {"countSum": str(v)} if v else {}
+            points.append(p)
+        out = {"rollupDataPoints": points} if points else {}
+        if nxt is not None:
+            out["nextPageToken"] = self.seal({"k": nxt, "b": bind})
+        return 200, out
+
+    # -- dataPoints.list: daily records, samples, sleep sessions
     def list_daily(self, dtype, query):
-        q = {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
-        for k in q:
-            if k not in ("filter", "pageSize", "page_size", "pageToken", "page_token",
-                         "fields", "prettyPrint", "alt", "$.xgafv", "quotaUser",
-                         "access_token", "key"):
-                return 400, bad_request(f"Invalid JSON payload received. Unknown name \"{k}\": "
-                                        "Cannot bind query parameter.", k)
+        q = self.query(query)
         flt = q.get("filter", "")
         lo, hi = self.parse_filter(dtype, flt)
-        raw = q.get("pageSize", q.get("page_size", ""))
-        try:
-            size = int(raw) if raw != "" else 0
-        except ValueError:
-            return 400, bad_request(f"Invalid value at 'page_size' (TYPE_INT32), \"{raw}\"", "page_size")
-        if size < 0:
-            return 400, bad_request("page_size must not be negative.", "page_size")
-        size = min(size or PAGE_DEFAULT, PAGE_MAX)
-        if self.cfg["max_page_size"]:
-            size = min(size, int(self.cfg["max_page_size"]))
+        size = self.page_size(q, PAGE_DEFAULT, PAGE_MAX)
         # every record in range, newest first
-        first = date.fromisoformat(self.cfg["membership_start"])
-        last = self.today()
+        first, last = self.first_day(), self.today()
         if lo is not None:
             first = max(first, lo)
         if hi is not None:
             last = min(last, hi - timedelta(days=1))
         member = DAILY[dtype][0]
+        user = self.health_user_id()
         items = []
         d = last
         while d >= first:
-            v = self.day(d)
-            rec = daily_record(dtype, d, v) if v is not None else None
+            rec = self.records(d).get(dtype)
             if rec is not None:
                 rid = hashlib.sha256(f"{dtype}{self.cfg['seed']}{d}".encode()).hexdigest()[:24]
-                items.append({"name": f"users/me/dataTypes/{dtype}/dataPoints/{rid}",
+                items.append({"name": f"users/{user}/dataTypes/{dtype}/dataPoints/{rid}",
                               "dataSource": {"recordingMethod": "DERIVED",
                                              "device": {"displayName": "Charge 6"},
                                              "platform": "FITBIT"},
                               member: rec})
             d -= timedelta(days=1)
-        bind = hashlib.sha256(f"{dtype}|{flt}|{size}".encode()).hexdigest()[:12]
+        return self.paginate(f"{dtype}|{flt}|{size}", items, q, size)
+
+    def list_samples(self, dtype, query):
+        q = self.query(query)
+        flt = q.get("filter", "")
+        t = snake(dtype)
+        members = {f"{t}.sample_time.physical_time": "physical", f"{t}.sample_time.civil_time": "civil"}
+        dnf = self.parse_dnf(dtype, flt, members, False)
+        size = self.page_size(q, PAGE_DEFAULT, PAGE_MAX)
+        tz, user, member = self.tz(), self.health_user_id(), SAMPLES[dtype][0]
+        first, last = self.dnf_days(dnf)
+        items = []
+        d = last
+        while d >= first:
+            for ts, grams, fat in reversed(self.samples(d)):
+                if dtype == "body-fat" and fat is None:
+                    continue
+                vals = {f"{t}.sample_time.physical_time": ts,
+                        f"{t}.sample_time.civil_time": local_naive(ts, tz)}
+                if not dnf_match(dnf, vals):
+                    continue
+                value = {"sampleTime": {"physicalTime": rfc3339(ts), "utcOffset": utc_offset(ts, tz),
+                                        "civilTime": civil_time(ts, tz)}}
+                if dtype == "weight":
+                    value["weightGrams"] = grams
+                else:
+                    value["percentage"] = fat
+                items.append({"name": f"users/{user}/dataTypes/{dtype}/dataPoints/"
+                                      f"{point_id(dtype, self.cfg['seed'], ts)}",
+                              "dataSource": SCALE_SOURCE, member: value})
+            d -= timedelta(days=1)
+        return self.paginate(f"{dtype}|{flt}|{size}", items, q, size)
+
+    def list_sleep(self, query):
+        q = self.query(query)
+        flt = q.get("filter", "")
+        dnf = self.parse_dnf("sleep", flt, SLEEP_MEMBERS, True)
+        size = self.page_size(q, SLEEP_PAGE, SLEEP_PAGE)
+        tz, user = self.tz(), self.health_user_id()
+        first, last = self.dnf_days(dnf)
+        found = []
+        d = last
+        while d >= first:
+            for s in self.sessions(d):
+                vals = {"sleep.interval.end_time": s["end"],
+                        "sleep.interval.civil_end_time": local_naive(s["end"], tz)}
+                if dnf_match(dnf, vals):
+                    found.append(s)
+            d -= timedelta(days=1)
+        found.sort(key=lambda s: s["start"], reverse=True)     # newest start first
+        return self.paginate(f"sleep|{flt}|{size}", found, q, size,
+                             lambda s: sleep_point(user, s, tz))
+
+    def paginate(self, bind_src, items, q, size, build=None):
+        """One page of items (newest first) with an opaque token bound to the
+        request; the empty page sits where the empty_page control says."""
+        bind = hashlib.sha256(bind_src.encode()).hexdigest()[:12]
         tok = q.get("pageToken", q.get("page_token", ""))
         offset, emptied, n = 0, False, 0
         if tok:
@@ -980,11 +1890,82 @@ class Fake(DataClock, RequestLog):
         if not emptied and n == empty_at:
             return 200, {"nextPageToken": self.seal({"o": offset, "e": True, "n": n + 1, "b": bind})}
         page = items[offset:offset + size]
+        if build is not None:
+            page = [build(x) for x in page]
         out = {"dataPoints": page} if page else {}
         nxt = offset + len(page)
         if nxt < len(items) or (not emptied and empty_at is not None and n < empty_at):
             out["nextPageToken"] = self.seal({"o": nxt, "e": emptied, "n": n + 1, "b": bind})
         return 200, out
+
+    def parse_dnf(self, dtype, flt, members, allow_or):
+        """A filter of `member op literal` clauses joined by AND (and, where
+        allowed, OR; parentheses only around whole clauses or AND groups) ->
+        [[(member, op, value)]] (OR of ANDs; [] = no filter). Values: epoch s
+        for physical members (RFC 3339), naive datetimes for civil ones."""
+        if not flt.strip():
+            return []
+
+        def syntax(msg):
+            return ApiError(400, bad_request(
+                f"Invalid data point filter syntax: {msg}", "filter",
+                "INVALID_DATA_POINT_FILTER_SYNTAX", {"filter": flt}))
+        parts = re.split(r"\s+OR\s+", unparen(flt))
+        if len(parts) > 1 and not allow_or:
+            raise syntax(f"OR is not supported for data type '{dtype}'")
+        out = []
+        for part in parts:
+            conj = []
+            for c in re.split(r"\s+AND\s+", unparen(part)):
+                c = unparen(c)
+                m = re.fullmatch(r'([A-Za-z_][\w.]*)\s*(>=|<=|>|<|=|!=)\s*("([^"]*)"|[\w:.+-]+)', c)
+                if m is None:
+                    raise syntax(f"cannot parse '{c}'")
+                member, op = m.group(1), m.group(2)
+                lit = m.group(4) if m.group(4) is not None else m.group(3)
+                if member not in members:
+                    raise ApiError(400, bad_request(
+                        f"Invalid data point filter: member '{member}' is not a valid member of "
+                        f"data type '{dtype}'. Supported: "
+                        + ", ".join(f"'{x}'" for x in members) + ".", "filter",
+                        "INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER",
+                        {"dataType": dtype, "member": member}))
+                if op not in (">=", ">", "<", "<="):
+                    raise syntax(f"operator '{op}' is not supported")
+                try:
+                    val = (parse_rfc3339_ms(lit) / 1000 if members[member] == "physical"
+                           else parse_civil(lit))
+                except ValueError as e:
+                    raise ApiError(400, bad_request(
+                        f"Invalid data point filter: {e}.", "filter",
+                        "INVALID_DATA_POINT_FILTER", {"filter": flt})) from None
+                conj.append((member, op, val))
+            out.append(conj)
+        return out
+
+    def dnf_days(self, dnf, pad=1):
+        """(first, last) local days that may hold a match, within the
+        membership start .. today."""
+        first, last = self.first_day(), self.today()
+        if not dnf:
+            return first, last
+        tz = self.tz()
+        los, his = [], []
+        for conj in dnf:
+            lo = hi = None
+            for _, op, v in conj:
+                dd = v.date() if isinstance(v, datetime) else datetime.fromtimestamp(v, tz).date()
+                if op in (">=", ">"):
+                    lo = dd if lo is None else max(lo, dd)
+                else:
+                    hi = dd if hi is None else min(hi, dd)
+            los.append(lo)
+            his.append(hi)
+        if None not in los:
+            first = max(first, min(los) - timedelta(days=pad))
+        if None not in his:
+            last = min(last, max(his) + timedelta(days=pad))
+        return first, last
 
     def seal(self, obj):
         raw = json.dumps(obj, separators=(",", ":")).encode()
@@ -1051,6 +2032,17 @@ class Fake(DataClock, RequestLog):
             except ValueError:
                 return 400, {"error": f"bad date {s}"}
             return 200, self.truth(d)
+        if method == "GET" and path == "/_test/series":
+            metric = q.get("metric")
+            if metric not in SERIES:
+                return 400, {"error": f"metric: one of {', '.join(SERIES)}"}
+            try:
+                a, b = int(q["start_ms"]), int(q["end_ms"])
+            except (KeyError, ValueError):
+                return 400, {"error": "start_ms and end_ms (epoch milliseconds) are required"}
+            return 200, {"points": self.series(metric, a, b)}
+        if method == "GET" and path == "/_test/devices":
+            return 200, self.devices_truth()
         if method == "GET" and path == "/_test/requests":
             since = int(q.get("since", 0))
             return 200, {"requests": [r for r in self.log if r["seq"] > since]}
@@ -1088,6 +2080,8 @@ class Fake(DataClock, RequestLog):
         v = dict(self.cfg, faults=self.faults, forbid_scope=self.forbid_scope)
         v["now_iso"] = self.local_now().isoformat()
         v["today"] = self.today().isoformat()
+        v["last_sync"] = self.sync_ts()
+        v["last_sync_iso"] = datetime.fromtimestamp(self.sync_ts(), self.tz()).isoformat()
         v["health_user_id"] = self.health_user_id()
         v["scopes_all"] = READ_SCOPES
         return v
@@ -1097,6 +2091,8 @@ class Fake(DataClock, RequestLog):
         for key, val in req.items():
             if key in INT_KEYS:
                 self.cfg[key] = int(val)
+                if key == "sync_lag_s" and self.cfg[key] < 0:
+                    raise ValueError("sync_lag_s must not be negative")
             elif key in BOOL_KEYS:
                 self.cfg[key] = bool(val)
             elif key == "now":
@@ -1115,6 +2111,10 @@ class Fake(DataClock, RequestLog):
                 if val not in ("first", "after_first", "off"):
                     raise ValueError("empty_page: first, after_first, off (or a bool)")
                 self.cfg[key] = val
+            elif key == "rollup_empty_windows":
+                if val not in ("omit", "keep"):
+                    raise ValueError("rollup_empty_windows: omit or keep")
+                self.cfg[key] = val
             elif key == "max_page_size":
                 self.cfg[key] = None if not val else int(val)
             elif key in ("fault", "faults"):
@@ -1129,7 +2129,7 @@ class Fake(DataClock, RequestLog):
             elif key == "forbid_scope":
                 vals = [val] if isinstance(val, str) else list(val or [])
                 for t in vals:
-                    if t not in ROLLUPS and t not in DAILY:
+                    if t not in ROLLUPS and t not in DAILY and t not in SAMPLES and t != "sleep":
                         raise ValueError(f"forbid_scope: unknown data type {t}")
                 self.forbid_scope = vals
             elif key == "expire_access_token":
@@ -1222,6 +2222,8 @@ def main(argv=None):
     p.add_argument("--rate-limit-per-minute", type=int, default=DEFAULTS["rate_limit_per_minute"],
                    help="0 = no limit")
     p.add_argument("--redirect-uri", help="the one registered redirect URI (default: any)")
+    p.add_argument("--sync-lag-s", type=int, default=0,
+                   help="the tracker last synced this many seconds before the data clock's now")
     a = p.parse_args(argv)
     opts = dict(DEFAULTS)
     ZoneInfo(a.timezone)
@@ -1231,7 +2233,7 @@ def main(argv=None):
                 timezone=a.timezone, token_lifetime=a.token_lifetime,
                 rotate_refresh=a.rotate_refresh, seed=a.seed, latency_ms=a.latency_ms,
                 now=parse_now(a.now, a.timezone), rate_limit_per_minute=a.rate_limit_per_minute,
-                redirect_uri=a.redirect_uri)
+                redirect_uri=a.redirect_uri, sync_lag_s=max(0, a.sync_lag_s))
     serve(Handler, Fake(opts), a.port, a.port_file, "fake_google")
 
 

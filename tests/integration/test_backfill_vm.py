@@ -17,6 +17,11 @@ def day_end_ms(d, zone):
     return int(datetime(d.year, d.month, d.day, 23, 59, 59, tzinfo=ZoneInfo(zone)).timestamp() * 1000)
 
 
+# Daily activity and heart rate only: the other kinds (and their budget)
+# have tests of their own (test_body_vm, test_budget).
+DAILY_ONLY = {"COLLECT": "activity,heart"}
+
+
 def authorized_setup(test, zone, **fake_opts):
     """A fake with DAYS of history in zone, a VictoriaMetrics, and an
     authorized SyncBit (user "bob") writing to it."""
@@ -25,7 +30,8 @@ def authorized_setup(test, zone, **fake_opts):
     fake = test.h.fake_fitbit(now=time.time(), timezone=zone, member_since=since.isoformat(),
                               **fake_opts)
     vm = test.h.victoria()
-    sb = test.h.syncbit(fake.env(), VICTORIA_ENDPOINT=vm.write_url, FITBIT_USER_ID="bob")
+    sb = test.h.syncbit(fake.env(), VICTORIA_ENDPOINT=vm.write_url, FITBIT_USER_ID="bob",
+                        **DAILY_ONLY)
     test.assertEqual(sb.authorize().rc, 0)
     return fake, vm, sb, today, since
 
@@ -104,7 +110,7 @@ class BackfillOutage(IntegrationTest):
         zone = "Europe/Berlin"
         fake = self.h.fake_fitbit(now=time.time(), timezone=zone)
         vm = self.h.victoria()
-        sb = self.h.syncbit(fake.env(), VICTORIA_ENDPOINT=vm.write_url)
+        sb = self.h.syncbit(fake.env(), VICTORIA_ENDPOINT=vm.write_url, **DAILY_ONLY)
         self.assertEqual(sb.authorize().rc, 0)
         self.assertEqual(sb.run("--once", timeout=120).rc, 0)
         first = sb.log().count("recent day sent")

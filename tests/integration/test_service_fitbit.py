@@ -11,7 +11,11 @@ from harness import IntegrationTest, parse_metrics
 # Names promtool flags for non-base units; SPEC fixes them (README lists them).
 PROMTOOL_ALLOWED = {"fitbit_active_minutes", "fitbit_calories_total",
                     "fitbit_heart_rate_zone_calories", "fitbit_heart_rate_zone_minutes",
+                    "fitbit_active_zone_minutes", "fitbit_hrv_rmssd_ms",
                     "syncbit_backfill_days_pending"}
+# SPEC's label of each labelled metric
+LABEL = {"fitbit_active_minutes": "type", "fitbit_sleep_stage_seconds": "stage",
+         "fitbit_spo2_percent": "stat", "fitbit_hrv_rmssd_ms": "period"}
 
 
 def expected_series(truth, user):
@@ -21,7 +25,7 @@ def expected_series(truth, user):
         if not name.startswith("fitbit_"):
             continue
         if isinstance(v, dict):
-            lname = "zone" if "zone" in name else "type"
+            lname = LABEL.get(name, "zone")
             for lab, x in v.items():
                 out[f'{name}{{{lname}="{lab}",user="{user}"}}'] = float(x)
         else:

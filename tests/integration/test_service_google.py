@@ -126,7 +126,8 @@ class ServiceGoogle(IntegrationTest):
         since = datetime.now(ZoneInfo(ZONE)).date() - timedelta(days=DAYS)
         self.start_fake("--membership-start", since.isoformat())
         vm = self.h.victoria()
-        sb = self.authorized(VICTORIA_ENDPOINT=vm.write_url)
+        # daily activity and heart rate: test_body_vm has the other kinds
+        sb = self.authorized(VICTORIA_ENDPOINT=vm.write_url, COLLECT="activity,heart")
         before = self.fake.get("/_test/stats")["api_requests"]
         r = sb.run("--once", timeout=240)
         self.assertEqual(r.rc, 0, r)
@@ -219,7 +220,8 @@ class ServiceGoogle(IntegrationTest):
                                  {"path": "distance/dataPoints:dailyRollUp", "status": 429, "count": 1}])
         r = sb.run("--once")
         self.assertEqual(r.rc, 0, r)
-        steps = [q["status"] for q in self.fake.requests(since=seq) if "/steps/" in q["path"]]
+        steps = [q["status"] for q in self.fake.requests(since=seq)
+                 if q["path"].endswith("/steps/dataPoints:dailyRollUp")]
         self.assertEqual(steps, [503, 503, 200])
         # revoked: the run fails and says to authorize again, without a retry storm
         self.fake.config(revoke_all=True)
@@ -249,7 +251,8 @@ class ServiceGoogle(IntegrationTest):
         self.start_fake("--membership-start", since.isoformat())
         self.fake.config(max_page_size=7, empty_page="after_first")
         vm = self.h.victoria()
-        sb = self.authorized(VICTORIA_ENDPOINT=vm.write_url)
+        # 7-point pages: minutes would need ~1200 pages per chunk
+        sb = self.authorized(VICTORIA_ENDPOINT=vm.write_url, COLLECT="heart")
         r = sb.run("--once", timeout=120)
         self.assertEqual(r.rc, 0, r)
         got = {ts: v for _, _, ts, v in vm.samples(f'fitbit_resting_heart_rate_bpm{{user="{USER}"}}')}

@@ -13,6 +13,7 @@
 
 #include "civil.h"
 #include "config.h"
+#include "kinds.h"
 #include "t.h"
 
 #define SECRET "Sup3r-S3cret-Value!"
@@ -122,6 +123,7 @@ test_all_set(void)
 		"VICTORIA_ENDPOINT=https://vm.example:8428/api/v1/write",
 		"VICTORIA_USER=vmuser", "VICTORIA_PASSWORD=" SECRET,
 		"SYNC_INTERVAL_MINUTES=1440", "BACKFILL_START=2023-03-01",
+		"COLLECT=sleep,intraday,devices", "INTRADAY=off",
 		"LISTEN_ADDRESS=127.0.0.1:9100", "LOG_LEVEL=debug", ca_env,
 		"UNRELATED=1", "NO_EQUALS_SIGN", NULL
 	};
@@ -148,6 +150,8 @@ test_all_set(void)
 	CHECK(strcmp(cfg.victoria_password, SECRET) == 0);
 	CHECK(cfg.sync_interval_minutes == 1440);
 	CHECK(cfg.backfill_start == civil_from_ymd(2023, 3, 1));
+	/* INTRADAY=off wins over COLLECT's intraday */
+	CHECK(cfg.collect == (kinds_mask("sleep") | kinds_mask("devices")));
 	CHECK(strcmp(cfg.listen_host, "127.0.0.1") == 0);
 	CHECK(cfg.listen_port == 9100);
 	CHECK(cfg.log_level == LOG_DEBUG);
@@ -403,6 +407,11 @@ test_invalid(void)
 		{ "SYNC_INTERVAL_MINUTES=",
 		    "SYNC_INTERVAL_MINUTES: must not be empty" },
 		{ long_num, long_msg },
+		{ "COLLECT=sleep,naps",
+		    "COLLECT: unknown data kind 'naps' (known: all,activity,"
+		    "heart,azm,sleep,spo2,hrv,breathing,temperature,vo2max,"
+		    "weight,devices,intraday)" },
+		{ "INTRADAY=maybe", "INTRADAY: 'maybe' is not on or off" },
 		{ "BACKFILL_START=2024-02-30",
 		    "BACKFILL_START: '2024-02-30' is not a date (YYYY-MM-DD)" },
 		{ "BACKFILL_START=2024-1-01",

@@ -503,9 +503,32 @@ test_errors(void)
 static void
 test_source(void)
 {
-	static const char *const names[] = { "steps", "distance", "calories",
-	    "floors", "elevation", "minutesSedentary", "minutesLightlyActive",
-	    "minutesFairlyActive", "minutesVeryActive", "heart" };
+	/* research/fitbit.md B.3: the largest range each endpoint allows */
+	static const struct { const char *name, *group; int max; unsigned f; }
+	    want[] = {
+		{ "steps", "activity", 1095, KIND_IN_DAYS },
+		{ "distance", "activity", 1095, KIND_IN_DAYS },
+		{ "calories", "activity", 1095, KIND_IN_DAYS },
+		{ "floors", "activity", 1095, KIND_IN_DAYS },
+		{ "elevation", "activity", 1095, KIND_IN_DAYS },
+		{ "minutesSedentary", "activity", 1095, KIND_IN_DAYS },
+		{ "minutesLightlyActive", "activity", 1095, KIND_IN_DAYS },
+		{ "minutesFairlyActive", "activity", 1095, KIND_IN_DAYS },
+		{ "minutesVeryActive", "activity", 1095, KIND_IN_DAYS },
+		{ "heart", "heart", 365, KIND_IN_DAYS },
+		{ "azm", "azm", 1095, 0 },
+		{ "sleep", "sleep", 100, KIND_WAKE },
+		{ "spo2", "spo2", 30, KIND_WAKE },
+		{ "hrv", "hrv", 30, KIND_WAKE },
+		{ "br", "breathing", 30, KIND_WAKE },
+		{ "temp", "temperature", 30, KIND_WAKE },
+		{ "vo2max", "vo2max", 30, KIND_WAKE },
+		{ "weight", "weight", 31, KIND_SLOW },
+		{ "fat", "weight", 30, KIND_SLOW },
+		{ "devices", "devices", 1, KIND_CURRENT },
+		{ "heart_intraday", "intraday", 1, KIND_INTRADAY },
+		{ "steps_intraday", "intraday", 1, KIND_INTRADAY },
+	};
 	struct fitbit_config cfg = { "http://127.0.0.1:9/", NULL, NULL };
 	struct source *src = fitbit_new(&cfg);
 	const struct source_kind *k;
@@ -517,12 +540,16 @@ test_source(void)
 
 	CHECK(src != NULL && strcmp(src->ops->name, "fitbit") == 0);
 	k = src->ops->kinds(src, &n);
-	CHECK(n == 10);
-	for (i = 0; i < n && i < 10; i++) {
-		CHECK(strcmp(k[i].name, names[i]) == 0);
-		CHECK(k[i].max_days == (i < 9 ? 1095 : 365));
-		/* three years of 365 days, oldest first, in chunks */
-		cost += (size_t)((3 * 365 + k[i].max_days - 1) / k[i].max_days);
+	CHECK(n == sizeof(want) / sizeof(want[0]));
+	for (i = 0; i < n && i < sizeof(want) / sizeof(want[0]); i++) {
+		CHECK(strcmp(k[i].name, want[i].name) == 0);
+		CHECK(strcmp(k[i].group, want[i].group) == 0);
+		CHECK(k[i].max_days == want[i].max);
+		CHECK(k[i].flags == want[i].f);
+		/* three years of daily activity, oldest first, in chunks */
+		if (k[i].flags & KIND_IN_DAYS)
+			cost += (size_t)((3 * 365 + k[i].max_days - 1) /
+			    k[i].max_days);
 	}
 	CHECK(cost == 12);	/* + profile.json = 13 <= 14 */
 	memset(&b, 1, sizeof(b));
@@ -530,8 +557,8 @@ test_source(void)
 	CHECK(b.known == 0);
 	memset(&p, 0, sizeof(p));
 	samples_init(&s);
-	CHECK(src->ops->range(src, &p, 10, NOV(1), NOV(2), &s, &err) == -1);
-	CHECK(strcmp(err.msg, "no history kind 10") == 0);
+	CHECK(src->ops->range(src, &p, n, NOV(1), NOV(2), &s, &err) == -1);
+	CHECK(strncmp(err.msg, "no history kind ", 16) == 0);
 	err_clear(&err);
 	CHECK(src->ops->range(src, &p, 9, NOV(1), NOV(1) + 365, &s,
 	    &err) == -1);

@@ -39,9 +39,13 @@ test_round_trip(void)
 	state_init(&a);
 	CHECK(state_set_next(&a, "steps", civil_from_ymd(2024, 1, 1)) == 0);
 	CHECK(state_set_next(&a, "heart", civil_from_ymd(2025, 6, 30)) == 0);
-	state_recent_set(&a, d - 1, 0x9f1c000000000001ULL, d - 7);
-	state_recent_set(&a, d, 0xffffffffffffffffULL, d - 7);
-	state_recent_set(&a, d - 2, 0, d - 7);
+	state_recent_set(&a, "", d - 1, 0x9f1c000000000001ULL, d - 7);
+	state_recent_set(&a, "", d, 0xffffffffffffffffULL, d - 7);
+	state_recent_set(&a, "", d - 2, 0, d - 7);
+	state_recent_set(&a, "sleep", d - 1, 7, d - 7);
+	CHECK(state_set_next(&a, "heart_intraday", d - 1) == 0);
+	CHECK(state_set_lo(&a, "heart_intraday", d - 30) == 0);
+	CHECK(state_set_lo(&a, "nothing", d) == -1);
 	CHECK(state_save(path, &a, &err) == 0);
 	CHECK(!err.set);
 	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
@@ -50,17 +54,25 @@ test_round_trip(void)
 	CHECK(strstr(text, "\"next\":\t\"2024-01-01\"") != NULL);
 	CHECK(strstr(text, "\"2026-11-27\":\t\"ffffffffffffffff\"") != NULL);
 	CHECK(strstr(text, "\"2026-11-25\":\t\"0000000000000000\"") != NULL);
+	CHECK(strstr(text, "\"2026-11-26/sleep\":\t\"0000000000000007\"") !=
+	    NULL);
+	CHECK(strstr(text, "\"lo\":\t\"2026-10-28\"") != NULL);
 	free(text);
 
 	memset(&b, 0x55, sizeof(b));
 	CHECK(state_load(path, &b, &err) == 0);
-	CHECK(b.nkinds == 2 && b.nrecent == 3);
+	CHECK(b.nkinds == 3 && b.nrecent == 4);
+	CHECK(state_lo(&b, "heart_intraday", -1) == d - 30);
+	CHECK(state_lo(&b, "steps", -1) == -1);		/* unset */
+	CHECK(state_recent_same(&b, "sleep", d - 1, 7));
+	CHECK(!state_recent_same(&b, "sleep", d - 1, 0x9f1c000000000001ULL));
+	CHECK(!state_recent_same(&b, "hrv", d - 1, 7));
 	CHECK(state_next(&b, "steps", -1) == civil_from_ymd(2024, 1, 1));
 	CHECK(state_next(&b, "heart", -1) == civil_from_ymd(2025, 6, 30));
-	CHECK(state_recent_same(&b, d - 1, 0x9f1c000000000001ULL));
-	CHECK(state_recent_same(&b, d, 0xffffffffffffffffULL));
-	CHECK(state_recent_same(&b, d - 2, 0));
-	CHECK(b.recent[0].day == d - 2 && b.recent[2].day == d);
+	CHECK(state_recent_same(&b, "", d - 1, 0x9f1c000000000001ULL));
+	CHECK(state_recent_same(&b, "", d, 0xffffffffffffffffULL));
+	CHECK(state_recent_same(&b, "", d - 2, 0));
+	CHECK(b.recent[0].day == d - 2 && b.recent[3].day == d);
 
 	/* a save over an existing file replaces it */
 	CHECK(state_set_next(&b, "steps", civil_from_ymd(2024, 3, 1)) == 0);
@@ -192,26 +204,26 @@ test_recent(void)
 	int32_t d = 20000, i;
 
 	state_init(&st);
-	CHECK(!state_recent_same(&st, d, 1));
-	state_recent_set(&st, d, 1, d - 7);
-	CHECK(state_recent_same(&st, d, 1));
-	CHECK(!state_recent_same(&st, d, 2));
-	state_recent_set(&st, d, 2, d - 7);		/* update in place */
-	CHECK(st.nrecent == 1 && state_recent_same(&st, d, 2));
-	state_recent_set(&st, d + 1, 3, d - 7);
-	state_recent_set(&st, d + 9, 4, d + 2);		/* drops d, d + 1 */
-	CHECK(st.nrecent == 1 && state_recent_same(&st, d + 9, 4));
-	state_recent_set(&st, d, 5, d + 2);		/* older than oldest */
-	CHECK(st.nrecent == 1 && !state_recent_same(&st, d, 5));
+	CHECK(!state_recent_same(&st, "", d, 1));
+	state_recent_set(&st, "", d, 1, d - 7);
+	CHECK(state_recent_same(&st, "", d, 1));
+	CHECK(!state_recent_same(&st, "", d, 2));
+	state_recent_set(&st, "", d, 2, d - 7);		/* update in place */
+	CHECK(st.nrecent == 1 && state_recent_same(&st, "", d, 2));
+	state_recent_set(&st, "", d + 1, 3, d - 7);
+	state_recent_set(&st, "", d + 9, 4, d + 2);		/* drops d, d + 1 */
+	CHECK(st.nrecent == 1 && state_recent_same(&st, "", d + 9, 4));
+	state_recent_set(&st, "", d, 5, d + 2);		/* older than oldest */
+	CHECK(st.nrecent == 1 && !state_recent_same(&st, "", d, 5));
 
 	/* full: the oldest day goes */
 	state_init(&st);
 	for (i = 0; i < STATE_RECENT_MAX + 3; i++)
-		state_recent_set(&st, d + i, (uint64_t)i, 0);
+		state_recent_set(&st, "", d + i, (uint64_t)i, 0);
 	CHECK(st.nrecent == STATE_RECENT_MAX);
-	CHECK(!state_recent_same(&st, d + 2, 2));
-	CHECK(state_recent_same(&st, d + 3, 3));
-	CHECK(state_recent_same(&st, d + STATE_RECENT_MAX + 2,
+	CHECK(!state_recent_same(&st, "", d + 2, 2));
+	CHECK(state_recent_same(&st, "", d + 3, 3));
+	CHECK(state_recent_same(&st, "", d + STATE_RECENT_MAX + 2,
 	    STATE_RECENT_MAX + 2));
 	for (i = 1; i < (int32_t)st.nrecent; i++)
 		CHECK(st.recent[i - 1].day < st.recent[i].day);
@@ -238,9 +250,9 @@ static const struct {
 	{ "{\"version\":1,\"kinds\":{\"steps\":{\"next\":\"24-01-01\"}}}",
 	    "'next' of kind 'steps' is not a YYYY-MM-DD date" },
 	{ "{\"version\":1,\"kinds\":{\"steps\":{}}}",
-	    "kind 'steps' must hold only 'next'" },
+	    "kind 'steps' must hold only 'next' (and 'lo')" },
 	{ "{\"version\":1,\"kinds\":{\"steps\":{\"next\":\"2024-01-01\","
-	    "\"x\":1}}}", "kind 'steps' must hold only 'next'" },
+	    "\"x\":1}}}", "kind 'steps' must hold only 'next' (and 'lo')" },
 	{ "{\"version\":1,\"kinds\":{\"steps\":\"2024-01-01\"}}",
 	    "kind 'steps' is not an object" },
 	{ "{\"version\":1,\"kinds\":{\"a\\nb\":{\"next\":\"2024-01-01\"}}}",
@@ -248,16 +260,24 @@ static const struct {
 	{ "{\"version\":1,\"kinds\":{\"s\":{\"next\":\"2024-01-01\"},"
 	    "\"s\":{\"next\":\"2024-01-02\"}}}", "kind 's' appears twice" },
 	{ "{\"version\":1,\"recent\":{\"2024-13-01\":\"0123456789abcdef\"}}",
-	    "recent day '2024-13-01' is not a YYYY-MM-DD date" },
+	    "recent key '2024-13-01' is not YYYY-MM-DD[/kind]" },
+	{ "{\"version\":1,\"recent\":{\"2024-01-01/\":\"0123456789abcdef\"}}",
+	    "recent key '2024-01-01/' is not YYYY-MM-DD[/kind]" },
+	{ "{\"version\":1,\"recent\":{\"2024-01-01x\":\"0123456789abcdef\"}}",
+	    "recent key '2024-01-01x' is not YYYY-MM-DD[/kind]" },
+	{ "{\"version\":1,\"kinds\":{\"s\":{\"next\":\"2024-01-01\","
+	    "\"lo\":\"x\"}}}", "'lo' of kind 's' is not a YYYY-MM-DD date" },
+	{ "{\"version\":1,\"kinds\":{\"s\":{\"lo\":\"2024-01-01\"}}}",
+	    "kind 's' must hold only 'next' (and 'lo')" },
 	{ "{\"version\":1,\"recent\":{\"2024-01-01\":\"0123\"}}",
-	    "fingerprint of recent day '2024-01-01' is not 16" },
+	    "fingerprint of recent key '2024-01-01' is not 16" },
 	{ "{\"version\":1,\"recent\":{\"2024-01-01\":\"0123456789abcdeg\"}}",
-	    "fingerprint of recent day '2024-01-01' is not 16" },
+	    "fingerprint of recent key '2024-01-01' is not 16" },
 	{ "{\"version\":1,\"recent\":{\"2024-01-01\":12}}",
-	    "fingerprint of recent day '2024-01-01' is not 16" },
+	    "fingerprint of recent key '2024-01-01' is not 16" },
 	{ "{\"version\":1,\"recent\":{\"2024-01-01\":\"0123456789abcdef\","
 	    "\"2024-01-01\":\"0123456789abcdef\"}}",
-	    "recent day '2024-01-01' appears twice" },
+	    "recent key '2024-01-01' appears twice" },
 	{ "{\"version\":1,\"extra\":true}", "unknown key 'extra'" },
 };
 

@@ -1,0 +1,142 @@
+/*
+ * sched, kinds and samples_keep_newest: which kind is read when, how much
+ * budget history leaves for the cycles, COLLECT's groups, and the newest
+ * value of each series that /metrics shows.
+ */
+#include <string.h>
+
+#include "kinds.h"
+#include "sample.h"
+#include "schedule.h"
+#include "source.h"
+#include "t.h"
+
+#define NOW 1800000000
+
+static void
+test_due(void)
+{
+	struct sched_read never = { 0, 0, 0 };
+	struct sched_read read = { NOW - 900, 1000, 0 };
+	struct sched_read found = { NOW - 900, 1000, 1 };
+	struct sched_read old = { NOW - SCHED_REREAD_S, 1000, 1 };
+
+	/* never read, intraday and devices: every cycle */
+	CHECK(sched_due(KIND_WAKE, &never, NOW, 15, 0));
+	CHECK(sched_due(KIND_INTRADAY, &found, NOW, 15, 1000));
+	CHECK(sched_due(KIND_CURRENT, &found, NOW, 15, 1000));
+	/* no device sync since the last read: nothing can be new */
+	CHECK(!sched_due(KIND_WAKE, &read, NOW, 7, 1000));
+	CHECK(!sched_due(0, &read, NOW, 15, 1000));
+	/* a new sync: a wake-day kind without today's value, in the morning */
+	CHECK(sched_due(KIND_WAKE, &read, NOW, 7, 2000));
+	CHECK(!sched_due(KIND_WAKE, &read, NOW, 15, 2000));
+	CHECK(!sched_due(KIND_WAKE, &read, NOW, 3, 2000));
+	CHECK(!sched_due(KIND_WAKE, &found, NOW, 7, 2000));
+	/* ... and every few hours */
+	CHECK(sched_due(KIND_WAKE, &old, NOW, 15, 2000));
+	CHECK(sched_due(KIND_SLOW, &old, NOW, 15, 2000));
+	CHECK(!sched_due(KIND_SLOW, &read, NOW, 7, 2000));
+	/* all-day kinds (AZM): at each new sync */
+	CHECK(sched_due(0, &read, NOW, 15, 2000));
+	/* unknown sync (no devices): the clock decides */
+	CHECK(sched_due(KIND_WAKE, &read, NOW, 7, 0));
+	CHECK(!sched_due(KIND_WAKE, &found, NOW, 7, 0));
+	CHECK(sched_due(KIND_WAKE, &old, NOW, 20, 0));
+}
+
+static void
+test_reserve(void)
+{
+	/* --once: no cycle follows */
+	CHECK(sched_reserve(NOW, 0, 900, NOW + 3000, 8) == SCHED_RETRY_MARGIN);
+	/* the window resets before the next cycle */
+	CHECK(sched_reserve(NOW, NOW + 900, 900, NOW + 600, 8) ==
+	    SCHED_RETRY_MARGIN);
+	/* one cycle (at +900) before the reset at +1000 */
+	CHECK(sched_reserve(NOW, NOW + 900, 900, NOW + 1000, 8) ==
+	    9 + SCHED_RETRY_MARGIN);
+	/* cycles at +100, +1000, +1900, +2800 before +3600 */
+	CHECK(sched_reserve(NOW, NOW + 100, 900, NOW + 3600, 8) ==
+	    4 * 9 + SCHED_RETRY_MARGIN);
+	/* a cycle due now counts; unmeasured cycles cost a guess */
+	CHECK(sched_reserve(NOW, NOW - 5, 900, NOW + 60, 0) ==
+	    SCHED_FIRST_CYCLE_COST + 1 + SCHED_RETRY_MARGIN);
+}
+
+static void
+test_kinds(void)
+{
+	unsigned m;
+	struct err err = { 0 };
+	char buf[256];
+
+	CHECK(kinds_parse("", &m, &err) == 0 && m == kinds_all());
+	CHECK(kinds_parse("all", &m, &err) == 0 && m == kinds_all());
+	CHECK(kinds_parse(" sleep, spo2 ,", &m, &err) == 0);
+	CHECK(kinds_on(m, "sleep") && kinds_on(m, "spo2"));
+	CHECK(!kinds_on(m, "activity") && !kinds_on(m, "intraday"));
+	CHECK(!kinds_on(m, "nonsense"));
+	kinds_format(m, buf, sizeof(buf));
+	CHECK(strcmp(buf, "sleep,spo2") == 0);
+	kinds_format(kinds_all(), buf, sizeof(buf));
+	CHECK(strcmp(buf, SOURCE_GROUPS) == 0);
+	CHECK(kinds_parse("sleep,naps", &m, &err) == -1);
+	CHECK(strstr(err.msg, "unknown data kind 'naps'") != NULL);
+	err_clear(&err);
+	CHECK(kinds_parse("sleep,a\nb", &m, &err) == -1);
+	CHECK(strchr(err.msg, '\n') == NULL);
+	CHECK(kinds_mask("intraday") != 0 && kinds_mask("x") == 0);
+	CHECK(strcmp(kinds_days_group("fitbit_resting_heart_rate_bpm"),
+	    "heart") == 0);
+	CHECK(strcmp(kinds_days_group("fitbit_heart_rate_zone_minutes"),
+	    "heart") == 0);
+	CHECK(strcmp(kinds_days_group("fitbit_steps_total"), "activity") == 0);
+}
+
+static void
+test_keep_newest(void)
+{
+	struct samples latest, got;
+	const struct sample *s;
+
+	samples_init(&latest);
+	samples_init(&got);
+	CHECK(samples_add(&got, "fitbit_heart_rate_bpm", 10, 60, NULL) == 0);
+	got.v[0].ts_ms = 1000;
+	CHECK(samples_add(&got, "fitbit_heart_rate_bpm", 10, 70, NULL) == 0);
+	got.v[1].ts_ms = 3000;
+	CHECK(samples_add(&got, "fitbit_heart_rate_bpm", 10, 65, NULL) == 0);
+	got.v[2].ts_ms = 2000;
+	CHECK(samples_add(&got, "fitbit_spo2_percent", 9, 95, "stat", "avg",
+	    NULL) == 0);
+	CHECK(samples_add(&got, "fitbit_spo2_percent", 9, 91, "stat", "min",
+	    NULL) == 0);
+	CHECK(samples_keep_newest(&latest, &got) == 0);
+	CHECK(latest.len == 3);
+	s = samples_find(&latest, "fitbit_heart_rate_bpm", NULL);
+	CHECK(s != NULL && s->value == 70 && s->ts_ms == 3000);
+	/* an older day does not replace a newer one; a newer day does */
+	samples_clear(&got);
+	CHECK(samples_add(&got, "fitbit_spo2_percent", 8, 99, "stat", "avg",
+	    NULL) == 0);
+	CHECK(samples_add(&got, "fitbit_spo2_percent", 11, 97, "stat", "min",
+	    NULL) == 0);
+	CHECK(samples_keep_newest(&latest, &got) == 0);
+	CHECK(latest.len == 3);
+	s = samples_find(&latest, "fitbit_spo2_percent", "avg");
+	CHECK(s != NULL && s->value == 95 && s->day == 9);
+	s = samples_find(&latest, "fitbit_spo2_percent", "min");
+	CHECK(s != NULL && s->value == 97 && s->day == 11);
+	samples_release(&latest);
+	samples_release(&got);
+}
+
+void
+suite_schedule(void)
+{
+	test_due();
+	test_reserve();
+	test_kinds();
+	test_keep_newest();
+}
