@@ -33,12 +33,14 @@
 
 #include "httpc.h"
 #include "log.h"
+#include "mhd_guard.h"
 #include "oauth_private.h"
 #include "quit.h"
 
 #define CODE_MAX	2048	/* Google's codes are ~75 characters */
 #define QUERY_MAX	8192
 #define TICK_MS		250
+#define REQUEST_DEADLINE_S 10	/* for a complete request (mhd_guard.h) */
 
 extern char **environ;
 
@@ -64,6 +66,7 @@ struct flow {
 	pthread_mutex_t lock;
 	const char *path;
 	const char *state;
+	struct mhd_guard *guard;	/* the listener's; set before it starts */
 	int done;		/* a code or a final error arrived */
 	char code[CODE_MAX];
 	struct err err;		/* the final error when done without code */
@@ -152,7 +155,9 @@ hexval(int c)
 	return -1;
 }
 
-/* Decode application/x-www-form-urlencoded s[0..n) into out, in place. */
+/* Decode application/x-www-form-urlencoded s[0..n) into out, in place.
+ * "%00" is malformed: the NUL would cut the value short ("state=S%00x"
+ * would compare equal to S). */
 static int
 form_decode(const char *s, size_t n, char *out)
 {
@@ -166,7 +171,7 @@ form_decode(const char *s, size_t n, char *out)
 			out[o++] = s[i];
 		else {
 			if (i + 2 >= n || (hi = hexval(s[i + 1])) < 0 ||
-			    (lo = hexval(s[i + 2])) < 0)
+			    (lo = hexval(s[i + 2])) < 0 || (hi | lo) == 0)
 				return -1;
 			out[o++] = (char)(hi << 4 | lo);
 			i += 2;
@@ -309,6 +314,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 
 	(void)version;
 	(void)upload_data;
+	/* Other methods: refused with the headers only, the body unread. */
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0) {
+		mhd_guard_busy(conn);
+		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "method not allowed", "Only GET is served here.");
+	}
 	if (*con_cls == NULL) {		/* headers only: answer next time */
 		*con_cls = f;
 		return MHD_YES;
@@ -317,9 +328,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0)
-		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-		    "method not allowed", "Only GET is served here.");
+	mhd_guard_busy(conn);
 	if (strcmp(url, f->path) != 0)
 		return reply(conn, MHD_HTTP_NOT_FOUND, "not found",
 		    "SyncBit waits for the OAuth redirect on another path.");
@@ -336,7 +345,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		ret = reply(conn, MHD_HTTP_OK, "done", "This authorization is "
 		    "complete already; you can close this tab.");
 	else {
-		log_warn("ignored a callback", "reason=\"%s\"", why.msg);
+		if (mhd_guard_log_allowed(f->guard))
+			log_warn("ignored a callback", "reason=\"%s\"",
+			    why.msg);
 		snprintf(text, sizeof(text), "This is not the answer SyncBit "
 		    "is waiting for (%s). Open the URL that <code>syncbit "
 		    "--authorize</code> printed, in this browser.", why.msg);
@@ -426,7 +437,8 @@ listen_start(struct flow *f, const struct redirect *r, int bind_all,
 	struct sockaddr_storage ss;
 	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD;
+	/* poll(2), as the /metrics server (server.c says why) */
+	unsigned int flags = MHD_USE_POLL_INTERNAL_THREAD;
 	struct MHD_Daemon *d;
 	char addr[300];
 
@@ -446,8 +458,12 @@ listen_start(struct flow *f, const struct redirect *r, int bind_all,
 	else
 		snprintf(addr, sizeof(addr), "%s:%d", inet_ntoa(s4->sin_addr),
 		    r->port);
+	if ((f->guard = mhd_guard_new("callback listener",
+	    REQUEST_DEADLINE_S, err)) == NULL)
+		return NULL;
 	errno = 0;
 	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, f,
+	    MHD_GUARD_OPTIONS(f->guard),
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)16,
@@ -457,6 +473,8 @@ listen_start(struct flow *f, const struct redirect *r, int bind_all,
 		err_set(err, "cannot listen on %s for the OAuth callback: %s",
 		    addr, errno != 0 ? strerror(errno) :
 		    "address in use or not available");
+		mhd_guard_free(f->guard);
+		f->guard = NULL;
 		return NULL;
 	}
 	if (bind_all)
@@ -756,6 +774,8 @@ oauth_authorize(const struct oauth_provider *p, struct httpc *h,
 		MHD_stop_daemon(d);
 		d = NULL;
 	}
+	mhd_guard_free(f.guard);
+	f.guard = NULL;
 	if (rc == -1)
 		goto out;
 	log_add_secret(f.code);
@@ -777,6 +797,7 @@ oauth_authorize(const struct oauth_provider *p, struct httpc *h,
 out:
 	if (d != NULL)
 		MHD_stop_daemon(d);
+	mhd_guard_free(f.guard);
 	if (browser > 0)
 		waitpid(browser, NULL, WNOHANG);
 	free(url);

@@ -191,6 +191,15 @@ test_callback_parse(void)
 	CHECK(strstr(err.msg, "denied by the user") != NULL);
 	CHECK(strstr(err.msg, "access_denied") != NULL);
 	err_clear(&err);
+	/* a NUL must not cut the state (or the code) short */
+	snprintf(q, sizeof(q), "code=abc&state=%s%%00junk", st);
+	CHECK(oauth_callback_parse(q, st, code, sizeof(code), &err) == -1);
+	CHECK(err.code == 400);
+	err_clear(&err);
+	snprintf(q, sizeof(q), "code=abc%%00def&state=%s", st);
+	CHECK(oauth_callback_parse(q, st, code, sizeof(code), &err) == -1);
+	CHECK(err.code == 400);
+	err_clear(&err);
 	/* a forged denial without our state does not end the flow */
 	CHECK(oauth_callback_parse("error=access_denied&state=nope", st, code,
 	    sizeof(code), &err) == -1);

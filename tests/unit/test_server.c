@@ -2,10 +2,15 @@
  * server: routes, status codes, content types, readiness, and the
  * snapshot shared with concurrent readers.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cache.h"
 #include "httpc.h"
@@ -91,6 +96,9 @@ test_routes(void)
 	CHECK(strstr(r.body, "href=\"/metrics\"") != NULL);
 	CHECK(get(h, port, "GET", "/nope", &r) == 404);
 	CHECK(get(h, port, "GET", "/metrics/../etc", &r) == 404);
+	/* a decoded NUL would cut the path to "/metrics" */
+	CHECK(get(h, port, "GET", "/metrics%00x", &r) == 404);
+	CHECK(get(h, port, "GET", "/%6detrics", &r) == 200);
 	CHECK(get(h, port, "POST", "/metrics", &r) == 405);
 	CHECK(httpc_header(&r, "allow", ct, sizeof(ct)) != NULL &&
 	    strcmp(ct, "GET, HEAD") == 0);
@@ -103,6 +111,99 @@ test_routes(void)
 	httpc_free(h);
 	cache_free(cache);
 	stats_reset();
+}
+
+/* A raw connection to 127.0.0.1:port; -1 on failure. */
+static int
+dial(int port)
+{
+	struct sockaddr_in a;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd != -1 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == -1) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* 1 when the server closed fd within ms milliseconds. */
+static int
+closed_within(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char buf[256];
+
+	while (poll(&p, 1, ms) == 1) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+		if (n <= 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Slowloris: a client that sends a header byte now and then is never idle
+ * for the connection timeout, but must not hold its slot past the
+ * deadline for a complete request. A request that completes in time is
+ * answered as usual.
+ */
+static void
+test_request_deadline(void)
+{
+	struct server_config sc;
+	struct server *srv;
+	struct cache *cache = cache_new();
+	struct err err = { 0 };
+	static const char line[] = "GET /healthz HTTP/1.1\r\n";
+	static const char req[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+	int fd, ok, i, port;
+	char buf[64];
+
+	memset(&sc, 0, sizeof(sc));
+	sc.host = "127.0.0.1";
+	sc.cache = cache;
+	sc.info.user = "default";
+	sc.info.version = "0.1.0";
+	sc.info.source = "fitbit";
+	sc.timeout_s = 2;		/* idle timeout, and the deadline */
+	srv = server_start(&sc, &err);
+	CHECK(srv != NULL);
+	if (srv == NULL) {
+		cache_free(cache);
+		return;
+	}
+	port = server_port(srv);
+	fd = dial(port);
+	CHECK(fd != -1);
+	ok = fd != -1 && send(fd, line, strlen(line), 0) ==
+	    (ssize_t)strlen(line);
+	/* one byte every 500 ms: never idle for 2 s; cut after 2 s */
+	for (i = 0; ok && i < 10; i++) {
+		if (closed_within(fd, 500))
+			break;
+		if (send(fd, "X", 1, MSG_NOSIGNAL) != 1)
+			break;
+	}
+	CHECK(ok && i >= 2 && i < 8);
+	if (fd != -1)
+		close(fd);
+	/* a complete request is answered, the connection kept alive */
+	fd = dial(port);
+	CHECK(fd != -1);
+	if (fd != -1) {
+		CHECK(send(fd, req, strlen(req), 0) == (ssize_t)strlen(req));
+		CHECK(recv(fd, buf, sizeof(buf) - 1, 0) > 12 &&
+		    strncmp(buf, "HTTP/1.1 200", 12) == 0);
+		close(fd);
+	}
+	server_stop(srv);
+	cache_free(cache);
 }
 
 static void
@@ -168,6 +269,7 @@ void
 suite_server(void)
 {
 	test_routes();
+	test_request_deadline();
 	test_bad_address();
 	test_snapshot_race();
 }
