@@ -29,6 +29,7 @@
 #include "civil.h"
 #include "fitbit.h"
 #include "fitbit_parse.h"
+#include "jsonv.h"
 #include "httpc.h"
 #include "log.h"
 #include "oauth.h"
@@ -160,50 +161,11 @@ struct call {
 
 /* ---- JSON values ---- */
 
-static const cJSON *
-get(const cJSON *o, const char *name)
-{
-	return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, name) :
-	    NULL;
-}
-
-/* "2504", "6.12", "-3": plain decimals only ("0x1f", "inf", " 1" are not). */
-static int
-number_text(const char *s, double *out)
-{
-	const char *p = s;
-	char *end;
-
-	if (*p == '-')
-		p++;
-	if (!isdigit((unsigned char)*p))
-		return -1;
-	while (isdigit((unsigned char)*p))
-		p++;
-	if (*p == '.') {
-		if (!isdigit((unsigned char)*++p))
-			return -1;
-		while (isdigit((unsigned char)*p))
-			p++;
-	}
-	if (*p != '\0' || p - s > 64)
-		return -1;
-	errno = 0;
-	*out = strtod(s, &end);
-	return *end == '\0' && errno != ERANGE && isfinite(*out) ? 0 : -1;
-}
-
 /* A value SyncBit may report: a number or a numeric string, >= 0. */
 static int
 value(const cJSON *v, double *out)
 {
-	if (cJSON_IsNumber(v))
-		*out = v->valuedouble;
-	else if (!cJSON_IsString(v) || v->valuestring == NULL ||
-	    number_text(v->valuestring, out) == -1)
-		return -1;
-	*out += 0.0;		/* "-0" is 0 */
-	return isfinite(*out) && *out >= 0 ? 0 : -1;
+	return jv_decimal(v, out) == 0 && *out >= 0 ? 0 : -1;
 }
 
 /* Copy an identifier that is safe to print, else "". */
@@ -264,11 +226,11 @@ fitbit_parse_profile(const char *json, size_t len, struct profile *p,
 		err_set(err, "profile: invalid JSON");
 		goto out;
 	}
-	if (!cJSON_IsObject(user = get(root, "user"))) {
+	if (!cJSON_IsObject(user = jv_get(root, "user"))) {
 		err_set(err, "profile: no 'user' object");
 		goto out;
 	}
-	zone = cJSON_GetStringValue(get(user, "timezone"));
+	zone = cJSON_GetStringValue(jv_get(user, "timezone"));
 	if (zone == NULL || *zone == '\0') {
 		err_set(err, "profile: no 'user.timezone'");
 		goto out;
@@ -279,7 +241,7 @@ fitbit_parse_profile(const char *json, size_t len, struct profile *p,
 		goto out;
 	}
 	memcpy(p->zone, zone, strlen(zone) + 1);
-	if (civil_parse(cJSON_GetStringValue(get(user, "memberSince")),
+	if (civil_parse(cJSON_GetStringValue(jv_get(user, "memberSince")),
 	    &p->member_since) == -1)
 		p->member_since = -1;
 	rc = 0;
@@ -302,18 +264,18 @@ parse_zones(const cJSON *list, int32_t day, struct samples *out,
 	if (!cJSON_IsArray(list))
 		return 0;
 	cJSON_ArrayForEach(z, list) {
-		name = cJSON_GetStringValue(get(z, "name"));
+		name = cJSON_GetStringValue(jv_get(z, "name"));
 		for (i = 0; name != NULL && i < NZONES; i++)
 			if (strcmp(name, zones[i].name) == 0)
 				break;
 		if (name == NULL || i == NZONES || (seen & (1u << i)))
 			continue;	/* unknown zone, or seen already */
 		seen |= 1u << i;
-		if (value(get(z, "minutes"), &v) == 0 &&
+		if (value(jv_get(z, "minutes"), &v) == 0 &&
 		    add(out, "fitbit_heart_rate_zone_minutes", day, v, "zone",
 		    zones[i].label, err) == -1)
 			return -1;
-		if (value(get(z, "caloriesOut"), &v) == 0 &&
+		if (value(jv_get(z, "caloriesOut"), &v) == 0 &&
 		    add(out, "fitbit_heart_rate_zone_calories", day, v, "zone",
 		    zones[i].label, err) == -1)
 			return -1;
@@ -343,9 +305,9 @@ total_distance(const cJSON *list, double *km)
 	if (!cJSON_IsArray(list))
 		return -1;
 	cJSON_ArrayForEach(d, list) {
-		act = cJSON_GetStringValue(get(d, "activity"));
+		act = cJSON_GetStringValue(jv_get(d, "activity"));
 		if (act != NULL && strcmp(act, "total") == 0)
-			return value(get(d, "distance"), km);
+			return value(jv_get(d, "distance"), km);
 	}
 	return -1;
 }
@@ -367,21 +329,21 @@ fitbit_parse_day(const char *json, size_t len, int32_t day,
 		err_set(err, "day '%s': invalid JSON", date);
 		goto out;
 	}
-	if (!cJSON_IsObject(sum = get(root, "summary"))) {
+	if (!cJSON_IsObject(sum = jv_get(root, "summary"))) {
 		err_set(err, "day '%s': no 'summary' object", date);
 		goto out;
 	}
 	for (i = 0; i < sizeof(summary_fields) / sizeof(*f); i++) {
 		f = &summary_fields[i];
-		if (value(get(sum, f->resource), &v) == 0 &&
+		if (value(jv_get(sum, f->resource), &v) == 0 &&
 		    add(out, f->metric, day, v, "type", f->type, err) == -1)
 			goto out;
 	}
-	if (total_distance(get(sum, "distances"), &v) == 0 &&
+	if (total_distance(jv_get(sum, "distances"), &v) == 0 &&
 	    add(out, "fitbit_distance_km", day, v, NULL, NULL, err) == -1)
 		goto out;
-	if (parse_rhr(get(sum, "restingHeartRate"), day, out, err) == -1 ||
-	    parse_zones(get(sum, "heartRateZones"), day, out, err) == -1)
+	if (parse_rhr(jv_get(sum, "restingHeartRate"), day, out, err) == -1 ||
+	    parse_zones(jv_get(sum, "heartRateZones"), day, out, err) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -407,7 +369,7 @@ static const cJSON *
 range_list(const cJSON *root, const char *key, const char *what,
     struct err *err)
 {
-	const cJSON *list = get(root, key);
+	const cJSON *list = jv_get(root, key);
 
 	if (root == NULL)
 		err_set(err, "'%s' series: invalid JSON", what);
@@ -438,10 +400,10 @@ fitbit_parse_series(const char *json, size_t len, const char *resource,
 	if ((list = range_list(root, key, resource, err)) == NULL)
 		goto out;
 	cJSON_ArrayForEach(e, list) {
-		if (civil_parse(cJSON_GetStringValue(get(e, "dateTime")),
+		if (civil_parse(cJSON_GetStringValue(jv_get(e, "dateTime")),
 		    &day) == -1 || day < from || day > to ||
 		    has_sample(out, base, s->metric, s->type, day) ||
-		    value(get(e, "value"), &v) == -1)
+		    value(jv_get(e, "value"), &v) == -1)
 			continue;
 		if (add(out, s->metric, day, v, "type", s->type, err) == -1)
 			goto out;
@@ -479,14 +441,14 @@ fitbit_parse_heart(const char *json, size_t len, int32_t from, int32_t to,
 	if ((list = range_list(root, "activities-heart", "heart", err)) == NULL)
 		goto out;
 	cJSON_ArrayForEach(e, list) {
-		val = get(e, "value");
-		if (civil_parse(cJSON_GetStringValue(get(e, "dateTime")),
+		val = jv_get(e, "value");
+		if (civil_parse(cJSON_GetStringValue(jv_get(e, "dateTime")),
 		    &day) == -1 || day < from || day > to ||
 		    !cJSON_IsObject(val) || heart_seen(out, base, day))
 			continue;
-		if (parse_rhr(get(val, "restingHeartRate"), day, out,
+		if (parse_rhr(jv_get(val, "restingHeartRate"), day, out,
 		    err) == -1 ||
-		    parse_zones(get(val, "heartRateZones"), day, out, err) == -1)
+		    parse_zones(jv_get(val, "heartRateZones"), day, out, err) == -1)
 			goto out;
 	}
 	rc = 0;
@@ -510,13 +472,13 @@ fitbit_parse_error(const char *json, size_t len, struct fitbit_error *fe,
 		err_set(err, "error body: invalid JSON");
 		goto out;
 	}
-	if (cJSON_IsArray(e = get(root, "errors"))) {
-		ident(get(cJSON_GetArrayItem(e, 0), "errorType"), fe->type,
+	if (cJSON_IsArray(e = jv_get(root, "errors"))) {
+		ident(jv_get(cJSON_GetArrayItem(e, 0), "errorType"), fe->type,
 		    sizeof(fe->type));
 		rc = 0;
-	} else if (cJSON_IsObject(e = get(root, "error"))) {
+	} else if (cJSON_IsObject(e = jv_get(root, "error"))) {
 		fe->google = 1;
-		ident(get(e, "status"), fe->status, sizeof(fe->status));
+		ident(jv_get(e, "status"), fe->status, sizeof(fe->status));
 		rc = 0;
 	} else if (cJSON_IsString(e)) {		/* OAuth's {"error":"..."} */
 		ident(e, fe->type, sizeof(fe->type));

@@ -20,6 +20,7 @@
 
 #include "civil.h"
 #include "fitbit_parse.h"
+#include "jsonv.h"
 
 #define NO_TIME INT64_MIN
 #define MAX_STAGE_S (7 * 86400)	/* longer levels.data[] entries: bogus */
@@ -27,41 +28,12 @@
 
 /* ---- JSON values and local times ---- */
 
-static const cJSON *
-get(const cJSON *o, const char *name)
-{
-	return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, name) :
-	    NULL;
-}
-
-/* "46", "6.12", "-0.4": decimals ("nan", "1e999", "0x1f", " 1" are not). */
-static int
-number_text(const char *s, double *out)
-{
-	size_t n = strlen(s);
-	char *end;
-
-	if (n == 0 || n > 64 || strspn(s, "-.0123456789") != n ||
-	    !isdigit((unsigned char)s[*s == '-']) ||
-	    !isdigit((unsigned char)s[n - 1]))
-		return -1;
-	errno = 0;
-	*out = strtod(s, &end);
-	return *end == '\0' && errno != ERANGE && isfinite(*out) ? 0 : -1;
-}
-
 /* A JSON number or a string holding a decimal; finite, and >= 0 unless
  * any_sign. */
 static int
 num(const cJSON *v, int any_sign, double *out)
 {
-	if (cJSON_IsNumber(v))
-		*out = v->valuedouble;
-	else if (!cJSON_IsString(v) || v->valuestring == NULL ||
-	    number_text(v->valuestring, out) == -1)
-		return -1;
-	*out += 0.0;		/* "-0" is 0 */
-	return isfinite(*out) && (any_sign || *out >= 0) ? 0 : -1;
+	return jv_decimal(v, out) == 0 && (any_sign || *out >= 0) ? 0 : -1;
 }
 
 static int
@@ -180,7 +152,7 @@ answer(const char *json, size_t len, const char *what, const char *key,
     int one_ok, cJSON **root, const cJSON **list, struct err *err)
 {
 	*root = cJSON_ParseWithLength(json, len);
-	*list = key != NULL ? get(*root, key) : *root;
+	*list = key != NULL ? jv_get(*root, key) : *root;
 	if (*root == NULL)
 		return err_set(err, "%s: invalid JSON", what);
 	if (cJSON_IsArray(*list) || (one_ok && cJSON_IsObject(*list)))
@@ -214,9 +186,9 @@ intraday_points(const cJSON *set, const char *metric, int zero_ok,
 	int sec;
 
 	cJSON_ArrayForEach(e, set) {
-		sec = clock_text(cJSON_GetStringValue(get(e, "time")));
+		sec = clock_text(cJSON_GetStringValue(jv_get(e, "time")));
 		if (sec < 0 || (seen[sec / 8] & (1u << sec % 8)) ||
-		    value(get(e, "value"), &v) == -1 || (v == 0 && !zero_ok))
+		    value(jv_get(e, "value"), &v) == -1 || (v == 0 && !zero_ok))
 			continue;
 		seen[sec / 8] |= 1u << sec % 8;
 		if (add_at(out, metric, day, ((int64_t)day * 86400 + sec) *
@@ -245,9 +217,9 @@ fitbit_parse_intraday(const char *json, size_t len, const char *resource,
 		err_set(err, "%s: invalid JSON", what);
 	else if (!cJSON_IsObject(root))
 		err_set(err, "%s: not an object", what);
-	else if ((intra = get(root, key)) == NULL)
+	else if ((intra = jv_get(root, key)) == NULL)
 		rc = FITBIT_NO_INTRADAY;
-	else if (!cJSON_IsArray(set = get(intra, "dataset")))
+	else if (!cJSON_IsArray(set = jv_get(intra, "dataset")))
 		err_set(err, "%s: no '%s.dataset' list", what, key);
 	else
 		rc = intraday_points(set, steps ? "fitbit_intraday_steps" :
@@ -295,7 +267,7 @@ static const struct field spo2_f[] = {
 static int
 field_value(const cJSON *val, const struct field *f, double *v)
 {
-	const cJSON *m = get(val, f->member);
+	const cJSON *m = jv_get(val, f->member);
 
 	if (m == NULL && f->how == F_ZERO) {
 		*v = 0;
@@ -310,12 +282,12 @@ static int
 day_entry(const cJSON *e, const struct field *f, size_t nf, int32_t from,
     int32_t to, size_t base, struct samples *out, struct err *err)
 {
-	const cJSON *val = get(e, "value");
+	const cJSON *val = jv_get(e, "value");
 	int32_t day;
 	size_t i;
 	double v;
 
-	if (civil_parse(cJSON_GetStringValue(get(e, "dateTime")), &day) == -1 ||
+	if (civil_parse(cJSON_GetStringValue(jv_get(e, "dateTime")), &day) == -1 ||
 	    day < from || day > to || !cJSON_IsObject(val))
 		return 0;
 	for (i = 0; i < nf; i++)
@@ -408,10 +380,10 @@ fitbit_vo2max_value(const char *text, double *out)
 		return -1;
 	memcpy(lo, text, strlen(text) + 1);
 	if ((hi = strchr(lo, '-')) == NULL)
-		return number_text(lo, out);
+		return jv_decimal_text(lo, out);
 	*hi++ = '\0';
-	if (*hi == '-' || number_text(lo, &a) == -1 ||
-	    number_text(hi, &b) == -1 || a > b)
+	if (*hi == '-' || jv_decimal_text(lo, &a) == -1 ||
+	    jv_decimal_text(hi, &b) == -1 || a > b)
 		return -1;
 	*out = a + (b - a) / 2;
 	return 0;
@@ -439,11 +411,11 @@ body_log(const char *json, size_t len, const char *key, const char *metric,
 	if ((rc = answer(json, len, key, key, 0, &root, &list, err)) == -1)
 		list = NULL;
 	cJSON_ArrayForEach(e, list) {
-		if (civil_parse(cJSON_GetStringValue(get(e, "date")),
+		if (civil_parse(cJSON_GetStringValue(jv_get(e, "date")),
 		    &day) == -1 || day < from || day > to ||
-		    value(get(e, key), &v) == -1)
+		    value(jv_get(e, key), &v) == -1)
 			continue;
-		at = clock_text(cJSON_GetStringValue(get(e, "time"))) + 1;
+		at = clock_text(cJSON_GetStringValue(jv_get(e, "time"))) + 1;
 		if ((i = find(out, base, metric, NULL, day)) == out->len &&
 		    (rc = add(out, metric, day, v, NULL, NULL, err)) == -1)
 			break;
@@ -499,7 +471,7 @@ asleep(const cJSON *log)
 {
 	double v;
 
-	return value(get(log, "minutesAsleep"), &v) == 0 ? v : -1;
+	return value(jv_get(log, "minutesAsleep"), &v) == 0 ? v : -1;
 }
 
 /* The main sleep of day: the first marked isMainSleep, else the longest
@@ -511,10 +483,10 @@ main_sleep(const cJSON *list, int32_t day)
 	int32_t d;
 
 	cJSON_ArrayForEach(e, list) {
-		if (civil_parse(cJSON_GetStringValue(get(e, "dateOfSleep")),
+		if (civil_parse(cJSON_GetStringValue(jv_get(e, "dateOfSleep")),
 		    &d) == -1 || d != day)
 			continue;
-		if (cJSON_IsTrue(get(e, "isMainSleep")))
+		if (cJSON_IsTrue(jv_get(e, "isMainSleep")))
 			return e;
 		if (best == NULL || asleep(e) > asleep(best))
 			best = e;
@@ -526,12 +498,12 @@ static int
 stage_seconds(const cJSON *log, const char *const *t, int32_t day,
     struct samples *out, struct err *err)
 {
-	const cJSON *sum = get(get(log, "levels"), "summary");
+	const cJSON *sum = jv_get(jv_get(log, "levels"), "summary");
 	double v;
 	int i;
 
 	for (i = 0; t[i] != NULL; i++)
-		if (value(get(get(sum, t[i]), "minutes"), &v) == 0 &&
+		if (value(jv_get(jv_get(sum, t[i]), "minutes"), &v) == 0 &&
 		    add(out, "fitbit_sleep_stage_seconds", day, v * 60, "stage",
 		    t[i], err) == -1)
 			return -1;
@@ -544,7 +516,7 @@ static int
 hypnogram(const cJSON *log, int32_t day, const char *zone,
     struct samples *out, struct err *err)
 {
-	const cJSON *data = get(get(log, "levels"), "data"), *e;
+	const cJSON *data = jv_get(jv_get(log, "levels"), "data"), *e;
 	int64_t at, end = NO_TIME;
 	int32_t d;
 	int sec, ms, level;
@@ -553,15 +525,15 @@ hypnogram(const cJSON *log, int32_t day, const char *zone,
 	if (!cJSON_IsArray(data))
 		return 0;
 	cJSON_ArrayForEach(e, data) {
-		if (local_text(cJSON_GetStringValue(get(e, "dateTime")), &d,
+		if (local_text(cJSON_GetStringValue(jv_get(e, "dateTime")), &d,
 		    &sec, &ms) == -1)
 			continue;
 		if (local_ms(zone, d, sec, ms, end, &at, err) == -1)
 			return -1;
-		end = value(get(e, "seconds"), &s) == 0 && s <= MAX_STAGE_S ?
+		end = value(jv_get(e, "seconds"), &s) == 0 && s <= MAX_STAGE_S ?
 		    at + (int64_t)(s * 1000) : NO_TIME;
 		level = stage_index(stages_st,
-		    cJSON_GetStringValue(get(e, "level")));
+		    cJSON_GetStringValue(jv_get(e, "level")));
 		if (level >= 0 && add_at(out, "fitbit_sleep_stage_level", day,
 		    at, level, err) == -1)
 			return -1;
@@ -573,7 +545,7 @@ static int
 sleep_log(const cJSON *log, int32_t day, const char *zone,
     struct samples *out, struct err *err)
 {
-	const char *type = cJSON_GetStringValue(get(log, "type"));
+	const char *type = cJSON_GetStringValue(jv_get(log, "type"));
 	const char *const *t = NULL;
 	double v;
 
@@ -584,7 +556,7 @@ sleep_log(const cJSON *log, int32_t day, const char *zone,
 	if ((v = asleep(log)) >= 0 && add(out, "fitbit_sleep_duration_seconds",
 	    day, v * 60, NULL, NULL, err) == -1)
 		return -1;
-	if (value(get(log, "efficiency"), &v) == 0 && v <= 100 &&
+	if (value(jv_get(log, "efficiency"), &v) == 0 && v <= 100 &&
 	    add(out, "fitbit_sleep_efficiency_ratio", day, v / 100, NULL, NULL,
 	    err) == -1)
 		return -1;
@@ -609,7 +581,7 @@ fitbit_parse_sleep(const char *json, size_t len, int32_t from, int32_t to,
 	if (rc == -1)
 		list = NULL;
 	cJSON_ArrayForEach(e, list)
-		if (civil_parse(cJSON_GetStringValue(get(e, "dateOfSleep")),
+		if (civil_parse(cJSON_GetStringValue(jv_get(e, "dateOfSleep")),
 		    &day) == 0 && day >= from && day <= to &&
 		    main_sleep(list, day) == e &&
 		    (rc = sleep_log(e, day, zone, out, err)) == -1)
@@ -624,15 +596,15 @@ fitbit_parse_sleep(const char *json, size_t len, int32_t from, int32_t to,
 static int
 device_name(const cJSON *list, const cJSON *dev, char *out, size_t size)
 {
-	const char *ver = cJSON_GetStringValue(get(dev, "deviceVersion"));
-	const char *id = cJSON_GetStringValue(get(dev, "id")), *v;
+	const char *ver = cJSON_GetStringValue(jv_get(dev, "deviceVersion"));
+	const char *id = cJSON_GetStringValue(jv_get(dev, "id")), *v;
 	const cJSON *e;
 	size_t n, k = 1;
 
 	if (ver == NULL || *ver == '\0')
 		return -1;
 	for (e = list->child; e != dev; e = e->next)
-		k += (v = cJSON_GetStringValue(get(e, "deviceVersion"))) !=
+		k += (v = cJSON_GetStringValue(jv_get(e, "deviceVersion"))) !=
 		    NULL && strcmp(v, ver) == 0;
 	if (k == 1)
 		n = (size_t)snprintf(out, size, "%s", ver);
@@ -648,7 +620,7 @@ static int
 device(const cJSON *list, const cJSON *dev, int32_t day, const char *zone,
     struct samples *out, struct err *err)
 {
-	const char *t = cJSON_GetStringValue(get(dev, "type"));
+	const char *t = cJSON_GetStringValue(jv_get(dev, "type"));
 	char name[SAMPLE_LVALUE_MAX], type[SAMPLE_LVALUE_MAX];
 	int sec, ms, i;
 	int32_t d;
@@ -660,11 +632,11 @@ device(const cJSON *list, const cJSON *dev, int32_t day, const char *zone,
 		return 0;
 	for (i = 0; (type[i] = (char)tolower((unsigned char)t[i])) != '\0'; i++)
 		;	/* "TRACKER" -> "tracker" */
-	if (value(get(dev, "batteryLevel"), &v) == 0 && v <= 100 &&
+	if (value(jv_get(dev, "batteryLevel"), &v) == 0 && v <= 100 &&
 	    samples_add(out, "fitbit_device_battery_percent", day, v, "device",
 	    name, "type", type, NULL) == -1)
 		return err_set(err, "out of memory");
-	if (local_text(cJSON_GetStringValue(get(dev, "lastSyncTime")), &d,
+	if (local_text(cJSON_GetStringValue(jv_get(dev, "lastSyncTime")), &d,
 	    &sec, &ms) == -1)
 		return 0;
 	if (local_ms(zone, d, sec, ms, NO_TIME, &at, err) == -1)

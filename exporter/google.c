@@ -28,6 +28,7 @@
 #include "civil.h"
 #include "google.h"
 #include "google_parse.h"
+#include "jsonv.h"
 #include "httpc.h"
 #include "log.h"
 #include "oauth.h"
@@ -204,45 +205,6 @@ struct call {
 
 /* ---- JSON values ---- */
 
-static const cJSON *
-get(const cJSON *o, const char *name)
-{
-	return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, name) :
-	    NULL;
-}
-
-/* Decimal text only: strtod alone would take "0x1f", "inf", "nan". */
-static int
-number_text(const char *s, double *out)
-{
-	const char *p;
-	char *end;
-
-	if (*s == '\0')
-		return -1;
-	for (p = s; *p != '\0'; p++)
-		if (!isdigit((unsigned char)*p) && strchr("+-.eE", *p) == NULL)
-			return -1;
-	errno = 0;
-	*out = strtod(s, &end);
-	if (*end != '\0' || errno == ERANGE || !isfinite(*out))
-		return -1;
-	return 0;
-}
-
-/* A number, or a string holding one: proto3 JSON sends int64 as strings. */
-static int
-json_number(const cJSON *v, double *out)
-{
-	if (cJSON_IsNumber(v)) {
-		*out = v->valuedouble;
-		return isfinite(*out) ? 0 : -1;
-	}
-	if (cJSON_IsString(v) && v->valuestring != NULL)
-		return number_text(v->valuestring, out);
-	return -1;
-}
-
 int
 google_duration(const char *s, double *seconds)
 {
@@ -260,7 +222,7 @@ google_duration(const char *s, double *seconds)
 	}
 	memcpy(num, s, n - 1);
 	num[n - 1] = '\0';
-	return number_text(num, seconds);
+	return jv_decimal_text(num, seconds);
 }
 
 /* {year, month, day}, a real date from 1970 on. */
@@ -270,9 +232,9 @@ json_date(const cJSON *d, int32_t *day)
 	double y, m, dd;
 	int yy, mm, ddd;
 
-	if (json_number(get(d, "year"), &y) == -1 ||
-	    json_number(get(d, "month"), &m) == -1 ||
-	    json_number(get(d, "day"), &dd) == -1 ||
+	if (jv_proto_number(jv_get(d, "year"), &y) == -1 ||
+	    jv_proto_number(jv_get(d, "month"), &m) == -1 ||
+	    jv_proto_number(jv_get(d, "day"), &dd) == -1 ||
 	    y < 1970 || y > 9999 || m < 1 || m > 12 || dd < 1 || dd > 31 ||
 	    y != floor(y) || m != floor(m) || dd != floor(dd))
 		return -1;
@@ -324,10 +286,10 @@ static int
 rollup_sum(const struct rollup_type *rt, const cJSON *val, int32_t day,
     struct samples *out, struct err *err)
 {
-	const cJSON *f = get(val, rt->field);
+	const cJSON *f = jv_get(val, rt->field);
 	double v = 0;		/* field omitted: proto3's zero */
 
-	if (f != NULL && (json_number(f, &v) == -1 || v < 0))
+	if (f != NULL && (jv_proto_number(f, &v) == -1 || v < 0))
 		return err_set(err, "'%s.%s' is not a count", rt->member,
 		    rt->field);
 	if (samples_add(out, rt->metric, day, v / rt->divisor, NULL) == -1)
@@ -340,7 +302,7 @@ static int
 rollup_labels(const struct rollup_type *rt, const cJSON *val, int32_t day,
     struct samples *out, struct err *err)
 {
-	const cJSON *list = get(val, rt->list), *e, *f;
+	const cJSON *list = jv_get(val, rt->list), *e, *f;
 	const char *key;
 	double v[NLABELS] = { 0 }, x;
 	size_t i;
@@ -353,17 +315,17 @@ rollup_labels(const struct rollup_type *rt, const cJSON *val, int32_t day,
 			return err_set(err, "'%s.%s' holds a non-object",
 			    rt->member, rt->list);
 		x = 0;
-		f = get(e, rt->field);
+		f = jv_get(e, rt->field);
 		if (f != NULL && (rt->duration ?
 		    google_duration(cJSON_GetStringValue(f), &x) :
-		    json_number(f, &x)) == -1)
+		    jv_proto_number(f, &x)) == -1)
 			return err_set(err, "'%s.%s[].%s' is not a %s",
 			    rt->member, rt->list, rt->field,
 			    rt->duration ? "duration" : "number");
 		if (x < 0)
 			return err_set(err, "'%s.%s[].%s' is negative",
 			    rt->member, rt->list, rt->field);
-		key = cJSON_GetStringValue(get(e, rt->key));
+		key = cJSON_GetStringValue(jv_get(e, rt->key));
 		for (i = 0; key != NULL && i < NLABELS; i++)
 			if (strcmp(key, rt->labels[i].api) == 0)
 				v[i] += x;	/* unknown values: ignored */
@@ -389,8 +351,8 @@ rollup_azm(const struct rollup_type *rt, const cJSON *val, int32_t day,
 
 	for (i = 0; i < 3; i++) {
 		v = 0;
-		f = get(val, field[i]);
-		if (f != NULL && (json_number(f, &v) == -1 || v < 0))
+		f = jv_get(val, field[i]);
+		if (f != NULL && (jv_proto_number(f, &v) == -1 || v < 0))
 			return err_set(err, "'%s.%s' is not a count",
 			    rt->member, field[i]);
 		total += v;
@@ -411,12 +373,12 @@ rollup_point(const struct rollup_type *rt, const cJSON *pt, int32_t from,
 	const cJSON *val;
 	int32_t day;
 
-	if (json_date(get(get(pt, "civilStartTime"), "date"), &day) == -1)
+	if (json_date(jv_get(jv_get(pt, "civilStartTime"), "date"), &day) == -1)
 		return err_set(err, "'%s' rollup: a point without a valid "
 		    "'civilStartTime.date'", rt->type);
 	if (day < from || day > to || has_day(out, rt->metric, day))
 		return 0;
-	val = get(pt, rt->member);
+	val = jv_get(pt, rt->member);
 	if (val == NULL || cJSON_IsNull(val))
 		return 0;		/* no data that day */
 	if (!cJSON_IsObject(val))
@@ -446,7 +408,7 @@ google_parse_rollup(const char *type, const char *json, size_t len,
 		err_set(err, "'%s' rollup: invalid JSON", type);
 		goto out;
 	}
-	points = get(root, "rollupDataPoints");	/* absent: no day had data */
+	points = jv_get(root, "rollupDataPoints");	/* absent: no day had data */
 	if (points != NULL && !cJSON_IsArray(points)) {
 		err_set(err, "'%s' rollup: 'rollupDataPoints' is not a list",
 		    type);
@@ -463,43 +425,25 @@ out:
 	return rc;
 }
 
-static int
-next_token(const cJSON *root, char *next, size_t size, struct err *err)
-{
-	const cJSON *t = get(root, "nextPageToken");
-	const char *s = cJSON_GetStringValue(t);
-
-	next[0] = '\0';
-	if (t == NULL || cJSON_IsNull(t))
-		return 0;
-	if (s == NULL)
-		return err_set(err, "'nextPageToken' is not a string");
-	if (strlen(s) >= size)
-		return err_set(err, "'nextPageToken' is longer than %zu bytes",
-		    size - 1);
-	memcpy(next, s, strlen(s) + 1);
-	return 0;
-}
-
 /* A missing beatsPerMinute is no value (the field is required), not 0. */
 static int
 rhr_point(const cJSON *pt, int32_t from, int32_t to, struct samples *out,
     struct err *err)
 {
-	const cJSON *r = get(pt, "dailyRestingHeartRate"), *bpm;
+	const cJSON *r = jv_get(pt, "dailyRestingHeartRate"), *bpm;
 	int32_t day;
 	double v;
 
 	if (r == NULL)
 		return 0;
-	if (json_date(get(r, "date"), &day) == -1)
+	if (json_date(jv_get(r, "date"), &day) == -1)
 		return err_set(err, "'%s': a point without a valid 'date'",
 		    RHR_TYPE);
-	bpm = get(r, "beatsPerMinute");
+	bpm = jv_get(r, "beatsPerMinute");
 	if (bpm == NULL || day < from || day > to ||
 	    has_day(out, "fitbit_resting_heart_rate_bpm", day))
 		return 0;
-	if (json_number(bpm, &v) == -1 || v < 0)
+	if (jv_proto_number(bpm, &v) == -1 || v < 0)
 		return err_set(err, "'%s': 'beatsPerMinute' is not a number",
 		    RHR_TYPE);
 	if (samples_add(out, "fitbit_resting_heart_rate_bpm", day, v,
@@ -523,7 +467,7 @@ google_parse_rhr(const char *json, size_t len, int32_t from, int32_t to,
 		err_set(err, "'%s' list: invalid JSON", RHR_TYPE);
 		goto out;
 	}
-	points = get(root, "dataPoints");
+	points = jv_get(root, "dataPoints");
 	if (points != NULL && !cJSON_IsArray(points)) {
 		err_set(err, "'%s' list: 'dataPoints' is not a list",
 		    RHR_TYPE);
@@ -532,7 +476,7 @@ google_parse_rhr(const char *json, size_t len, int32_t from, int32_t to,
 	cJSON_ArrayForEach(pt, points)
 		if (rhr_point(pt, from, to, out, err) == -1)
 			goto out;
-	rc = next_token(root, next, next_size, err);
+	rc = jv_next_token(root, next, next_size, err);
 out:
 	if (rc == -1)
 		out->len = base;
@@ -552,7 +496,7 @@ google_parse_settings(const char *json, size_t len, struct profile *p,
 		err_set(err, "settings: invalid JSON");
 		goto out;
 	}
-	zone = cJSON_GetStringValue(get(root, "timeZone"));
+	zone = cJSON_GetStringValue(jv_get(root, "timeZone"));
 	if (zone == NULL || *zone == '\0') {
 		err_set(err, "settings: no 'timeZone'");
 		goto out;
@@ -582,7 +526,7 @@ google_parse_profile(const char *json, size_t len, struct profile *p,
 		goto out;
 	}
 	p->member_since = -1;
-	d = get(root, "membershipStartDate");
+	d = jv_get(root, "membershipStartDate");
 	if (d != NULL && json_date(d, &day) == -1) {
 		err_set(err, "profile: 'membershipStartDate' is not a date");
 		goto out;
@@ -634,21 +578,21 @@ google_parse_status(const char *json, size_t len, long http,
 	st->code = (int)http;
 	if (cJSON_IsArray(root))	/* the "$.xgafv" v1 error format */
 		top = cJSON_GetArrayItem(root, 0);
-	e = get(top, "error");
+	e = jv_get(top, "error");
 	if (!cJSON_IsObject(e)) {
 		err_set(err, "HTTP %ld without a google.rpc.Status body", http);
 		goto out;
 	}
-	if (json_number(get(e, "code"), &code) == 0 && code >= 100 &&
+	if (jv_proto_number(jv_get(e, "code"), &code) == 0 && code >= 100 &&
 	    code < 600)
 		st->code = (int)code;
-	ident(get(e, "status"), st->status, sizeof(st->status));
-	cJSON_ArrayForEach(d, get(e, "details")) {
-		ident(get(d, "reason"), st->reason, sizeof(st->reason));
+	ident(jv_get(e, "status"), st->status, sizeof(st->status));
+	cJSON_ArrayForEach(d, jv_get(e, "details")) {
+		ident(jv_get(d, "reason"), st->reason, sizeof(st->reason));
 		if (st->reason[0] != '\0')
 			break;
 	}
-	msg = cJSON_GetStringValue(get(e, "message"));
+	msg = cJSON_GetStringValue(jv_get(e, "message"));
 	st->problem = classify(st->code, st->status, st->reason,
 	    msg != NULL ? msg : "");
 	rc = 0;

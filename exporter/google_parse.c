@@ -25,6 +25,7 @@
 #include "civil.h"
 #include "google.h"
 #include "google_parse.h"
+#include "jsonv.h"
 
 #define DAY_MS 86400000LL
 #define OFFSET_MAX_S 64800	/* +-18:00, the widest offset there is */
@@ -32,13 +33,6 @@
 #define LEVEL "fitbit_sleep_stage_level"
 
 /* ---- JSON values ---- */
-
-static const cJSON *
-get(const cJSON *o, const char *name)
-{
-	return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, name) :
-	    NULL;
-}
 
 static const char *
 str(const cJSON *v)
@@ -53,33 +47,11 @@ arr(const cJSON *v)
 	return cJSON_IsArray(v) ? v : NULL;
 }
 
-/* A number, or a string holding one in decimal (proto3's int64): strtod
- * alone would take "0x1f", "inf" and "nan". */
-static int
-num(const cJSON *v, double *out)
-{
-	const char *s = str(v), *p;
-	char *end;
-
-	if (cJSON_IsNumber(v)) {
-		*out = v->valuedouble;
-		return isfinite(*out) ? 0 : -1;
-	}
-	if (s == NULL || *s == '\0')
-		return -1;
-	for (p = s; *p != '\0'; p++)
-		if (!isdigit((unsigned char)*p) && strchr("+-.eE", *p) == NULL)
-			return -1;
-	errno = 0;
-	*out = strtod(s, &end);
-	return *end != '\0' || errno == ERANGE || !isfinite(*out) ? -1 : 0;
-}
-
 /* o.name as a number in [min, max]; -1 when missing, mistyped or out. */
 static int
 field(const cJSON *o, const char *name, double min, double max, double *v)
 {
-	return num(get(o, name), v) == -1 || *v < min || *v > max ? -1 : 0;
+	return jv_proto_number(jv_get(o, name), v) == -1 || *v < min || *v > max ? -1 : 0;
 }
 
 /* {year, month, day}: a real date from 1970 on. */
@@ -164,23 +136,6 @@ struct walk {
 
 typedef int point_fn(struct walk *, const cJSON *);
 
-static int
-next_token(const cJSON *root, char *next, size_t size, struct err *err)
-{
-	const cJSON *t = get(root, "nextPageToken");
-	const char *s = str(t);
-
-	if (t == NULL || cJSON_IsNull(t))
-		return 0;
-	if (s == NULL)
-		return err_set(err, "'nextPageToken' is not a string");
-	if (strlen(s) >= size)
-		return err_set(err, "'nextPageToken' is longer than %zu bytes",
-		    size - 1);
-	memcpy(next, s, strlen(s) + 1);
-	return 0;
-}
-
 /* Every point (an object) of root[list], then the token; -1: undone. */
 static int
 walk(struct walk *w, const char *what, const char *json, size_t len,
@@ -192,13 +147,13 @@ walk(struct walk *w, const char *what, const char *json, size_t len,
 
 	next[0] = '\0';
 	w->base = w->out->len;
-	w->list = get(root, list);
+	w->list = jv_get(root, list);
 	if (!cJSON_IsObject(root))
 		err_set(w->err, "%s: invalid JSON", what);
 	else if (w->list != NULL && !cJSON_IsArray(w->list))
 		err_set(w->err, "%s: '%s' is not a list", what, list);
 	else
-		rc = next_token(root, next, next_size, w->err);
+		rc = jv_next_token(root, next, next_size, w->err);
 	for (pt = rc == 0 && w->list != NULL ? w->list->child : NULL;
 	    pt != NULL && rc == 0; pt = pt->next)
 		rc = cJSON_IsObject(pt) ? fn(w, pt) : err_set(w->err,
@@ -215,7 +170,7 @@ walk(struct walk *w, const char *what, const char *json, size_t len,
 static int
 member(const cJSON *pt, const char *name, const cJSON **val)
 {
-	*val = get(pt, name);
+	*val = jv_get(pt, name);
 	if (*val == NULL || cJSON_IsNull(*val))
 		return 0;
 	return cJSON_IsObject(*val) ? 1 : -1;
@@ -282,7 +237,7 @@ static int
 value(const struct kind *k, const cJSON *val, size_t i, double *v)
 {
 	*v = 0;
-	if (get(val, k->field[i]) == NULL && (k->flags & ZERO))
+	if (jv_get(val, k->field[i]) == NULL && (k->flags & ZERO))
 		return 0;
 	return field(val, k->field[i], k->min, k->max, v);
 }
@@ -292,19 +247,19 @@ static int
 place(const struct kind *k, const cJSON *pt, const cJSON *val,
     int32_t *day, int64_t *ms)
 {
-	const cJSON *st = get(val, "sampleTime");
+	const cJSON *st = jv_get(val, "sampleTime");
 
 	*ms = 0;
 	if (k->place == AT_START) {
 		*day = INT32_MIN;	/* the instant's UTC day */
-		return google_time_ms(str(get(pt, "startTime")), ms) == -1 ||
+		return google_time_ms(str(jv_get(pt, "startTime")), ms) == -1 ||
 		    *ms == 0 ? -1 : 0;
 	}
 	if (k->place == AT_DATE)
-		return json_date(get(val, "date"), day);
-	if (json_date(get(get(st, "civilTime"), "date"), day) == 0)
+		return json_date(jv_get(val, "date"), day);
+	if (json_date(jv_get(jv_get(st, "civilTime"), "date"), day) == 0)
 		return 0;
-	return local_day(get(st, "physicalTime"), get(st, "utcOffset"), day);
+	return local_day(jv_get(st, "physicalTime"), jv_get(st, "utcOffset"), day);
 }
 
 static int
@@ -414,8 +369,8 @@ static int
 sess_samples(const cJSON *s, int32_t wake, double asleep,
     struct samples *out, struct err *err)
 {
-	const char *type = str(get(s, "type"));
-	const cJSON *sum = get(s, "summary"), *e;
+	const char *type = str(jv_get(s, "type"));
+	const cJSON *sum = jv_get(s, "summary"), *e;
 	double min[NSTAGES] = { 0 }, m;
 	unsigned seen = 0;
 	int64_t ms;
@@ -424,8 +379,8 @@ sess_samples(const cJSON *s, int32_t wake, double asleep,
 	if (add(out, DURATION, wake, 0, asleep * 60, NULL, NULL,
 	    err) == -1)
 		return -1;
-	cJSON_ArrayForEach(e, arr(get(sum, "stagesSummary")))
-		if ((i = stage_find(type, str(get(e, "type")))) < NSTAGES &&
+	cJSON_ArrayForEach(e, arr(jv_get(sum, "stagesSummary")))
+		if ((i = stage_find(type, str(jv_get(e, "type")))) < NSTAGES &&
 		    field(e, "minutes", 0, DBL_MAX, &m) == 0) {
 			min[i] += m;
 			seen |= 1u << i;
@@ -440,9 +395,9 @@ sess_samples(const cJSON *s, int32_t wake, double asleep,
 	    "fitbit_sleep_efficiency_ratio", wake, 0, asleep / m,
 	    NULL, NULL, err) == -1)
 		return -1;
-	cJSON_ArrayForEach(e, arr(get(s, "stages")))
-		if ((i = stage_find(type, str(get(e, "type")))) < NSTAGES &&
-		    stages[i].level >= 0 && google_time_ms(str(get(e,
+	cJSON_ArrayForEach(e, arr(jv_get(s, "stages")))
+		if ((i = stage_find(type, str(jv_get(e, "type")))) < NSTAGES &&
+		    stages[i].level >= 0 && google_time_ms(str(jv_get(e,
 		    "startTime")), &ms) == 0 && ms > 0 && add(out, LEVEL, wake,
 		    ms, stages[i].level, NULL, NULL, err) == -1)
 			return -1;
@@ -495,14 +450,14 @@ sleep_point(struct walk *w, const cJSON *pt)
 	if ((has = member(pt, "sleep", &s)) <= 0)
 		return has == 0 ? 0 : err_set(w->err, "'sleep' list: 'sleep' "
 		    "is not an object");
-	iv = get(s, "interval");
-	if (local_day(get(iv, "endTime"), get(iv, "endUtcOffset"),
+	iv = jv_get(s, "interval");
+	if (local_day(jv_get(iv, "endTime"), jv_get(iv, "endUtcOffset"),
 	    &wake) == -1)
 		return err_set(w->err, "'sleep' list: a session without a "
 		    "valid 'interval.endTime' or 'endUtcOffset'");
 	if (wake < w->from || wake > w->to ||
-	    cJSON_IsTrue(get(get(s, "metadata"), "nap")) ||
-	    field(get(s, "summary"), "minutesAsleep", 0, DBL_MAX,
+	    cJSON_IsTrue(jv_get(jv_get(s, "metadata"), "nap")) ||
+	    field(jv_get(s, "summary"), "minutesAsleep", 0, DBL_MAX,
 	    &asleep) == -1)
 		return 0;
 	o = find(w->out, w->base, DURATION, wake);
@@ -546,8 +501,8 @@ static int
 device_label(const struct walk *w, const cJSON *dv,
     char label[SAMPLE_LVALUE_MAX])
 {
-	const char *ver = str(get(dv, "deviceVersion"));
-	const char *name = str(get(dv, "name")), *s;
+	const char *ver = str(jv_get(dv, "deviceVersion"));
+	const char *name = str(jv_get(dv, "name")), *s;
 	const struct sample *x;
 	const cJSON *e;
 	size_t i, n = name != NULL ? strlen(name) : 0;
@@ -556,7 +511,7 @@ device_label(const struct walk *w, const cJSON *dv,
 	if (ver == NULL || *ver == '\0')
 		return -1;
 	for (e = w->list->child; e != dv; e = e->next)
-		dup |= (s = str(get(e, "deviceVersion"))) != NULL &&
+		dup |= (s = str(jv_get(e, "deviceVersion"))) != NULL &&
 		    strcmp(s, ver) == 0;
 	for (i = 0, x = w->out->v; i < w->base; i++, x++)
 		dup |= x->day == w->from && strcmp(x->lvalue[0], ver) == 0 &&
@@ -571,7 +526,7 @@ device_label(const struct walk *w, const cJSON *dv,
 static int
 device(struct walk *w, const cJSON *dv)
 {
-	const char *type = str(get(dv, "deviceType"));
+	const char *type = str(jv_get(dv, "deviceType"));
 	char label[SAMPLE_LVALUE_MAX], lower[SAMPLE_LVALUE_MAX];
 	int64_t ms;
 	double v;
@@ -588,7 +543,7 @@ device(struct walk *w, const cJSON *dv)
 	    samples_add(w->out, "fitbit_device_battery_percent", w->from, v,
 	    "device", label, "type", lower, NULL) == -1)
 		return err_set(w->err, "out of memory");
-	if (google_time_ms(str(get(dv, "lastSyncTime")), &ms) == 0 &&
+	if (google_time_ms(str(jv_get(dv, "lastSyncTime")), &ms) == 0 &&
 	    samples_add(w->out, "fitbit_device_last_sync_timestamp_seconds",
 	    w->from, ms / 1000.0, "device", label, "type", lower, NULL) == -1)
 		return err_set(w->err, "out of memory");

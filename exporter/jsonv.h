@@ -1,0 +1,34 @@
+/*
+ * jsonv: reading values out of the APIs' JSON (cJSON), shared by the
+ * sources and their parsers.
+ *
+ * Both APIs send some numbers as strings: the legacy Fitbit API its time
+ * series values ("2504"), Google proto3's int64 ("112"). strtod alone
+ * would also take "0x1f", "inf" and "nan"; these do not.
+ */
+#ifndef SYNCBIT_JSONV_H
+#define SYNCBIT_JSONV_H
+
+#include <stddef.h>
+
+#include <cJSON.h>
+
+#include "err.h"
+
+/* o[name] when o is an object, else NULL. */
+const cJSON *jv_get(const cJSON *o, const char *name);
+/* Fitbit: a JSON number, or a string of plain decimal digits with an
+ * optional '-' and one '.' ("6.12"; not "1.", ".5", "1e3"), at most 64
+ * bytes; finite; "-0" is 0. -1 otherwise. */
+int jv_decimal(const cJSON *v, double *out);
+/* The same for text ("44" of a "44-48"): finite, -1 otherwise. */
+int jv_decimal_text(const char *s, double *out);
+/* Google (proto3): a JSON number, or a string of digits, '+', '-', '.',
+ * 'e', 'E' that strtod reads whole; finite. -1 otherwise. */
+int jv_proto_number(const cJSON *v, double *out);
+/* root.nextPageToken -> next ("" when absent or null); -1 with err when it
+ * is not a string or does not fit in size. */
+int jv_next_token(const cJSON *root, char *next, size_t size,
+    struct err *err);
+
+#endif
