@@ -42,7 +42,17 @@ struct fitbit_config {
  * Copies api_url; oauth and http must outlive it. NULL: out of memory. */
 struct source *fitbit_new(const struct fitbit_config *);
 
-/* --- JSON -> samples, pure; exported for tests (see fitbit.c) ---
+/* The nine activity time series: resource (in the path and the answer's
+ * key), metric, and the fitbit_active_minutes type (NULL for others). */
+struct fitbit_series {
+	const char *resource;
+	const char *metric;
+	const char *type;
+};
+#define FITBIT_NSERIES 9
+extern const struct fitbit_series fitbit_series[FITBIT_NSERIES];
+
+/* --- JSON -> samples, pure; exported for tests (fitbit_daily.c) ---
  *
  * Numbers may be JSON numbers or strings holding a decimal number. A field
  * that is missing, null, of the wrong type or negative yields no sample

@@ -7,12 +7,7 @@
  * body; a 4xx or a malformed answer costs only the metric it concerns;
  * samples are appended all-or-nothing per data type; an error body's
  * free text never reaches a log or an err, only its status and reason.
- *
- * Absent versus zero: a day missing from rollupDataPoints, or present
- * without its value member ("steps"), had no data (tracker not worn or not
- * synced): no sample. A value member that is present but lacks its field
- * ("steps":{}) is a zero: proto3 JSON omits zero fields, and the API
- * reports worn-but-idle days as true zeros. See google_parse_rollup().
+ * The answers are read by google_daily.c and google_parse.c.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -28,6 +23,7 @@
 #include "civil.h"
 #include "google.h"
 #include "google_parse.h"
+#include "google_rollup.h"
 #include "jsonv.h"
 #include "httpc.h"
 #include "log.h"
@@ -42,80 +38,9 @@
 #define ONCE_MAX 64
 #define TOKEN_MAX 2048			/* a nextPageToken */
 #define URL_MAX 2048			/* api_url is < 1024 (config) */
-#define SCOPE_PREFIX "https://www.googleapis.com/auth/googlehealth."
-#define SCOPE_ACTIVITY "activity_and_fitness.readonly"
-#define SCOPE_METRICS "health_metrics_and_measurements.readonly"
-#define SCOPE_SLEEP "sleep.readonly"
-#define SCOPE_SETTINGS "settings.readonly"
-#define RHR_TYPE "daily-resting-heart-rate"
 
-struct label_map {
-	const char *api;		/* enum value in the API */
-	const char *label;		/* SPEC's label value */
-};
-
-/* Both lists have exactly 4 entries: rollup_labels() relies on it. */
-static const struct label_map zones[] = {
-	{ "LIGHT", "light" }, { "MODERATE", "moderate" },
-	{ "VIGOROUS", "vigorous" }, { "PEAK", "peak" },
-};
-static const struct label_map levels[] = {
-	{ "SEDENTARY", "sedentary" }, { "LIGHTLY_ACTIVE", "lightly_active" },
-	{ "MODERATELY_ACTIVE", "fairly_active" },
-	{ "VERY_ACTIVE", "very_active" },
-};
-#define NLABELS 4
-
-/*
- * One dailyRollUp data type. A plain sum is member.field; a labelled one
- * is member.list[] of {key, field}. Names are the v4 discovery document's
- * (revision 20260527).
- */
-struct rollup_type {
-	const char *type;		/* in the URL */
-	const char *member;		/* union member of a rollup point */
-	int max_days;
-	const char *scope;
-	const char *metric;
-	double divisor;			/* API unit -> SPEC unit */
-	const char *field;
-	const char *list;		/* NULL: a plain sum */
-	const char *key;
-	int duration;			/* field is "NNNs" */
-	const char *lname;
-	const struct label_map *labels;
-};
-
-static const struct rollup_type rollups[] = {
-	{ "steps", "steps", 90, SCOPE_ACTIVITY, "fitbit_steps_total", 1,
-	    "countSum", NULL, NULL, 0, NULL, NULL },
-	{ "distance", "distance", 90, SCOPE_ACTIVITY, "fitbit_distance_km",
-	    1e6, "millimetersSum", NULL, NULL, 0, NULL, NULL },
-	{ "floors", "floors", 90, SCOPE_ACTIVITY, "fitbit_floors_total", 1,
-	    "countSum", NULL, NULL, 0, NULL, NULL },
-	{ "altitude", "altitude", 90, SCOPE_ACTIVITY,
-	    "fitbit_elevation_meters", 1e3, "gainMillimetersSum", NULL, NULL,
-	    0, NULL, NULL },
-	{ "activity-level", "activityLevel", 90, SCOPE_ACTIVITY,
-	    "fitbit_active_minutes", 60, "totalDuration",
-	    "activityLevelRollupsByActivityLevelType", "activityLevelType", 1,
-	    "type", levels },
-	{ "time-in-heart-rate-zone", "timeInHeartRateZone", 90,
-	    SCOPE_METRICS, "fitbit_heart_rate_zone_minutes", 60, "duration",
-	    "timeInHeartRateZones", "heartRateZone", 1, "zone", zones },
-	{ "total-calories", "totalCalories", 14, SCOPE_ACTIVITY,
-	    "fitbit_calories_total", 1, "kcalSum", NULL, NULL, 0, NULL, NULL },
-	{ "calories-in-heart-rate-zone", "caloriesInHeartRateZone", 14,
-	    SCOPE_METRICS, "fitbit_heart_rate_zone_calories", 1, "kcal",
-	    "caloriesInHeartRateZones", "heartRateZone", 0, "zone", zones },
-	/* three sums and a total (rollup_azm) */
-	{ "active-zone-minutes", "activeZoneMinutes", 90, SCOPE_ACTIVITY,
-	    "fitbit_active_zone_minutes", 1, NULL, NULL, NULL, 0, "zone",
-	    NULL },
-};
-/* rollups[] that days() reads (the rest are range()-only kinds) */
-#define NDAYS_ROLLUPS (NROLLUPS - 1)
-#define NROLLUPS (sizeof(rollups) / sizeof(rollups[0]))
+/* google_rollups[] that days() reads (the rest are range()-only kinds) */
+#define NDAYS_ROLLUPS (GOOGLE_NROLLUPS - 1)
 
 /*
  * Data kinds: days() reads the first NDAYS_KINDS (daily activity and heart
@@ -202,447 +127,6 @@ struct call {
 	const char *url;
 	const char *body;
 };
-
-/* ---- JSON values ---- */
-
-int
-google_duration(const char *s, double *seconds)
-{
-	size_t n, i, dot = 0;
-	char num[64];
-
-	if (s == NULL || (n = strlen(s)) < 2 || n >= sizeof(num) ||
-	    s[n - 1] != 's')
-		return -1;
-	for (i = 0; i + 1 < n; i++) {
-		if (s[i] == '.' && !dot && i > 0 && i + 2 < n)
-			dot = 1;
-		else if (!isdigit((unsigned char)s[i]))
-			return -1;
-	}
-	memcpy(num, s, n - 1);
-	num[n - 1] = '\0';
-	return jv_decimal_text(num, seconds);
-}
-
-/* {year, month, day}, a real date from 1970 on. */
-static int
-json_date(const cJSON *d, int32_t *day)
-{
-	double y, m, dd;
-	int yy, mm, ddd;
-
-	if (jv_proto_number(jv_get(d, "year"), &y) == -1 ||
-	    jv_proto_number(jv_get(d, "month"), &m) == -1 ||
-	    jv_proto_number(jv_get(d, "day"), &dd) == -1 ||
-	    y < 1970 || y > 9999 || m < 1 || m > 12 || dd < 1 || dd > 31 ||
-	    y != floor(y) || m != floor(m) || dd != floor(dd))
-		return -1;
-	*day = civil_from_ymd((int)y, (int)m, (int)dd);
-	civil_to_ymd(*day, &yy, &mm, &ddd);
-	return yy == (int)y && mm == (int)m && ddd == (int)dd ? 0 : -1;
-}
-
-/* Copy an identifier (status, reason) that is safe to print, else "". */
-static void
-ident(const cJSON *v, char *out, size_t size)
-{
-	const char *s = cJSON_GetStringValue(v), *p;
-
-	out[0] = '\0';
-	if (s == NULL || strlen(s) >= size)
-		return;
-	for (p = s; *p != '\0'; p++)
-		if (!isalnum((unsigned char)*p) && strchr("_.-", *p) == NULL)
-			return;
-	memcpy(out, s, strlen(s) + 1);
-}
-
-static int
-has_day(const struct samples *s, const char *metric, int32_t day)
-{
-	size_t i;
-
-	for (i = 0; i < s->len; i++)
-		if (s->v[i].day == day && strcmp(s->v[i].metric, metric) == 0)
-			return 1;
-	return 0;
-}
-
-/* ---- pure parsers ---- */
-
-static const struct rollup_type *
-rollup_find(const char *type)
-{
-	size_t i;
-
-	for (i = 0; i < NROLLUPS; i++)
-		if (strcmp(rollups[i].type, type) == 0)
-			return &rollups[i];
-	return NULL;
-}
-
-static int
-rollup_sum(const struct rollup_type *rt, const cJSON *val, int32_t day,
-    struct samples *out, struct err *err)
-{
-	const cJSON *f = jv_get(val, rt->field);
-	double v = 0;		/* field omitted: proto3's zero */
-
-	if (f != NULL && (jv_proto_number(f, &v) == -1 || v < 0))
-		return err_set(err, "'%s.%s' is not a count", rt->member,
-		    rt->field);
-	if (samples_add(out, rt->metric, day, v / rt->divisor, NULL) == -1)
-		return err_set(err, "out of memory");
-	return 0;
-}
-
-/* All four labels: an entry the list lacks is a zero (see the top). */
-static int
-rollup_labels(const struct rollup_type *rt, const cJSON *val, int32_t day,
-    struct samples *out, struct err *err)
-{
-	const cJSON *list = jv_get(val, rt->list), *e, *f;
-	const char *key;
-	double v[NLABELS] = { 0 }, x;
-	size_t i;
-
-	if (list != NULL && !cJSON_IsArray(list))
-		return err_set(err, "'%s.%s' is not a list", rt->member,
-		    rt->list);
-	cJSON_ArrayForEach(e, list) {
-		if (!cJSON_IsObject(e))
-			return err_set(err, "'%s.%s' holds a non-object",
-			    rt->member, rt->list);
-		x = 0;
-		f = jv_get(e, rt->field);
-		if (f != NULL && (rt->duration ?
-		    google_duration(cJSON_GetStringValue(f), &x) :
-		    jv_proto_number(f, &x)) == -1)
-			return err_set(err, "'%s.%s[].%s' is not a %s",
-			    rt->member, rt->list, rt->field,
-			    rt->duration ? "duration" : "number");
-		if (x < 0)
-			return err_set(err, "'%s.%s[].%s' is negative",
-			    rt->member, rt->list, rt->field);
-		key = cJSON_GetStringValue(jv_get(e, rt->key));
-		for (i = 0; key != NULL && i < NLABELS; i++)
-			if (strcmp(key, rt->labels[i].api) == 0)
-				v[i] += x;	/* unknown values: ignored */
-	}
-	for (i = 0; i < NLABELS; i++)
-		if (samples_add(out, rt->metric, day, v[i] / rt->divisor,
-		    rt->lname, rt->labels[i].label, NULL) == -1)
-			return err_set(err, "out of memory");
-	return 0;
-}
-
-/* active-zone-minutes: three sums (omitted: zero) and their total. */
-static int
-rollup_azm(const struct rollup_type *rt, const cJSON *val, int32_t day,
-    struct samples *out, struct err *err)
-{
-	static const char *const field[] = { "sumInFatBurnHeartZone",
-	    "sumInCardioHeartZone", "sumInPeakHeartZone" };
-	static const char *const label[] = { "fat_burn", "cardio", "peak" };
-	const cJSON *f;
-	double v, total = 0;
-	size_t i;
-
-	for (i = 0; i < 3; i++) {
-		v = 0;
-		f = jv_get(val, field[i]);
-		if (f != NULL && (jv_proto_number(f, &v) == -1 || v < 0))
-			return err_set(err, "'%s.%s' is not a count",
-			    rt->member, field[i]);
-		total += v;
-		if (samples_add(out, rt->metric, day, v, rt->lname, label[i],
-		    NULL) == -1)
-			return err_set(err, "out of memory");
-	}
-	if (samples_add(out, rt->metric, day, total, rt->lname, "total",
-	    NULL) == -1)
-		return err_set(err, "out of memory");
-	return 0;
-}
-
-static int
-rollup_point(const struct rollup_type *rt, const cJSON *pt, int32_t from,
-    int32_t to, struct samples *out, struct err *err)
-{
-	const cJSON *val;
-	int32_t day;
-
-	if (json_date(jv_get(jv_get(pt, "civilStartTime"), "date"), &day) == -1)
-		return err_set(err, "'%s' rollup: a point without a valid "
-		    "'civilStartTime.date'", rt->type);
-	if (day < from || day > to || has_day(out, rt->metric, day))
-		return 0;
-	val = jv_get(pt, rt->member);
-	if (val == NULL || cJSON_IsNull(val))
-		return 0;		/* no data that day */
-	if (!cJSON_IsObject(val))
-		return err_set(err, "'%s' rollup: '%s' is not an object",
-		    rt->type, rt->member);
-	if (rt->labels == NULL && rt->lname != NULL)
-		return rollup_azm(rt, val, day, out, err);
-	if (rt->list == NULL)
-		return rollup_sum(rt, val, day, out, err);
-	return rollup_labels(rt, val, day, out, err);
-}
-
-int
-google_parse_rollup(const char *type, const char *json, size_t len,
-    int32_t from, int32_t to, struct samples *out, struct err *err)
-{
-	const struct rollup_type *rt = rollup_find(type);
-	const cJSON *points, *pt;
-	cJSON *root = NULL;
-	size_t base = out->len;
-	int rc = -1;
-
-	if (rt == NULL)
-		return err_set(err, "unknown data type '%s'", type);
-	root = cJSON_ParseWithLength(json, len);
-	if (!cJSON_IsObject(root)) {
-		err_set(err, "'%s' rollup: invalid JSON", type);
-		goto out;
-	}
-	points = jv_get(root, "rollupDataPoints");	/* absent: no day had data */
-	if (points != NULL && !cJSON_IsArray(points)) {
-		err_set(err, "'%s' rollup: 'rollupDataPoints' is not a list",
-		    type);
-		goto out;
-	}
-	cJSON_ArrayForEach(pt, points)
-		if (rollup_point(rt, pt, from, to, out, err) == -1)
-			goto out;
-	rc = 0;
-out:
-	if (rc == -1)
-		out->len = base;
-	cJSON_Delete(root);
-	return rc;
-}
-
-/* A missing beatsPerMinute is no value (the field is required), not 0. */
-static int
-rhr_point(const cJSON *pt, int32_t from, int32_t to, struct samples *out,
-    struct err *err)
-{
-	const cJSON *r = jv_get(pt, "dailyRestingHeartRate"), *bpm;
-	int32_t day;
-	double v;
-
-	if (r == NULL)
-		return 0;
-	if (json_date(jv_get(r, "date"), &day) == -1)
-		return err_set(err, "'%s': a point without a valid 'date'",
-		    RHR_TYPE);
-	bpm = jv_get(r, "beatsPerMinute");
-	if (bpm == NULL || day < from || day > to ||
-	    has_day(out, "fitbit_resting_heart_rate_bpm", day))
-		return 0;
-	if (jv_proto_number(bpm, &v) == -1 || v < 0)
-		return err_set(err, "'%s': 'beatsPerMinute' is not a number",
-		    RHR_TYPE);
-	if (samples_add(out, "fitbit_resting_heart_rate_bpm", day, v,
-	    NULL) == -1)
-		return err_set(err, "out of memory");
-	return 0;
-}
-
-int
-google_parse_rhr(const char *json, size_t len, int32_t from, int32_t to,
-    struct samples *out, char *next, size_t next_size, struct err *err)
-{
-	const cJSON *points, *pt;
-	cJSON *root = NULL;
-	size_t base = out->len;
-	int rc = -1;
-
-	next[0] = '\0';
-	root = cJSON_ParseWithLength(json, len);
-	if (!cJSON_IsObject(root)) {
-		err_set(err, "'%s' list: invalid JSON", RHR_TYPE);
-		goto out;
-	}
-	points = jv_get(root, "dataPoints");
-	if (points != NULL && !cJSON_IsArray(points)) {
-		err_set(err, "'%s' list: 'dataPoints' is not a list",
-		    RHR_TYPE);
-		goto out;
-	}
-	cJSON_ArrayForEach(pt, points)
-		if (rhr_point(pt, from, to, out, err) == -1)
-			goto out;
-	rc = jv_next_token(root, next, next_size, err);
-out:
-	if (rc == -1)
-		out->len = base;
-	cJSON_Delete(root);
-	return rc;
-}
-
-int
-google_parse_settings(const char *json, size_t len, struct profile *p,
-    struct err *err)
-{
-	cJSON *root = cJSON_ParseWithLength(json, len);
-	const char *zone;
-	int rc = -1;
-
-	if (!cJSON_IsObject(root)) {
-		err_set(err, "settings: invalid JSON");
-		goto out;
-	}
-	zone = cJSON_GetStringValue(jv_get(root, "timeZone"));
-	if (zone == NULL || *zone == '\0') {
-		err_set(err, "settings: no 'timeZone'");
-		goto out;
-	}
-	if (strlen(zone) >= sizeof(p->zone) || !civil_zone_valid(zone)) {
-		err_set(err, "settings: time zone unknown to the tz database");
-		goto out;
-	}
-	memcpy(p->zone, zone, strlen(zone) + 1);
-	rc = 0;
-out:
-	cJSON_Delete(root);
-	return rc;
-}
-
-int
-google_parse_profile(const char *json, size_t len, struct profile *p,
-    struct err *err)
-{
-	cJSON *root = cJSON_ParseWithLength(json, len);
-	const cJSON *d;
-	int32_t day;
-	int rc = -1;
-
-	if (!cJSON_IsObject(root)) {
-		err_set(err, "profile: invalid JSON");
-		goto out;
-	}
-	p->member_since = -1;
-	d = jv_get(root, "membershipStartDate");
-	if (d != NULL && json_date(d, &day) == -1) {
-		err_set(err, "profile: 'membershipStartDate' is not a date");
-		goto out;
-	}
-	if (d != NULL)
-		p->member_since = day;
-	rc = 0;
-out:
-	cJSON_Delete(root);
-	return rc;
-}
-
-static enum google_problem
-classify(int code, const char *status, const char *reason, const char *msg)
-{
-	if (strcmp(reason, "ACCOUNT_NOT_LINKED") == 0 ||
-	    (strcmp(status, "FAILED_PRECONDITION") == 0 &&
-	    strstr(msg, "not linked") != NULL))
-		return GOOGLE_NOT_LINKED;
-	if (strcmp(reason, "ACCESS_TOKEN_SCOPE_INSUFFICIENT") == 0 ||
-	    (code == 403 && strstr(msg, "insufficient authentication "
-	    "scopes") != NULL))
-		return GOOGLE_SCOPE;
-	if (strstr(msg, "UberMint") != NULL)
-		return GOOGLE_UBERMINT;
-	if (strcmp(reason, "SERVICE_DISABLED") == 0 ||
-	    strcmp(reason, "ACCESS_NOT_CONFIGURED") == 0 ||
-	    (code == 403 && (strstr(msg, "has not been used in project") !=
-	    NULL || strstr(msg, "is disabled") != NULL)))
-		return GOOGLE_DISABLED;
-	if (strcmp(reason, "RESOURCE_PERMISSION_DENIED") == 0)
-		return GOOGLE_REVOKED;
-	if (strcmp(reason, "DISALLOWED_OAUTH_SCOPES") == 0)
-		return GOOGLE_BAD_SCOPES;
-	return GOOGLE_OTHER;
-}
-
-int
-google_parse_status(const char *json, size_t len, long http,
-    struct google_status *st, struct err *err)
-{
-	cJSON *root = cJSON_ParseWithLength(json, len);
-	const cJSON *e, *d, *top = root;
-	const char *msg;
-	double code;
-	int rc = -1;
-
-	memset(st, 0, sizeof(*st));
-	st->code = (int)http;
-	if (cJSON_IsArray(root))	/* the "$.xgafv" v1 error format */
-		top = cJSON_GetArrayItem(root, 0);
-	e = jv_get(top, "error");
-	if (!cJSON_IsObject(e)) {
-		err_set(err, "HTTP %ld without a google.rpc.Status body", http);
-		goto out;
-	}
-	if (jv_proto_number(jv_get(e, "code"), &code) == 0 && code >= 100 &&
-	    code < 600)
-		st->code = (int)code;
-	ident(jv_get(e, "status"), st->status, sizeof(st->status));
-	cJSON_ArrayForEach(d, jv_get(e, "details")) {
-		ident(jv_get(d, "reason"), st->reason, sizeof(st->reason));
-		if (st->reason[0] != '\0')
-			break;
-	}
-	msg = cJSON_GetStringValue(jv_get(e, "message"));
-	st->problem = classify(st->code, st->status, st->reason,
-	    msg != NULL ? msg : "");
-	rc = 0;
-out:
-	cJSON_Delete(root);
-	return rc;
-}
-
-int
-google_rollup_body(int32_t from, int32_t end_excl, char *buf, size_t size)
-{
-	int y0, m0, d0, y1, m1, d1, n;
-
-	civil_to_ymd(from, &y0, &m0, &d0);
-	civil_to_ymd(end_excl, &y1, &m1, &d1);
-	n = snprintf(buf, size, "{\"range\":{\"start\":{\"date\":{\"year\":%d,"
-	    "\"month\":%d,\"day\":%d}},\"end\":{\"date\":{\"year\":%d,"
-	    "\"month\":%d,\"day\":%d}}},\"windowSizeDays\":1}",
-	    y0, m0, d0, y1, m1, d1);
-	return n < 0 || (size_t)n >= size ? -1 : 0;
-}
-
-char *
-google_rhr_url(const char *api_url, int32_t from, int32_t to,
-    const char *page_token)
-{
-	char a[CIVIL_DATE_LEN], b[CIVIL_DATE_LEN], filter[160];
-	char *ef, *et = NULL, *url = NULL;
-	size_t n;
-
-	civil_format(from, a);
-	civil_format(to + 1, b);	/* the filter's end is exclusive */
-	snprintf(filter, sizeof(filter), "daily_resting_heart_rate.date >= "
-	    "\"%s\" AND daily_resting_heart_rate.date < \"%s\"", a, b);
-	if ((ef = httpc_escape(filter)) == NULL)
-		return NULL;
-	if (page_token != NULL && *page_token != '\0' &&
-	    (et = httpc_escape(page_token)) == NULL)
-		goto out;
-	n = strlen(api_url) + strlen(ef) + (et != NULL ? strlen(et) : 0) + 128;
-	if ((url = malloc(n)) == NULL)
-		goto out;
-	snprintf(url, n, "%s/v4/users/me/dataTypes/" RHR_TYPE "/dataPoints"
-	    "?filter=%s&pageSize=%d%s%s", api_url, ef, GOOGLE_PAGE_SIZE,
-	    et != NULL ? "&pageToken=" : "", et != NULL ? et : "");
-out:
-	free(ef);
-	free(et);
-	return url;
-}
 
 /* ---- pacing, retries, errors ---- */
 
@@ -955,7 +439,7 @@ bad_answer(struct google *g, const char *what, struct err *err)
 }
 
 static int
-fetch_rollup(struct google *g, const struct rollup_type *rt, int32_t from,
+fetch_rollup(struct google *g, const struct google_rollup *rt, int32_t from,
     int32_t to, struct samples *out, struct err *err)
 {
 	struct httpc_resp r;
@@ -1234,7 +718,7 @@ g_days(struct source *s, const struct profile *p, int32_t from, int32_t to,
 		return err_set(err, "too many days in one call");
 	for (i = 0; i <= NDAYS_ROLLUPS; i++) {
 		err_clear(&e);
-		rc = i < NDAYS_ROLLUPS ? fetch_rollup(g, &rollups[i], from, to,
+		rc = i < NDAYS_ROLLUPS ? fetch_rollup(g, &google_rollups[i], from, to,
 		    out, &e) : fetch_pages(g, K_RHR, from, to, out, &e);
 		if (rc == 0) {
 			ok++;
@@ -1263,14 +747,14 @@ g_range(struct source *s, const struct profile *p, size_t k, int32_t from,
     int32_t to, struct samples *out, struct err *err)
 {
 	struct google *g = (struct google *)s;
-	const struct rollup_type *rt;
+	const struct google_rollup *rt;
 
 	(void)p;
 	if (k >= NKINDS)
 		return err_set(err, "no history kind %zu", k);
 	if (from > to)
 		return 0;
-	if ((rt = rollup_find(kinds[k].name)) != NULL)
+	if ((rt = google_rollup_find(kinds[k].name)) != NULL)
 		return fetch_rollup(g, rt, from, to, out, err);
 	return fetch_pages(g, k, from, to, out, err);
 }

@@ -1,0 +1,381 @@
+/*
+ * fitbit_daily: the legacy API's daily activity answers -> samples
+ * (profile, the daily summary, the activity and heart-rate time series,
+ * error bodies); see fitbit.h. Pure functions: no I/O, no logging.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "civil.h"
+#include "fitbit.h"
+#include "jsonv.h"
+
+const struct fitbit_series fitbit_series[FITBIT_NSERIES] = {
+	{ "steps", "fitbit_steps_total", NULL },
+	{ "distance", "fitbit_distance_km", NULL },
+	{ "calories", "fitbit_calories_total", NULL },
+	{ "floors", "fitbit_floors_total", NULL },
+	{ "elevation", "fitbit_elevation_meters", NULL },
+	{ "minutesSedentary", "fitbit_active_minutes", "sedentary" },
+	{ "minutesLightlyActive", "fitbit_active_minutes", "lightly_active" },
+	{ "minutesFairlyActive", "fitbit_active_minutes", "fairly_active" },
+	{ "minutesVeryActive", "fitbit_active_minutes", "very_active" },
+};
+
+/* Fields of the daily summary that map one to one. */
+static const struct fitbit_series summary_fields[] = {
+	{ "steps", "fitbit_steps_total", NULL },
+	{ "caloriesOut", "fitbit_calories_total", NULL },
+	{ "floors", "fitbit_floors_total", NULL },
+	{ "elevation", "fitbit_elevation_meters", NULL },
+	{ "sedentaryMinutes", "fitbit_active_minutes", "sedentary" },
+	{ "lightlyActiveMinutes", "fitbit_active_minutes", "lightly_active" },
+	{ "fairlyActiveMinutes", "fitbit_active_minutes", "fairly_active" },
+	{ "veryActiveMinutes", "fitbit_active_minutes", "very_active" },
+};
+
+static const struct {
+	const char *name;		/* heartRateZones[].name */
+	const char *label;		/* SPEC's zone label */
+} zones[] = {
+	{ "Out of Range", "out_of_range" }, { "Fat Burn", "fat_burn" },
+	{ "Cardio", "cardio" }, { "Peak", "peak" },
+};
+#define NZONES (sizeof(zones) / sizeof(zones[0]))
+
+/* ---- JSON values ---- */
+
+/* A value SyncBit may report: a number or a numeric string, >= 0. */
+static int
+value(const cJSON *v, double *out)
+{
+	return jv_decimal(v, out) == 0 && *out >= 0 ? 0 : -1;
+}
+
+/* Copy an identifier that is safe to print, else "". */
+static void
+ident(const cJSON *v, char *out, size_t size)
+{
+	const char *s = cJSON_GetStringValue(v), *p;
+
+	out[0] = '\0';
+	if (s == NULL || strlen(s) >= size)
+		return;
+	for (p = s; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && strchr("_.-", *p) == NULL)
+			return;
+	memcpy(out, s, strlen(s) + 1);
+}
+
+static int
+add(struct samples *out, const char *metric, int32_t day, double v,
+    const char *lname, const char *lvalue, struct err *err)
+{
+	int rc;
+
+	if (lvalue == NULL)
+		rc = samples_add(out, metric, day, v, NULL);
+	else
+		rc = samples_add(out, metric, day, v, lname, lvalue, NULL);
+	return rc == -1 ? err_set(err, "out of memory") : 0;
+}
+
+/* A sample of metric{lvalue} for day among out->v[base..]. */
+static int
+has_sample(const struct samples *out, size_t base, const char *metric,
+    const char *lvalue, int32_t day)
+{
+	size_t i;
+
+	for (i = base; i < out->len; i++)
+		if (out->v[i].day == day &&
+		    strcmp(out->v[i].metric, metric) == 0 &&
+		    strcmp(out->v[i].lvalue[0], lvalue ? lvalue : "") == 0)
+			return 1;
+	return 0;
+}
+
+/* ---- pure parsers ---- */
+
+int
+fitbit_parse_profile(const char *json, size_t len, struct profile *p,
+    struct err *err)
+{
+	cJSON *root = cJSON_ParseWithLength(json, len);
+	const cJSON *user;
+	const char *zone;
+	int rc = -1;
+
+	if (root == NULL) {
+		err_set(err, "profile: invalid JSON");
+		goto out;
+	}
+	if (!cJSON_IsObject(user = jv_get(root, "user"))) {
+		err_set(err, "profile: no 'user' object");
+		goto out;
+	}
+	zone = cJSON_GetStringValue(jv_get(user, "timezone"));
+	if (zone == NULL || *zone == '\0') {
+		err_set(err, "profile: no 'user.timezone'");
+		goto out;
+	}
+	if (strlen(zone) >= sizeof(p->zone) || !civil_zone_valid(zone)) {
+		err_set(err, "profile: 'user.timezone' is unknown to the tz "
+		    "database");
+		goto out;
+	}
+	memcpy(p->zone, zone, strlen(zone) + 1);
+	if (civil_parse(cJSON_GetStringValue(jv_get(user, "memberSince")),
+	    &p->member_since) == -1)
+		p->member_since = -1;
+	rc = 0;
+out:
+	cJSON_Delete(root);
+	return rc;
+}
+
+/* heartRateZones[]: minutes and caloriesOut of the known zones. */
+static int
+parse_zones(const cJSON *list, int32_t day, struct samples *out,
+    struct err *err)
+{
+	const cJSON *z;
+	const char *name;
+	unsigned seen = 0;
+	size_t i;
+	double v;
+
+	if (!cJSON_IsArray(list))
+		return 0;
+	cJSON_ArrayForEach(z, list) {
+		name = cJSON_GetStringValue(jv_get(z, "name"));
+		for (i = 0; name != NULL && i < NZONES; i++)
+			if (strcmp(name, zones[i].name) == 0)
+				break;
+		if (name == NULL || i == NZONES || (seen & (1u << i)))
+			continue;	/* unknown zone, or seen already */
+		seen |= 1u << i;
+		if (value(jv_get(z, "minutes"), &v) == 0 &&
+		    add(out, "fitbit_heart_rate_zone_minutes", day, v, "zone",
+		    zones[i].label, err) == -1)
+			return -1;
+		if (value(jv_get(z, "caloriesOut"), &v) == 0 &&
+		    add(out, "fitbit_heart_rate_zone_calories", day, v, "zone",
+		    zones[i].label, err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* restingHeartRate: 0 is "not measured", not a heart rate. */
+static int
+parse_rhr(const cJSON *v, int32_t day, struct samples *out, struct err *err)
+{
+	double bpm;
+
+	if (value(v, &bpm) == -1 || bpm <= 0)
+		return 0;
+	return add(out, "fitbit_resting_heart_rate_bpm", day, bpm, NULL, NULL,
+	    err);
+}
+
+/* The distances[] entry of activity "total". */
+static int
+total_distance(const cJSON *list, double *km)
+{
+	const cJSON *d;
+	const char *act;
+
+	if (!cJSON_IsArray(list))
+		return -1;
+	cJSON_ArrayForEach(d, list) {
+		act = cJSON_GetStringValue(jv_get(d, "activity"));
+		if (act != NULL && strcmp(act, "total") == 0)
+			return value(jv_get(d, "distance"), km);
+	}
+	return -1;
+}
+
+int
+fitbit_parse_day(const char *json, size_t len, int32_t day,
+    struct samples *out, struct err *err)
+{
+	cJSON *root = cJSON_ParseWithLength(json, len);
+	const struct fitbit_series *f;
+	const cJSON *sum;
+	char date[CIVIL_DATE_LEN];
+	size_t base = out->len, i;
+	double v;
+	int rc = -1;
+
+	civil_format(day, date);
+	if (root == NULL) {
+		err_set(err, "day '%s': invalid JSON", date);
+		goto out;
+	}
+	if (!cJSON_IsObject(sum = jv_get(root, "summary"))) {
+		err_set(err, "day '%s': no 'summary' object", date);
+		goto out;
+	}
+	for (i = 0; i < sizeof(summary_fields) / sizeof(*f); i++) {
+		f = &summary_fields[i];
+		if (value(jv_get(sum, f->resource), &v) == 0 &&
+		    add(out, f->metric, day, v, "type", f->type, err) == -1)
+			goto out;
+	}
+	if (total_distance(jv_get(sum, "distances"), &v) == 0 &&
+	    add(out, "fitbit_distance_km", day, v, NULL, NULL, err) == -1)
+		goto out;
+	if (parse_rhr(jv_get(sum, "restingHeartRate"), day, out, err) == -1 ||
+	    parse_zones(jv_get(sum, "heartRateZones"), day, out, err) == -1)
+		goto out;
+	rc = 0;
+out:
+	if (rc == -1)
+		out->len = base;
+	cJSON_Delete(root);
+	return rc;
+}
+
+static const struct fitbit_series *
+series_find(const char *resource)
+{
+	size_t i;
+
+	for (i = 0; i < FITBIT_NSERIES; i++)
+		if (strcmp(fitbit_series[i].resource, resource) == 0)
+			return &fitbit_series[i];
+	return NULL;
+}
+
+/* The list under key, which a well-formed answer always has. */
+static const cJSON *
+range_list(const cJSON *root, const char *key, const char *what,
+    struct err *err)
+{
+	const cJSON *list = jv_get(root, key);
+
+	if (root == NULL)
+		err_set(err, "'%s' series: invalid JSON", what);
+	else if (!cJSON_IsArray(list))
+		err_set(err, "'%s' series: no '%s' list", what, key);
+	else
+		return list;
+	return NULL;
+}
+
+int
+fitbit_parse_series(const char *json, size_t len, const char *resource,
+    int32_t from, int32_t to, struct samples *out, struct err *err)
+{
+	const struct fitbit_series *s = series_find(resource);
+	cJSON *root = NULL;
+	const cJSON *list, *e;
+	char key[64];
+	size_t base = out->len;
+	int32_t day;
+	double v;
+	int rc = -1;
+
+	if (s == NULL)
+		return err_set(err, "unknown time series '%s'", resource);
+	snprintf(key, sizeof(key), "activities-%s", resource);
+	root = cJSON_ParseWithLength(json, len);
+	if ((list = range_list(root, key, resource, err)) == NULL)
+		goto out;
+	cJSON_ArrayForEach(e, list) {
+		if (civil_parse(cJSON_GetStringValue(jv_get(e, "dateTime")),
+		    &day) == -1 || day < from || day > to ||
+		    has_sample(out, base, s->metric, s->type, day) ||
+		    value(jv_get(e, "value"), &v) == -1)
+			continue;
+		if (add(out, s->metric, day, v, "type", s->type, err) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	if (rc == -1)
+		out->len = base;
+	cJSON_Delete(root);
+	return rc;
+}
+
+/* A day of the heart series was seen when it gave any sample. */
+static int
+heart_seen(const struct samples *out, size_t base, int32_t day)
+{
+	size_t i;
+
+	for (i = base; i < out->len; i++)
+		if (out->v[i].day == day)
+			return 1;
+	return 0;
+}
+
+int
+fitbit_parse_heart(const char *json, size_t len, int32_t from, int32_t to,
+    struct samples *out, struct err *err)
+{
+	cJSON *root = cJSON_ParseWithLength(json, len);
+	const cJSON *list, *e, *val;
+	size_t base = out->len;
+	int32_t day;
+	int rc = -1;
+
+	if ((list = range_list(root, "activities-heart", "heart", err)) == NULL)
+		goto out;
+	cJSON_ArrayForEach(e, list) {
+		val = jv_get(e, "value");
+		if (civil_parse(cJSON_GetStringValue(jv_get(e, "dateTime")),
+		    &day) == -1 || day < from || day > to ||
+		    !cJSON_IsObject(val) || heart_seen(out, base, day))
+			continue;
+		if (parse_rhr(jv_get(val, "restingHeartRate"), day, out,
+		    err) == -1 ||
+		    parse_zones(jv_get(val, "heartRateZones"), day, out, err) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	if (rc == -1)
+		out->len = base;
+	cJSON_Delete(root);
+	return rc;
+}
+
+int
+fitbit_parse_error(const char *json, size_t len, struct fitbit_error *fe,
+    struct err *err)
+{
+	cJSON *root = cJSON_ParseWithLength(json, len);
+	const cJSON *e;
+	int rc = -1;
+
+	memset(fe, 0, sizeof(*fe));
+	if (root == NULL) {
+		err_set(err, "error body: invalid JSON");
+		goto out;
+	}
+	if (cJSON_IsArray(e = jv_get(root, "errors"))) {
+		ident(jv_get(cJSON_GetArrayItem(e, 0), "errorType"), fe->type,
+		    sizeof(fe->type));
+		rc = 0;
+	} else if (cJSON_IsObject(e = jv_get(root, "error"))) {
+		fe->google = 1;
+		ident(jv_get(e, "status"), fe->status, sizeof(fe->status));
+		rc = 0;
+	} else if (cJSON_IsString(e)) {		/* OAuth's {"error":"..."} */
+		ident(e, fe->type, sizeof(fe->type));
+		rc = 0;
+	} else
+		err_set(err, "error body: neither Fitbit's nor Google's shape");
+out:
+	cJSON_Delete(root);
+	return rc;
+}
+
