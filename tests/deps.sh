@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential clang pkg-config libcurl4-openssl-dev libcjson-dev
 libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler libsnappy-dev
-python3 curl tzdata victoria-metrics prometheus yamllint valgrind"
+python3 curl tzdata openssl victoria-metrics prometheus yamllint valgrind"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
