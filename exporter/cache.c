@@ -36,6 +36,7 @@ snapshot_release(struct snapshot *s)
 		return;
 	if (atomic_fetch_sub(&s->refs, 1) == 1) {
 		samples_release(&s->values);
+		free(s->text);
 		free(s);
 	}
 }

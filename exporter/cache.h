@@ -19,6 +19,9 @@ struct snapshot {
 	_Atomic int refs;
 	struct samples values;		/* today's and latest values, no ts */
 	int64_t built_at;		/* UTC s */
+	char *text;			/* values rendered (expo), or NULL;
+					 * set before publishing, owned */
+	size_t text_len;
 };
 
 /* A new snapshot with refs = 1 that owns values (moved in, left empty). */

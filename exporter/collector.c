@@ -13,6 +13,7 @@
 #include "backfill.h"
 #include "civil.h"
 #include "collector.h"
+#include "expo.h"
 #include "kinds.h"
 #include "log.h"
 #include "oauth.h"
@@ -174,6 +175,8 @@ publish(struct collector *c, const struct cycle *cy,
 	samples_sort(&v);
 	if ((snap = snapshot_new(&v, (int64_t)cy->now)) == NULL)
 		goto out;
+	/* rendered once here, copied by every scrape (NULL: they render) */
+	snap->text = expo_render_values(snap, c->cfg.user, &snap->text_len);
 	cache_publish(c->cfg.cache, snap);
 	rc = 0;
 out:

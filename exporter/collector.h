@@ -36,6 +36,7 @@ struct collector_config {
 	int32_t backfill_start;		/* civil day; -1: account start */
 	int interval_s;
 	unsigned groups;		/* kinds.h mask; 0: all */
+	const char *user;		/* the user label, for /metrics */
 };
 
 struct collector *collector_new(const struct collector_config *,

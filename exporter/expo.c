@@ -102,6 +102,28 @@ format_value(double v, char *buf, size_t size)
 }
 
 static void
+out_write(struct out *o, const char *text, size_t n)
+{
+	size_t cap;
+	char *buf;
+
+	if (o->failed)
+		return;
+	if (o->cap - o->len <= n) {
+		cap = o->cap * 2 + n + 1;
+		if ((buf = realloc(o->buf, cap)) == NULL) {
+			o->failed = 1;
+			return;
+		}
+		o->buf = buf;
+		o->cap = cap;
+	}
+	memcpy(o->buf + o->len, text, n);
+	o->len += n;
+	o->buf[o->len] = '\0';
+}
+
+static void
 family_header(struct out *o, const char *name, const char *type,
     const char *help)
 {
@@ -210,22 +232,52 @@ render_self(struct out *o, struct stats *st, const struct expo_info *info)
 	    atomic_load(&st->backfill_days_pending));
 }
 
+static char *
+finish(struct out *o, size_t *len)
+{
+	if (o->failed) {
+		free(o->buf);
+		return NULL;
+	}
+	*len = o->len;
+	return o->buf;
+}
+
+static int
+start(struct out *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->cap = 8192;
+	if ((o->buf = malloc(o->cap)) == NULL)
+		return -1;
+	o->buf[0] = '\0';
+	return 0;
+}
+
+char *
+expo_render_values(const struct snapshot *snap, const char *user,
+    size_t *len)
+{
+	struct out o;
+
+	if (start(&o) == -1)
+		return NULL;
+	render_fitbit(&o, snap, user);
+	return finish(&o, len);
+}
+
 char *
 expo_render(const struct snapshot *snap, struct stats *st,
     const struct expo_info *info, size_t *len)
 {
-	struct out o = { 0 };
+	struct out o;
 
-	o.cap = 8192;
-	if ((o.buf = malloc(o.cap)) == NULL)
+	if (start(&o) == -1)
 		return NULL;
-	o.buf[0] = '\0';
-	render_fitbit(&o, snap, info->user);
+	if (snap != NULL && snap->text != NULL)
+		out_write(&o, snap->text, snap->text_len);
+	else
+		render_fitbit(&o, snap, info->user);
 	render_self(&o, st, info);
-	if (o.failed) {
-		free(o.buf);
-		return NULL;
-	}
-	*len = o.len;
-	return o.buf;
+	return finish(&o, len);
 }

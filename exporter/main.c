@@ -216,6 +216,7 @@ app_collector(struct app *app, struct err *err)
 	cc.backfill_start = app->cfg.backfill_start;
 	cc.interval_s = app->cfg.sync_interval_minutes * 60;
 	cc.groups = app->cfg.collect;
+	cc.user = app->cfg.user_id;
 	app->collector = collector_new(&cc, err);
 	return app->collector == NULL ? -1 : 0;
 }

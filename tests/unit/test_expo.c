@@ -51,8 +51,8 @@ test_values(void)
 {
 	struct samples s;
 	struct snapshot *snap;
-	char *text;
-	size_t len;
+	char *text, *cached;
+	size_t len, clen;
 
 	stats_reset();
 	samples_init(&s);
@@ -84,8 +84,15 @@ test_values(void)
 	/* the family header comes before its first sample */
 	CHECK(strstr(text, "# TYPE fitbit_steps_total counter\n") <
 	    strstr(text, "fitbit_steps_total{"));
+	/* values rendered once into the snapshot: the same page */
+	snap->text = expo_render_values(snap, info.user, &snap->text_len);
+	CHECK(snap->text != NULL && snap->text_len == strlen(snap->text));
+	CHECK(snap->text != NULL && strstr(snap->text, "syncbit_") == NULL);
+	cached = expo_render(snap, stats_get(), &info, &clen);
+	CHECK(cached != NULL && clen == len && strcmp(cached, text) == 0);
+	free(cached);
 	free(text);
-	snapshot_release(snap);
+	snapshot_release(snap);		/* frees snap->text */
 	stats_reset();
 }
 
