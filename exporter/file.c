@@ -3,11 +3,15 @@
  *
  * Any thread. file_write_atomic() guarantees that after a crash at any
  * moment path holds either the complete old or the complete new content,
- * never a mix, and that no temporary file outlives a failed call.
+ * never a mix, and that no temporary file outlives a failed call. A crash
+ * between the temporary file and the rename leaves that file behind:
+ * file_recover_atomic(), at start-up, finishes or removes it.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +140,122 @@ remove_tmp:
 	unlink(tmp);
 	errno = saved;
 	return -1;
+}
+
+/* The PID of a temporary name "BASE.tmp.PID.N" of base, else -1. */
+static long
+tmp_pid(const char *name, const char *base)
+{
+	size_t n = strlen(base);
+	const char *p;
+	char *end;
+	long pid;
+
+	if (strncmp(name, base, n) != 0 || strncmp(name + n, ".tmp.", 5) != 0)
+		return -1;
+	p = name + n + 5;
+	if (*p < '0' || *p > '9')
+		return -1;
+	errno = 0;
+	pid = strtol(p, &end, 10);
+	if (errno != 0 || pid <= 0 || *end != '.' || end[1] == '\0')
+		return -1;
+	for (p = end + 1; *p != '\0'; p++)
+		if (*p < '0' || *p > '9')
+			return -1;
+	return pid;
+}
+
+/* A process with this pid exists (that we may signal or not). */
+static int
+pid_alive(long pid)
+{
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+static int
+newer(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec > b->tv_sec ||
+	    (a->tv_sec == b->tv_sec && a->tv_nsec > b->tv_nsec);
+}
+
+/* 1 when the file at p is complete() (read with a cap of max bytes). */
+static int
+tmp_complete(const char *p, size_t max, int (*complete)(const char *,
+    size_t))
+{
+	struct err e = { 0 };
+	char *buf;
+	size_t len;
+	int ok;
+
+	if (file_read(p, max, &buf, &len, &e) == -1)
+		return 0;
+	ok = complete(buf, len);
+	explicit_bzero(buf, len);	/* it may hold a token */
+	free(buf);
+	return ok;
+}
+
+int
+file_recover_atomic(const char *path, size_t max,
+    int (*complete)(const char *, size_t), int *adopted, struct err *err)
+{
+	char dir[PATH_MAX], p[PATH_MAX], best[PATH_MAX] = "";
+	const char *base, *slash = strrchr(path, '/');
+	struct timespec floor = { 0, 0 }, best_at = { 0, 0 };
+	struct stat st;
+	struct dirent *e;
+	DIR *d;
+	long pid;
+
+	if (adopted != NULL)
+		*adopted = 0;
+	base = slash != NULL ? slash + 1 : path;
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (stat(path, &st) == 0)
+		floor = st.st_mtim;
+	if ((d = opendir(dir)) == NULL)
+		return err_setc(err, errno, "cannot read directory '%s': %s",
+		    dir, strerror(errno));
+	while ((e = readdir(d)) != NULL) {
+		if ((pid = tmp_pid(e->d_name, base)) == -1 ||
+		    (pid != (long)getpid() && pid_alive(pid)))
+			continue;	/* not ours to judge: a live writer's */
+		if (snprintf(p, sizeof(p), "%s/%s", dir, e->d_name) >=
+		    (int)sizeof(p) || lstat(p, &st) == -1 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (complete != NULL && newer(&st.st_mtim, &floor) &&
+		    (best[0] == '\0' || newer(&st.st_mtim, &best_at)) &&
+		    tmp_complete(p, max, complete)) {
+			if (best[0] != '\0')
+				unlink(best);
+			memcpy(best, p, sizeof(best));
+			best_at = st.st_mtim;
+			continue;
+		}
+		unlink(p);
+	}
+	closedir(d);
+	if (best[0] == '\0')
+		return 0;
+	/* on failure best stays: it may hold the only live token */
+	if (rename(best, path) == -1)
+		return err_setc(err, errno, "cannot rename '%s' to '%s': %s",
+		    best, path, strerror(errno));
+	if (adopted != NULL)
+		*adopted = 1;
+	if (dir_sync(path) == -1)
+		return err_setc(err, errno, "'%s' replaced but its directory "
+		    "could not be synced: %s", path, strerror(errno));
+	return 0;
 }
 
 int

@@ -16,6 +16,20 @@
  */
 int file_write_atomic(const char *path, const void *data, size_t len,
     mode_t mode, struct err *);
+/*
+ * Finish or clear what a file_write_atomic() of path left behind when its
+ * process died between creating path.tmp.PID.N and the rename. Only files
+ * whose writer is gone count: PID not running, or our own PID (the caller
+ * promises that no write of path is under way in this process). The newest
+ * of them that complete() accepts (at most max bytes) and that is newer
+ * than path, or path is missing, is renamed over path: the replacement its
+ * writer meant. Every other one is removed; complete == NULL removes them
+ * all. *adopted (may be NULL) says whether one was renamed over path.
+ * -1 with err when the directory cannot be read or the rename fails.
+ */
+int file_recover_atomic(const char *path, size_t max,
+    int (*complete)(const char *buf, size_t len), int *adopted,
+    struct err *);
 /* Read at most max bytes (more is an error). *out is NUL-terminated; caller
  * frees. A missing file: -1 with err.code = ENOENT. */
 int file_read(const char *path, size_t max, char **out, size_t *len,

@@ -23,6 +23,9 @@
  * save works, --authorize must run again; the log has said so. If the file
  * changes meanwhile (another writer, a new --authorize), the file wins.
  *
+ * A crash after the temporary file of a save and before its rename: the
+ * next oauth_new() finishes that save (file_recover_atomic()).
+ *
  * Secrets: every token and the client secret are registered with
  * log_add_secret(); buffers that held them are wiped before being freed;
  * no message quotes a token, a code or a token-endpoint body.
@@ -331,6 +334,41 @@ out:
 	return rc;
 }
 
+/* file_recover_atomic(): a complete token file? */
+static int
+tokens_complete(const char *buf, size_t len)
+{
+	struct oauth_tokens t;
+	struct err e = { 0 };
+	int ok = oauth_tokens_parse("", buf, len, &t, &e) == 0;
+
+	oauth_tokens_wipe(&t);
+	return ok;
+}
+
+/*
+ * A crash between writing a refreshed pair to its temporary file and the
+ * rename leaves the spent refresh token in the token file and the live one
+ * next to it: finish that save before anything reads the file.
+ */
+static void
+recover_save(const struct oauth_provider *prov)
+{
+	struct err e = { 0 };
+	char q[ERR_MSG_MAX + 16];
+	int adopted = 0;
+
+	if (file_recover_atomic(prov->token_path, OAUTH_MAX_BODY,
+	    tokens_complete, &adopted, &e) == -1) {
+		if (e.code != ENOENT)
+			log_warn("cannot finish or clear an interrupted save of "
+			    "the token file", "error=%s",
+			    log_q(q, sizeof(q), e.msg));
+	} else if (adopted)
+		log_warn("token file: finished a save a crash had interrupted",
+		    "path=%s", prov->token_path);
+}
+
 struct oauth *
 oauth_new(const struct oauth_provider *prov, struct httpc *http)
 {
@@ -346,6 +384,7 @@ oauth_new(const struct oauth_provider *prov, struct httpc *http)
 	pthread_mutex_init(&o->lock, NULL);
 	atomic_store(&o->state, OAUTH_NO_TOKEN);
 	log_add_secret(prov->client_secret);
+	recover_save(prov);
 	if (disk_load(o, &changed, &e) == -1) {
 		if (e.code == ENOENT)
 			log_warn("no token file: run 'syncbit --authorize'",

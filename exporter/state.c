@@ -5,7 +5,8 @@
  * a file that is not exactly the shape state_save() writes is refused with
  * one line naming the file and the first thing wrong, because guessing
  * would resend or skip history without anyone noticing. Saving goes
- * through file_write_atomic(), mode 0600.
+ * through file_write_atomic(), mode 0600; loading first finishes (or
+ * drops) a save a crash interrupted before its rename.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -267,6 +268,21 @@ state_parse(const char *json, size_t len, struct state *st, struct err *err)
 	return parse_named("(text)", json, len, st, err);
 }
 
+/* file_recover_atomic(): a complete sync_state.json? */
+static int
+state_complete(const char *buf, size_t len)
+{
+	struct state *st = malloc(sizeof(*st));
+	struct err e = { 0 };
+	int ok;
+
+	if (st == NULL)
+		return 0;
+	ok = state_parse(buf, len, st, &e) == 0;
+	free(st);
+	return ok;
+}
+
 int
 state_load(const char *path, struct state *st, struct err *err)
 {
@@ -275,6 +291,10 @@ state_load(const char *path, struct state *st, struct err *err)
 	size_t len;
 	int rc;
 
+	/* a save a crash interrupted before its rename: finish or drop it
+	 * (a failure here shows again in the read below) */
+	file_recover_atomic(path, STATE_MAX_BYTES, state_complete, NULL, &e);
+	err_clear(&e);
 	if (file_read(path, STATE_MAX_BYTES, &buf, &len, &e) == -1) {
 		if (e.code == ENOENT) {
 			state_init(st);

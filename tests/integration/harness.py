@@ -38,6 +38,7 @@ FAKES = REPO / "tests" / "fakes"
 PYTHON = sys.executable
 MACHINE_TZ = os.environ.get("HARNESS_TZ", "Asia/Kolkata")
 _LIVE = []  # every Proc not yet reaped, for the atexit sweep
+_SANITIZER = re.compile(r"WARNING: ThreadSanitizer:|ERROR: (Address|Leak)Sanitizer:|: runtime error: ")
 
 
 def free_port():
@@ -487,11 +488,28 @@ class Harness:
         return "\n".join(f"--- {p.name} (pid {p.pid}, rc {p.p.returncode})\n{p.tail(n)}"
                          for p in self.procs)
 
+    def sanitizer_reports(self):
+        """The first line of every ThreadSanitizer, AddressSanitizer,
+        LeakSanitizer or UBSan report on a SyncBit process's stderr (a
+        sanitizer build: `make tsan`, `make asan`), whatever the test
+        checked of that process."""
+        out = []
+        for f in sorted(self.tmp.glob("*syncbit*.stderr")):
+            for line in f.read_text(errors="replace").splitlines():
+                if _SANITIZER.search(line):
+                    out.append(f"{f.name}: {line.strip()}")
+        return out
+
     def close(self):
+        """Kill what is left, remove the temp dir; AssertionError when a
+        SyncBit process reported a sanitizer finding."""
         for p in reversed(self.procs):
             p.kill()
+        reports = self.sanitizer_reports()
         if not os.environ.get("KEEP_TMP"):
             shutil.rmtree(self.tmp, ignore_errors=True)
+        if reports:
+            raise AssertionError("sanitizer reports:\n" + "\n".join(reports[:20]))
 
 
 class IntegrationTest(unittest.TestCase):

@@ -1,14 +1,19 @@
 /*
  * file: atomic replacement (mode, no leftovers, old content kept on
- * failure), capped reads, mkdir -p.
+ * failure), what a crashed replacement left (finished or removed), capped
+ * reads, mkdir -p.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "file.h"
@@ -168,6 +173,110 @@ test_mkdirs(void)
 	free(dir);
 }
 
+/* A pid no process has: a child that has exited and been reaped. */
+static long
+dead_pid(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+	return (long)pid;
+}
+
+/* Write name in dir with content, its mtime age seconds in the past. */
+static void
+put(const char *dir, const char *name, const char *content, int age)
+{
+	char p[1200];
+	struct timespec ts[2];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	f = fopen(p, "w");
+	fputs(content, f);
+	fclose(f);
+	clock_gettime(CLOCK_REALTIME, &ts[0]);
+	ts[0].tv_sec -= age;
+	ts[1] = ts[0];
+	utimensat(AT_FDCWD, p, ts, 0);
+}
+
+static int
+there(const char *dir, const char *name)
+{
+	char p[1200];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return access(p, F_OK) == 0;
+}
+
+/* "complete" for the tests: a JSON-ish object, closed. */
+static int
+closed(const char *buf, size_t len)
+{
+	return len >= 2 && buf[0] == '{' && buf[len - 1] == '}';
+}
+
+static void
+test_recover(void)
+{
+	char *dir = t_tmpdir(), path[1024], a[128], b[128], c[128], d[128];
+	char live[128];
+	struct err err = { 0 };
+	long dead = dead_pid();
+	int adopted = -1;
+
+	snprintf(path, sizeof(path), "%s/tokens.json", dir);
+	put(dir, "tokens.json", "{spent}", 60);
+	/* killed between the temporary file and the rename: the newest
+	 * complete leftover newer than the file is what its writer meant */
+	snprintf(a, sizeof(a), "tokens.json.tmp.%ld.0", dead);
+	put(dir, a, "{live}", 10);
+	snprintf(b, sizeof(b), "tokens.json.tmp.%ld.1", dead);
+	put(dir, b, "{older than the file}", 120);
+	snprintf(c, sizeof(c), "tokens.json.tmp.%ld.2", dead);
+	put(dir, c, "{half writ", 5);		/* newest, but cut short */
+	snprintf(d, sizeof(d), "tokens.json.tmp.%ld.3", dead);
+	put(dir, d, "{older leftover}", 30);
+	/* a live writer's (our parent's pid) and names not of the scheme */
+	snprintf(live, sizeof(live), "tokens.json.tmp.%ld.0", (long)getppid());
+	put(dir, live, "{in progress}", 0);
+	put(dir, "tokens.json.tmp.x.0", "{x}", 0);
+	put(dir, "other.json.tmp.1.0", "{o}", 0);
+	CHECK(file_recover_atomic(path, 4096, closed, &adopted, &err) == 0);
+	CHECK(!err.set && adopted == 1);
+	CHECK(has_content(path, "{live}"));
+	CHECK(!there(dir, a) && !there(dir, b) && !there(dir, c) &&
+	    !there(dir, d));
+	CHECK(there(dir, live) && there(dir, "tokens.json.tmp.x.0") &&
+	    there(dir, "other.json.tmp.1.0"));
+	/* nothing newer: leftovers go, the file stays */
+	put(dir, a, "{stale}", 3600);
+	CHECK(file_recover_atomic(path, 4096, closed, &adopted, &err) == 0);
+	CHECK(adopted == 0 && has_content(path, "{live}") && !there(dir, a));
+	/* our own pid counts as gone (a restart in a container is pid 1 again) */
+	snprintf(a, sizeof(a), "tokens.json.tmp.%ld.7", (long)getpid());
+	put(dir, a, "{mine, newer}", 0);
+	CHECK(file_recover_atomic(path, 4096, closed, &adopted, &err) == 0);
+	CHECK(adopted == 1 && has_content(path, "{mine, newer}"));
+	/* no file yet: a complete leftover becomes it; no checker: all go */
+	unlink(path);
+	put(dir, a, "{first}", 0);
+	CHECK(file_recover_atomic(path, 4096, closed, &adopted, &err) == 0);
+	CHECK(adopted == 1 && has_content(path, "{first}"));
+	put(dir, a, "{dropped}", 0);
+	CHECK(file_recover_atomic(path, 4096, NULL, &adopted, &err) == 0);
+	CHECK(adopted == 0 && has_content(path, "{first}") && !there(dir, a));
+	/* a missing directory */
+	snprintf(path, sizeof(path), "%s/nodir/tokens.json", dir);
+	CHECK(file_recover_atomic(path, 4096, closed, NULL, &err) == -1);
+	CHECK(err.code == ENOENT);
+	t_rmrf(dir);
+	free(dir);
+}
+
 void
 suite_file(void)
 {
@@ -175,4 +284,5 @@ suite_file(void)
 	test_write_failure_keeps_old();
 	test_read();
 	test_mkdirs();
+	test_recover();
 }
