@@ -120,17 +120,19 @@ on_body(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* Abort a transfer in flight when shutdown is requested. */
+/* Abort a transfer in flight when shutdown is requested, unless it must
+ * finish (arg: its struct httpc_req). */
 static int
 on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
     curl_off_t ultotal, curl_off_t ulnow)
 {
-	(void)arg;
+	const struct httpc_req *req = arg;
+
 	(void)dltotal;
 	(void)dlnow;
 	(void)ultotal;
 	(void)ulnow;
-	return quit_requested();
+	return !req->finish_on_quit && quit_requested();
 }
 
 static size_t
@@ -203,6 +205,7 @@ httpc_do(struct httpc *h, const struct httpc_req *req,
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &head);
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)req);
 	if (req->body != NULL || (req->method != NULL &&
 	    strcmp(req->method, "POST") == 0)) {
 		curl_easy_setopt(c, CURLOPT_POST, 1L);

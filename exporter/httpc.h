@@ -31,6 +31,9 @@ struct httpc_req {
 	const char *const *headers;	/* extra "Name: value", NULL-terminated */
 	size_t max_body;		/* 0: HTTPC_DEFAULT_MAX_BODY */
 	long timeout_s;			/* 0: the httpc default */
+	int finish_on_quit;		/* 1: a shutdown does not abort it (a
+					 * token refresh the API has acted on);
+					 * it still ends within timeout_s */
 };
 
 #define HTTPC_DEFAULT_MAX_BODY (8 * 1024 * 1024)

@@ -185,7 +185,7 @@ expires_in(const cJSON *root, long *out, struct err *err)
 			return err_set(err, "'expires_in' is not a number");
 	} else
 		return err_set(err, "'expires_in' is not a number");
-	if (!(d > 0 && d <= EXPIRES_IN_MAX))
+	if (!(d >= 1 && d <= EXPIRES_IN_MAX))	/* < 1 s: expired on arrival */
 		return err_set(err, "'expires_in' is out of range");
 	*out = (long)d;
 	return 0;
@@ -507,6 +507,9 @@ oauth_token_post(const struct oauth_provider *p, struct httpc *h,
 	req.headers = headers;
 	req.max_body = OAUTH_MAX_BODY;
 	req.timeout_s = 30;
+	/* the API rotates the refresh token before it answers: a shutdown
+	 * must not throw that answer away */
+	req.finish_on_quit = 1;
 	if (p->basic_auth) {
 		req.basic_user = p->client_id;
 		req.basic_pass = p->client_secret;

@@ -39,7 +39,6 @@ import signal
 import subprocess
 import threading
 import time
-import unittest
 import urllib.parse
 from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -469,13 +468,8 @@ class TokenLossWindow(IntegrationTest):
 
 
 class GracefulStop(IntegrationTest):
-    # KNOWN BUG (httpc.c, not ours to change here): a shutdown aborts every
-    # transfer in flight (on_progress returns quit_requested()), the token
-    # POST too, so SyncBit drops an answer the API has already acted on.
-    # Fix: a struct httpc_req flag (finish_on_quit) that on_progress honours
-    # via CURLOPT_XFERINFODATA, set by oauth_token_post(); the request
-    # still ends within its 30 s timeout. Remove this decorator with it.
-    @unittest.expectedFailure
+    # A shutdown aborts every transfer in flight but the token POST
+    # (httpc_req.finish_on_quit): the API has acted on it already.
     def test_sigterm_during_a_refresh_keeps_its_answer(self):
         # SIGTERM (docker stop, a rolling update) while the refresh answer
         # travels: the API has rotated already, so dropping the answer to
