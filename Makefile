@@ -23,6 +23,13 @@ LIB_OBJ = $(LIB_SRC:exporter/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/remote.pb-c.o
 HDRS = $(wildcard exporter/*.h) $(BUILD)/gen/remote.pb-c.h
 TEST_SRC = $(wildcard tests/unit/test_*.c)
 TEST_OBJ = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tobj/%.o) $(BUILD)/tobj/main.o
+FUZZ_NAMES = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_REPLAY = $(FUZZ_NAMES:%=$(BUILD)/fuzz_replay/%)
+FUZZ_SECONDS ?= 60
+# A harness that #includes a module's .c (to reach its static parsers)
+# links without that module's object.
+FUZZ_OWN_oauth = oauth_token
+fuzz_objs = $(filter-out $(FUZZ_OWN_$(1):%=$(BUILD)/obj/%.o),$(LIB_OBJ))
 
 .PHONY: all check test asan tsan valgrind bench fuzz demo deps clean install
 
@@ -44,7 +51,7 @@ $(BUILD)/libsyncbit.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/syncbit: $(BUILD)/obj/main.o $(BUILD)/libsyncbit.a
+$(BUILD)/syncbit: $(BUILD)/obj/main.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/gen/suites.h: $(TEST_SRC)
@@ -56,7 +63,7 @@ $(BUILD)/tobj/%.o: tests/unit/%.c tests/t.h $(HDRS) $(BUILD)/gen/suites.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests -c -o $@ $<
 
-$(BUILD)/unit_tests: $(TEST_OBJ) $(BUILD)/libsyncbit.a
+$(BUILD)/unit_tests: $(TEST_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Unit tests only: fast, no server started.
@@ -64,7 +71,7 @@ check: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests
 
 # Unit + integration tests; the last line is "N passed, M failed".
-test: $(BUILD)/syncbit $(BUILD)/unit_tests
+test: $(BUILD)/syncbit $(BUILD)/unit_tests $(FUZZ_REPLAY)
 	tests/run.sh $(BUILD)
 
 asan:
@@ -77,12 +84,38 @@ valgrind: $(BUILD)/unit_tests $(BUILD)/syncbit
 	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
 		$(BUILD)/unit_tests
 
+# Each fuzz harness with a plain main that replays its corpus and crash
+# inputs (tests/fuzz/replay.c): part of `make test`, in any build.
+$(BUILD)/fuzz_replay/%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c \
+    tests/fuzz/fuzz.h $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Itests/fuzz -DFUZZ_TARGET='"$*"' -o $@ \
+		$< tests/fuzz/replay.c $(call fuzz_objs,$*) $(LDLIBS)
+
+# The same harnesses under libFuzzer, built with BUILD=build/fuzz (below).
+$(BUILD)/fuzzer/%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< \
+		$(call fuzz_objs,$*) $(LDLIBS)
+
+# clang libFuzzer with ASan and UBSan: each target for FUZZ_SECONDS, one
+# after the other; new crash inputs land in tests/fuzz/crashes/NAME/.
+fuzz:
+	$(MAKE) BUILD=build/fuzz CC=clang SAN=fuzzer-no-link,address,undefined \
+		CFLAGS="-O1 -g" $(FUZZ_NAMES:%=build/fuzz/fuzzer/%)
+	tests/fuzz/fuzz.sh run build/fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
 $(BUILD)/bench_rw: tests/bench/bench_rw.c $(BUILD)/libsyncbit.a
 	$(CC) $(CFLAGS) -Itests -o $@ $^ $(LDLIBS)
 
-# Numbers, not pass/fail: backfill cost and remote-write throughput.
+# Numbers, not pass/fail: one table (/metrics vs nginx and python3-prometheus-
+# client under wrk, service RSS/CPU, remote-write encoding, backfills), about
+# 10 minutes. Installs nothing: a missing peer is an n/a row, and
+# `tests/bench/deps.sh` (as root) installs wrk, nginx, python3-prometheus-client.
 bench: $(BUILD)/syncbit $(BUILD)/bench_rw
-	SYNCBIT_BIN=$(BUILD)/syncbit BUILD=$(BUILD) python3 tests/bench/bench.py
+	@tests/bench/deps.sh --check || true
+	SYNCBIT_BIN=$(BUILD)/syncbit BUILD=$(BUILD) \
+		$$([ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3) tests/bench/bench.py
 
 # SyncBit against a local fake API and a local VictoriaMetrics (Ctrl-C stops).
 demo: $(BUILD)/syncbit

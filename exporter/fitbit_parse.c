@@ -107,10 +107,13 @@ local_ms(const char *zone, int32_t day, int sec, int ms, int64_t near,
 
 /* ---- samples and answers ---- */
 
+/* A value that overflowed (1e308 minutes * 60) is no value. */
 static int
 add(struct samples *out, const char *metric, int32_t day, double v,
     const char *lname, const char *lvalue, struct err *err)
 {
+	if (!isfinite(v))
+		return 0;
 	if (samples_add(out, metric, day, v, lname, lvalue, NULL) == -1)
 		return err_set(err, "out of memory");
 	return 0;
@@ -641,6 +644,8 @@ device(const cJSON *list, const cJSON *dev, int32_t day, const char *zone,
 		return 0;
 	if (local_ms(zone, d, sec, ms, NO_TIME, &at, err) == -1)
 		return -1;
+	if (at < 0)
+		return 0;	/* before 1970: not a sync time */
 	if (samples_add(out, "fitbit_device_last_sync_timestamp_seconds", day,
 	    (double)at / 1000, "device", name, "type", type, NULL) == -1)
 		return err_set(err, "out of memory");

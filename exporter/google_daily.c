@@ -154,7 +154,8 @@ rollup_sum(const struct google_rollup *rt, const cJSON *val, int32_t day,
 	if (f != NULL && (jv_proto_number(f, &v) == -1 || v < 0))
 		return err_set(err, "'%s.%s' is not a count", rt->member,
 		    rt->field);
-	if (samples_add(out, rt->metric, day, v / rt->divisor, NULL) == -1)
+	if (isfinite(v / rt->divisor) &&
+	    samples_add(out, rt->metric, day, v / rt->divisor, NULL) == -1)
 		return err_set(err, "out of memory");
 	return 0;
 }
@@ -193,7 +194,8 @@ rollup_labels(const struct google_rollup *rt, const cJSON *val, int32_t day,
 				v[i] += x;	/* unknown values: ignored */
 	}
 	for (i = 0; i < NLABELS; i++)
-		if (samples_add(out, rt->metric, day, v[i] / rt->divisor,
+		if (isfinite(v[i] / rt->divisor) &&
+		    samples_add(out, rt->metric, day, v[i] / rt->divisor,
 		    rt->lname, rt->labels[i].label, NULL) == -1)
 			return err_set(err, "out of memory");
 	return 0;
@@ -218,11 +220,13 @@ rollup_azm(const struct google_rollup *rt, const cJSON *val, int32_t day,
 			return err_set(err, "'%s.%s' is not a count",
 			    rt->member, field[i]);
 		total += v;
-		if (samples_add(out, rt->metric, day, v, rt->lname, label[i],
+		if (isfinite(v) &&
+		    samples_add(out, rt->metric, day, v, rt->lname, label[i],
 		    NULL) == -1)
 			return err_set(err, "out of memory");
 	}
-	if (samples_add(out, rt->metric, day, total, rt->lname, "total",
+	if (isfinite(total) &&
+	    samples_add(out, rt->metric, day, total, rt->lname, "total",
 	    NULL) == -1)
 		return err_set(err, "out of memory");
 	return 0;

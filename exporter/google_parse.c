@@ -113,6 +113,8 @@ static int
 add(struct samples *out, const char *metric, int32_t day, int64_t ts_ms,
     double v, const char *lname, const char *lvalue, struct err *err)
 {
+	if (!isfinite(v))
+		return 0;	/* overflowed (1e308 minutes * 60): no value */
 	if (day == INT32_MIN)
 		day = day_of_ms(ts_ms);
 	if (samples_add(out, metric, day, v, lname, lvalue, NULL) == -1)

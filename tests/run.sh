@@ -1,5 +1,6 @@
 #!/bin/sh
-# Run every test: BUILD_DIR/unit_tests, then the integration tests against
+# Run every test: BUILD_DIR/unit_tests, the fuzz corpora and crash inputs
+# through BUILD_DIR/fuzz_replay/*, then the integration tests against
 # BUILD_DIR/syncbit. The last line is the total "N passed, M failed"; the exit
 # status is non-zero when a test failed or a part did not run (no summary line).
 #
@@ -22,7 +23,7 @@ if [ -z "${PYTHON:-}" ]; then
 fi
 
 out=$(mktemp "${TMPDIR:-/tmp}/syncbit-tests.XXXXXX") || exit 2
-trap 'rm -f "$out" "$out.rc"' EXIT
+trap 'rm -f "$out" "$out.rc" "$out.fz"' EXIT
 
 passed=0
 failed=0
@@ -57,6 +58,37 @@ status_to() {
 	echo $? >"$out.rc"
 }
 
+# Each fuzz harness over its corpus and crash inputs (tests/fuzz/replay.c),
+# one summary line for all: a missing or broken replay binary is a failure.
+fuzz_replay() {
+	fp=0
+	ff=0
+	for src in tests/fuzz/fuzz_*.c; do
+		name=${src#tests/fuzz/fuzz_}
+		name=${name%.c}
+		bin=$build/fuzz_replay/$name
+		if [ ! -x "$bin" ]; then
+			echo "not ok fuzz-replay $name: $bin not found"
+			ff=$((ff + 1))
+			continue
+		fi
+		"$bin" >"$out.fz" 2>&1
+		s=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out.fz" | tail -n 1)
+		grep -vE '^[0-9]+ passed, [0-9]+ failed$' "$out.fz"
+		if [ -z "$s" ]; then
+			echo "not ok fuzz-replay $name: no summary line"
+			ff=$((ff + 1))
+			continue
+		fi
+		echo "# fuzz-replay $name: $s"
+		fp=$((fp + ${s%% passed*}))
+		s=${s#*passed, }
+		ff=$((ff + ${s%% failed}))
+	done
+	echo "$fp passed, $ff failed"
+	[ "$ff" -eq 0 ]
+}
+
 echo "# unit tests: $build/unit_tests"
 rm -f "$out.rc"
 if [ -x "$build/unit_tests" ]; then
@@ -65,6 +97,10 @@ else
 	echo "# unit: $build/unit_tests not found (make $build/unit_tests)"
 	broken="$broken unit"
 fi
+
+echo "# fuzz-replay: $build/fuzz_replay/*"
+rm -f "$out.rc"
+part fuzz-replay status_to fuzz_replay
 
 echo "# integration tests: SYNCBIT_BIN=$build/syncbit"
 rm -f "$out.rc"
