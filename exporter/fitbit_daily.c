@@ -57,21 +57,6 @@ value(const cJSON *v, double *out)
 	return jv_decimal(v, out) == 0 && *out >= 0 ? 0 : -1;
 }
 
-/* Copy an identifier that is safe to print, else "". */
-static void
-ident(const cJSON *v, char *out, size_t size)
-{
-	const char *s = cJSON_GetStringValue(v), *p;
-
-	out[0] = '\0';
-	if (s == NULL || strlen(s) >= size)
-		return;
-	for (p = s; *p != '\0'; p++)
-		if (!isalnum((unsigned char)*p) && strchr("_.-", *p) == NULL)
-			return;
-	memcpy(out, s, strlen(s) + 1);
-}
-
 static int
 add(struct samples *out, const char *metric, int32_t day, double v,
     const char *lname, const char *lvalue, struct err *err)
@@ -362,15 +347,15 @@ fitbit_parse_error(const char *json, size_t len, struct fitbit_error *fe,
 		goto out;
 	}
 	if (cJSON_IsArray(e = jv_get(root, "errors"))) {
-		ident(jv_get(cJSON_GetArrayItem(e, 0), "errorType"), fe->type,
+		jv_ident(jv_get(cJSON_GetArrayItem(e, 0), "errorType"), fe->type,
 		    sizeof(fe->type));
 		rc = 0;
 	} else if (cJSON_IsObject(e = jv_get(root, "error"))) {
 		fe->google = 1;
-		ident(jv_get(e, "status"), fe->status, sizeof(fe->status));
+		jv_ident(jv_get(e, "status"), fe->status, sizeof(fe->status));
 		rc = 0;
 	} else if (cJSON_IsString(e)) {		/* OAuth's {"error":"..."} */
-		ident(e, fe->type, sizeof(fe->type));
+		jv_ident(e, fe->type, sizeof(fe->type));
 		rc = 0;
 	} else
 		err_set(err, "error body: neither Fitbit's nor Google's shape");

@@ -105,21 +105,6 @@ json_date(const cJSON *d, int32_t *day)
 	return yy == (int)y && mm == (int)m && ddd == (int)dd ? 0 : -1;
 }
 
-/* Copy an identifier (status, reason) that is safe to print, else "". */
-static void
-ident(const cJSON *v, char *out, size_t size)
-{
-	const char *s = cJSON_GetStringValue(v), *p;
-
-	out[0] = '\0';
-	if (s == NULL || strlen(s) >= size)
-		return;
-	for (p = s; *p != '\0'; p++)
-		if (!isalnum((unsigned char)*p) && strchr("_.-", *p) == NULL)
-			return;
-	memcpy(out, s, strlen(s) + 1);
-}
-
 static int
 has_day(const struct samples *s, const char *metric, int32_t day)
 {
@@ -452,9 +437,9 @@ google_parse_status(const char *json, size_t len, long http,
 	if (jv_proto_number(jv_get(e, "code"), &code) == 0 && code >= 100 &&
 	    code < 600)
 		st->code = (int)code;
-	ident(jv_get(e, "status"), st->status, sizeof(st->status));
+	jv_ident(jv_get(e, "status"), st->status, sizeof(st->status));
 	cJSON_ArrayForEach(d, jv_get(e, "details")) {
-		ident(jv_get(d, "reason"), st->reason, sizeof(st->reason));
+		jv_ident(jv_get(d, "reason"), st->reason, sizeof(st->reason));
 		if (st->reason[0] != '\0')
 			break;
 	}

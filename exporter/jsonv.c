@@ -73,6 +73,20 @@ jv_proto_number(const cJSON *v, double *out)
 	return *end != '\0' || errno == ERANGE || !isfinite(*out) ? -1 : 0;
 }
 
+void
+jv_ident(const cJSON *v, char *out, size_t size)
+{
+	const char *s = cJSON_GetStringValue(v), *p;
+
+	out[0] = '\0';
+	if (s == NULL || strlen(s) >= size)
+		return;
+	for (p = s; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && strchr("_.-", *p) == NULL)
+			return;
+	memcpy(out, s, strlen(s) + 1);
+}
+
 int
 jv_next_token(const cJSON *root, char *next, size_t size, struct err *err)
 {

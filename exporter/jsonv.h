@@ -26,6 +26,9 @@ int jv_decimal_text(const char *s, double *out);
 /* Google (proto3): a JSON number, or a string of digits, '+', '-', '.',
  * 'e', 'E' that strtod reads whole; finite. -1 otherwise. */
 int jv_proto_number(const cJSON *v, double *out);
+/* v when it is a string of [A-Za-z0-9_.-] shorter than size (an error
+ * type or status, safe to print), else "". */
+void jv_ident(const cJSON *v, char *out, size_t size);
 /* root.nextPageToken -> next ("" when absent or null); -1 with err when it
  * is not a string or does not fit in size. */
 int jv_next_token(const cJSON *root, char *next, size_t size,
