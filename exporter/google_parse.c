@@ -459,9 +459,9 @@ sleep_point(struct walk *w, const cJSON *pt)
 		    "valid 'interval.endTime' or 'endUtcOffset'");
 	if (wake < w->from || wake > w->to ||
 	    cJSON_IsTrue(jv_get(jv_get(s, "metadata"), "nap")) ||
-	    field(jv_get(s, "summary"), "minutesAsleep", 0, DBL_MAX,
+	    field(jv_get(s, "summary"), "minutesAsleep", 0, DBL_MAX / 60,
 	    &asleep) == -1)
-		return 0;
+		return 0;	/* a duration that overflows is no session */
 	o = find(w->out, w->base, DURATION, wake);
 	m = find(&w->more, w->more.len, DURATION, wake);
 	if ((m < w->more.len && w->more.v[m].value >= asleep * 60) ||

@@ -9,7 +9,8 @@
 #       Prints one line per target: time, executions, corpus, findings.
 #   tests/fuzz/fuzz.sh merge BUILD NAME...
 #       minimise tests/fuzz/corpus/NAME/ plus BUILD/corpus/NAME/ into a
-#       fresh tests/fuzz/corpus/NAME/ (libFuzzer -merge=1), to commit.
+#       fresh tests/fuzz/corpus/NAME/ (libFuzzer -merge=1), to commit:
+#       the seed-* files and the fewest others that reach new code.
 #
 # FUZZ_FLAGS adds libFuzzer flags (e.g. FUZZ_FLAGS=-jobs=2); FUZZ_NICE
 # (default 19) is the nice level.
@@ -81,9 +82,12 @@ merge() {
 		fresh=$build/merged/$name
 		rm -rf "$fresh"
 		mkdir -p "$fresh" "$build/corpus/$name"
+		# the seeds stay, under their names; of the rest only what
+		# reaches code (edges, not hit counts) the seeds do not
+		cp "tests/fuzz/corpus/$name"/seed-* "$fresh/" 2>/dev/null
 		# shellcheck disable=SC2046,SC2086
-		$nice "$bin" $flags $(dict "$name") -merge=1 "$fresh" \
-		    "tests/fuzz/corpus/$name" "$build/corpus/$name" \
+		$nice "$bin" $flags $(dict "$name") -merge=1 -use_counters=0 \
+		    "$fresh" "tests/fuzz/corpus/$name" "$build/corpus/$name" \
 		    >"$build/merge-$name.log" 2>&1 || {
 			echo "fuzz: merge of $name failed; see" \
 			    "$build/merge-$name.log" >&2

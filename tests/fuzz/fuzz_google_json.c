@@ -208,6 +208,28 @@ dispatch(struct call *c, const char *json, size_t len, struct samples *s,
 	}
 }
 
+/* One main sleep per wake day (google_parse.h: the longest session): a
+ * day with any sleep sample has exactly one duration, and no sample of the
+ * day comes before it (google_parse.c keeps a session's samples together,
+ * duration first; one before it is left over from a replaced session). */
+static void
+check_sleep(const struct samples *s)
+{
+	static const char dur[] = "fitbit_sleep_duration_seconds";
+	size_t i, j, n, at;
+
+	for (i = 0; i < s->len; i++) {
+		for (j = 0, n = 0, at = 0; j < s->len; j++)
+			if (s->v[j].day == s->v[i].day &&
+			    strcmp(s->v[j].metric, dur) == 0) {
+				n++;
+				at = j;
+			}
+		FUZZ_CHECK(n == 1);
+		FUZZ_CHECK(at <= i);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -245,6 +267,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(s.v[i].day ==
 			    floor_div(s.v[i].ts_ms, 86400000));
 	}
+	if (c.p == P_SLEEP)
+		check_sleep(&s);
 	samples_release(&s);
 	free(json);
 	return 0;
