@@ -148,25 +148,56 @@ ends_step(const struct err *err)
 	    err->code == ERR_RATE || err->code == ERR_NOT_LINKED;
 }
 
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* 1 when the next cycle is due: history yields to it. */
+static int
+cycle_due(const struct backfill *bf)
+{
+	return bf->deadline != 0 && time(NULL) >= bf->deadline;
+}
+
+int64_t
+backfill_eta_s(int64_t elapsed_ms, int64_t days_done, int64_t days_left)
+{
+	if (days_left <= 0)
+		return 0;
+	if (elapsed_ms <= 0 || days_done <= 0)
+		return -1;
+	return (elapsed_ms * days_left + days_done * 1000 - 1) /
+	    (days_done * 1000);
+}
+
 /* One line per chunk of a daily kind: how far it is, and when it will be
- * through at this step's pace. */
+ * through at this step's pace (eta_seconds only once there is a pace). */
 static void
 log_progress(struct backfill *bf, const char *kind, int32_t next,
-    int32_t start, int32_t end, time_t began, int32_t first)
+    int32_t start, int32_t end, int64_t began_ms, int32_t first)
 {
 	char date[CIVIL_DATE_LEN];
 	int64_t pending = backfill_pending(bf, start, end);
 	int64_t total = (int64_t)end - start + 1;
-	int64_t done = (int64_t)next - start, elapsed = time(NULL) - began;
-	int64_t eta = -1;
+	int64_t done = (int64_t)next - start;
+	int64_t eta = backfill_eta_s(mono_ms() - began_ms,
+	    (int64_t)next - first, (int64_t)end - next + 1);
 
-	if (elapsed > 0 && next > first)	/* at this step's pace */
-		eta = elapsed * ((int64_t)end - next + 1) / (next - first);
 	civil_format(next - 1, date);
 	atomic_store(&stats_get()->backfill_days_pending, pending);
-	log_info("backfill progress",
-	    "kind=%s through=%s days_done=%" PRId64 " days_total=%" PRId64
-	    " eta_seconds=%" PRId64, kind, date, done, total, eta);
+	if (eta < 0)
+		log_info("backfill progress", "kind=%s through=%s "
+		    "days_done=%" PRId64 " days_total=%" PRId64, kind, date,
+		    done, total);
+	else
+		log_info("backfill progress", "kind=%s through=%s "
+		    "days_done=%" PRId64 " days_total=%" PRId64
+		    " eta_seconds=%" PRId64, kind, date, done, total, eta);
 }
 
 /* What a failed chunk means for the step: 1 go on with other kinds, 0
@@ -239,7 +270,7 @@ step_daily(struct backfill *bf, int32_t start, int32_t end,
 	const struct source_kind *kinds;
 	size_t n, k;
 	int32_t next, to, from0;
-	time_t began;
+	int64_t began;
 	int rc;
 
 	kinds = bf->src->ops->kinds(bf->src, &n);
@@ -251,11 +282,13 @@ step_daily(struct backfill *bf, int32_t start, int32_t end,
 		if (next < start)
 			next = start;
 		from0 = next;
-		began = time(NULL);
+		began = mono_ms();
 		while (next <= end) {
 			if (quit_requested())
 				return err_setc(err, ERR_STOP, "stopping"),
 				    BACKFILL_FAILED;
+			if (cycle_due(bf))
+				return BACKFILL_YIELDED;
 			if (!backfill_budget_ok(bf->src, bf->reserve,
 			    resume_at))
 				return BACKFILL_PAUSED;
@@ -305,6 +338,8 @@ step_intraday(struct backfill *bf, int32_t start, time_t *resume_at,
 		if (quit_requested())
 			return err_setc(err, ERR_STOP, "stopping"),
 			    BACKFILL_FAILED;
+		if (cycle_due(bf))
+			return BACKFILL_YIELDED;
 		if (!backfill_budget_ok(bf->src, bf->reserve, resume_at))
 			return BACKFILL_PAUSED;
 		if ((rc = send_chunk(bf, best, bfrom, bto, err)) != 0) {

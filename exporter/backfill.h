@@ -9,7 +9,9 @@
  * A kind whose endpoint fails does not hold up the others: a 4xx skips it
  * until restart, anything else leaves its cursor for the next step. A
  * failure of the whole API (auth, rate, stop) or of VictoriaMetrics ends
- * the step at once.
+ * the step at once. History never delays a cycle: with a deadline (the
+ * next cycle's start), a step stops before the first request that would
+ * begin after it (BACKFILL_YIELDED) and goes on after that cycle.
  * Runs on the collector thread (or alone, for --once and --backfill).
  */
 #ifndef SYNCBIT_BACKFILL_H
@@ -37,6 +39,7 @@ struct backfill {
 	unsigned groups;	/* kinds.h mask: the kinds to send */
 	int32_t utc_end;	/* last UTC day of intraday history */
 	int reserve;		/* requests to leave (sched_reserve) */
+	time_t deadline;	/* no request starts after it; 0: none */
 	/* kinds the API refused for good (403/404...) until restart */
 	unsigned char skip[STATE_KINDS_MAX];
 };
@@ -45,6 +48,7 @@ enum backfill_result {
 	BACKFILL_DONE,		/* nothing pending in [start, end] */
 	BACKFILL_PAUSED,	/* budget low: *resume_at says when to go on */
 	BACKFILL_FAILED,	/* err says why; the cursors are intact */
+	BACKFILL_YIELDED,	/* the deadline came: a cycle is due */
 };
 
 /*
@@ -72,6 +76,10 @@ int backfill_stamp_daily(struct samples *, const char *zone, struct err *);
 /* 1 when the budget allows another history request now, leaving
  * `reserve` requests. */
 int backfill_budget_ok(struct source *, int reserve, time_t *resume_at);
+/* Seconds until days_left more days are through at the pace of days_done
+ * in elapsed_ms (rounded up); 0 when none is left, -1 with no pace yet. */
+int64_t backfill_eta_s(int64_t elapsed_ms, int64_t days_done,
+    int64_t days_left);
 /* 1 when kind k is sent: its group is on, it has history, not skipped. */
 int backfill_wants(const struct backfill *, const struct source_kind *,
     size_t k);

@@ -45,6 +45,7 @@ struct collector {
 	struct backfill bf;		/* bf.skip: kinds refused until restart */
 	int warned_no_rw;
 	int backfill_paused;
+	int backfill_yielded;		/* a cycle came first: more to do */
 	time_t resume_at;
 	time_t next_cycle;
 	int cycle_cost;			/* requests of the last cycle */
@@ -439,10 +440,19 @@ collect_history(struct collector *c, const struct cycle *cy, int wait_budget,
 		end = cy->final_day;
 	c->bf.utc_end = cy->utc_from - 1 < cy->final_utc ? cy->utc_from - 1 :
 	    cy->final_utc;
+	/* the service's history stops when the next cycle is due */
+	c->bf.deadline = wait_budget ? 0 : c->next_cycle;
 	for (;;) {
 		set_reserve(c);
 		r = backfill_step(&c->bf, start, end, &c->resume_at, err);
 		c->backfill_paused = (r == BACKFILL_PAUSED);
+		c->backfill_yielded = (r == BACKFILL_YIELDED);
+		if (r == BACKFILL_YIELDED) {
+			log_info("backfill goes on after the cycle that is due",
+			    "days_pending=%lld",
+			    (long long)backfill_pending(&c->bf, start, end));
+			return 0;
+		}
 		if (r != BACKFILL_PAUSED)
 			return r == BACKFILL_DONE ? 0 : -1;
 		now = time(NULL);
@@ -560,6 +570,29 @@ collector_backfill(struct collector *c, int32_t from, int32_t to,
 	return backfill_range(&c->bf, from, to, err);
 }
 
+/* History between cycles: a paused step once the rate budget reset, a
+ * step that yielded to a cycle at once. 1 when a step ran. */
+static int
+resume_history(struct collector *c, time_t now, time_t *wake)
+{
+	struct err err;
+	char q[ERR_MSG_MAX + 16];
+
+	if (c->backfill_paused && c->resume_at > now) {
+		if (c->resume_at < *wake)
+			*wake = c->resume_at;
+		return 0;
+	}
+	if (!c->backfill_paused && !c->backfill_yielded)
+		return 0;
+	err_clear(&err);
+	if (collect_history(c, &c->last, 0, &err) == -1 &&
+	    err.code != ERR_STOP)
+		log_warn("backfill failed", "error=%s",
+		    log_q(q, sizeof(q), err.msg));
+	return 1;
+}
+
 static void *
 run(void *arg)
 {
@@ -572,6 +605,7 @@ run(void *arg)
 		now = time(NULL);
 		if (now >= next) {
 			err_clear(&err);
+			c->backfill_paused = c->backfill_yielded = 0;
 			if (collector_cycle(c, 0, &err) == -1 &&
 			    err.code != ERR_STOP)
 				log_error("sync failed", "error=%s",
@@ -580,17 +614,8 @@ run(void *arg)
 			continue;
 		}
 		wake = next;
-		if (c->backfill_paused && c->resume_at < wake) {
-			if (now >= c->resume_at) {
-				err_clear(&err);
-				if (collect_history(c, &c->last, 0, &err) == -1 &&
-				    err.code != ERR_STOP)
-					log_warn("backfill failed", "error=%s",
-					    log_q(q, sizeof(q), err.msg));
-				continue;
-			}
-			wake = c->resume_at;
-		}
+		if (resume_history(c, now, &wake))
+			continue;
 		quit_sleep(1000L * (wake - now));
 	}
 	return NULL;
