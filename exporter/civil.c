@@ -2,12 +2,11 @@
  * civil: calendar arithmetic (pure) and wall-clock <-> UTC in the user's
  * zone through the system tz database.
  *
- * glibc only converts in the process' own zone, so zone conversions set
- * TZ and call tzset() under civil_lock. That is safe because only the
- * collector thread converts, and no other thread reads the environment
- * (logs use gmtime_r). The machine's own TZ is never consulted for data.
+ * Zone offsets come from the zone's TZif file (tzif.c), never from TZ or
+ * tzset(): the process environment is not changed after start-up (libcurl's
+ * resolver threads read it). Every function may be called from any thread.
+ * The machine's own TZ is never consulted for data.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +14,7 @@
 #include <time.h>
 
 #include "civil.h"
-
-static pthread_mutex_t civil_lock = PTHREAD_MUTEX_INITIALIZER;
-static char civil_zone[CIVIL_ZONE_MAX];
+#include "tzif.h"
 
 /* Howard Hinnant's days_from_civil. */
 int32_t
@@ -110,52 +107,42 @@ civil_zone_valid(const char *zone)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Caller holds civil_lock. */
-static int
-use_zone(const char *zone, struct err *err)
+static int64_t
+floor_div(int64_t a, int64_t b)
 {
-	if (strcmp(civil_zone, zone) == 0)
-		return 0;
-	if (!civil_zone_valid(zone))
-		return err_set(err, "unknown time zone '%s'", zone);
-	setenv("TZ", zone, 1);
-	tzset();
-	snprintf(civil_zone, sizeof(civil_zone), "%s", zone);
-	return 0;
+	return a / b - (a % b < 0);
 }
 
-/* UTC offset (seconds east) in effect at t. Caller holds civil_lock. */
-static long
-offset_at(time_t t)
+int
+civil_utc_offset(const char *zone, int64_t t, long *off, struct err *err)
 {
-	struct tm tm;
+	const struct tzif *z = tzif_get(zone, err);
 
-	localtime_r(&t, &tm);
-	return tm.tm_gmtoff;
+	if (z == NULL)
+		return -1;
+	*off = tzif_offset(z, t);
+	return 0;
 }
 
 int
 civil_local_to_utc(const char *zone, int32_t day, int sec_of_day,
     int64_t *utc, struct err *err)
 {
+	const struct tzif *z = tzif_get(zone, err);
 	int64_t wall = (int64_t)day * 86400 + sec_of_day;
 	long before, after;
 	int64_t c1, c2;
 	int ok1, ok2;
 
-	pthread_mutex_lock(&civil_lock);
-	if (use_zone(zone, err) == -1) {
-		pthread_mutex_unlock(&civil_lock);
+	if (z == NULL)
 		return -1;
-	}
 	/* Offsets a day around cover any single transition near wall. */
-	before = offset_at((time_t)(wall - 86400));
-	after = offset_at((time_t)(wall + 86400));
+	before = tzif_offset(z, wall - 86400);
+	after = tzif_offset(z, wall + 86400);
 	c1 = wall - before;
 	c2 = wall - after;
-	ok1 = offset_at((time_t)c1) == before;
-	ok2 = offset_at((time_t)c2) == after;
-	pthread_mutex_unlock(&civil_lock);
+	ok1 = tzif_offset(z, c1) == before;
+	ok2 = tzif_offset(z, c2) == after;
 
 	if (ok1 && ok2)
 		*utc = c1 < c2 ? c1 : c2;	/* repeated hour: first */
@@ -171,19 +158,26 @@ civil_local_to_utc(const char *zone, int32_t day, int sec_of_day,
 int
 civil_today(const char *zone, time_t now, int32_t *day, struct err *err)
 {
-	struct tm tm;
+	long off;
 
-	pthread_mutex_lock(&civil_lock);
-	if (use_zone(zone, err) == -1) {
-		pthread_mutex_unlock(&civil_lock);
+	if (civil_utc_offset(zone, (int64_t)now, &off, err) == -1)
 		return -1;
-	}
-	localtime_r(&now, &tm);
-	pthread_mutex_unlock(&civil_lock);
-	*day = civil_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	*day = (int32_t)floor_div((int64_t)now + off, 86400);
 	return 0;
 }
 
+int
+civil_hour(const char *zone, time_t now, int *hour, struct err *err)
+{
+	long off;
+	int64_t wall;
+
+	if (civil_utc_offset(zone, (int64_t)now, &off, err) == -1)
+		return -1;
+	wall = (int64_t)now + off;
+	*hour = (int)((wall - floor_div(wall, 86400) * 86400) / 3600);
+	return 0;
+}
 int
 civil_day_end_ms(const char *zone, int32_t day, int64_t *ms, struct err *err)
 {

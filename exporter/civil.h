@@ -2,11 +2,10 @@
  * civil: calendar days and the user's time zone.
  *
  * A civil day is a count of days since 1970-01-01 in the proleptic
- * Gregorian calendar, with no zone. Converting a local wall-clock time to
- * UTC uses the tz database through TZ/tzset()/mktime(): this changes the
- * process' TZ, so only the collector thread (and single-threaded commands)
- * may call civil_local_to_utc() and civil_today(); they serialise on a
- * mutex. Nothing else in SyncBit uses local time: logs are in UTC.
+ * Gregorian calendar, with no zone. Converting between a zone's wall clock
+ * and UTC reads the zone's TZif file (tzif.h, cached): no TZ, no tzset(),
+ * the process environment is never changed. Every function here is
+ * thread-safe. Nothing else in SyncBit uses local time: logs are in UTC.
  */
 #ifndef SYNCBIT_CIVIL_H
 #define SYNCBIT_CIVIL_H
@@ -36,6 +35,12 @@ int civil_local_to_utc(const char *zone, int32_t day, int sec_of_day,
     int64_t *utc, struct err *);
 /* The civil day it is at `now` in zone. */
 int civil_today(const char *zone, time_t now, int32_t *day, struct err *);
+
+/* Seconds east of UTC in zone at Unix time t. */
+int civil_utc_offset(const char *zone, int64_t t, long *off, struct err *);
+/* The wall-clock hour (0..23) at `now` in zone: on a DST change day this
+ * is not the time elapsed since midnight. */
+int civil_hour(const char *zone, time_t now, int *hour, struct err *);
 
 /* Milliseconds of 23:59:59 of day in zone: SPEC's daily timestamp. */
 int civil_day_end_ms(const char *zone, int32_t day, int64_t *ms,

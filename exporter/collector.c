@@ -475,16 +475,13 @@ collect_current(struct collector *c, struct cycle *cy, struct err *err,
     struct err *soft)
 {
 	struct samples days;
-	int64_t start_utc;
 	int rc = -1;
 
 	samples_init(&days);
 	if (civil_today(c->profile.zone, cy->now, &cy->today, err) == -1 ||
-	    civil_local_to_utc(c->profile.zone, cy->today, 0, &start_utc,
-	    err) == -1)
+	    civil_hour(c->profile.zone, cy->now, &cy->hour, err) == -1)
 		goto out;
 	cy->utc_today = (int32_t)(cy->now / 86400);
-	cy->hour = (int)((cy->now - start_utc) / 3600);
 	if (read_kinds(c, cy, 1, err, soft) == -1)
 		goto out;
 	plan(c, cy);

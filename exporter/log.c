@@ -25,6 +25,7 @@
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static enum log_level log_min = LOG_INFO;
 static int log_fd = -1;
+static char *log_path;		/* for log_reopen(); under log_lock */
 static char *secrets[LOG_SECRETS_MAX];
 static size_t nsecrets;
 static size_t npinned;	/* secrets[0..npinned) are never forgotten */
@@ -67,11 +68,50 @@ log_set_level(enum log_level l)
 int
 log_open_file(const char *path)
 {
+	char *copy;
 	int fd;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (fd == -1)
+	if ((copy = strdup(path)) == NULL)
 		return -1;
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		free(copy);
+		return -1;
+	}
+	pthread_mutex_lock(&log_lock);
+	if (log_fd != -1)
+		close(log_fd);
+	log_fd = fd;
+	free(log_path);
+	log_path = copy;
+	pthread_mutex_unlock(&log_lock);
+	return 0;
+}
+
+/*
+ * The new file is opened before the lock is taken and swapped in under
+ * it: a line is written whole to the old file or whole to the new one,
+ * and no writer waits for the open.
+ */
+int
+log_reopen(void)
+{
+	char *path = NULL;
+	int fd, saved;
+
+	pthread_mutex_lock(&log_lock);
+	if (log_path != NULL)
+		path = strdup(log_path);
+	pthread_mutex_unlock(&log_lock);
+	if (path == NULL)
+		return 0;	/* no file: nothing to reopen */
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	saved = errno;
+	free(path);
+	if (fd == -1) {
+		errno = saved;
+		return -1;
+	}
 	pthread_mutex_lock(&log_lock);
 	if (log_fd != -1)
 		close(log_fd);
@@ -87,6 +127,8 @@ log_close(void)
 	if (log_fd != -1)
 		close(log_fd);
 	log_fd = -1;
+	free(log_path);
+	log_path = NULL;
 	pthread_mutex_unlock(&log_lock);
 }
 

@@ -23,6 +23,11 @@ const char *log_level_name(enum log_level);
 void log_set_level(enum log_level);
 /* Also append to path (created 0600). Returns -1 with errno on failure. */
 int log_open_file(const char *path);
+/* Open log_open_file()'s path again (logrotate moved the file away: new
+ * lines go to a new file at the path). Thread-safe: every line lands whole
+ * in the old file or the new one. 0 also when no file is open; -1 with
+ * errno when the open fails (the old file stays in use). */
+int log_reopen(void);
 void log_close(void);
 /* Never print s: replace it with [redacted]. Copies s; empty strings and
  * strings shorter than 6 characters are ignored. */

@@ -1,14 +1,16 @@
 /*
  * main: argv, signals, threads; no logic of its own.
  *
- * Signals are blocked in every thread; one thread takes SIGTERM/SIGINT
- * with sigwait() and turns them into quit_request(), so no code runs in
- * a signal handler. The service runs the collector thread and the HTTP
+ * Signals are blocked in every thread; one thread takes them with
+ * sigwait(), so no code runs in a signal handler: SIGTERM, SIGINT and
+ * SIGQUIT become quit_request(), SIGHUP reopens syncbit.log, SIGUSR1 and
+ * SIGUSR2 are logged and ignored, SIGPIPE is ignored. The service runs the collector thread and the HTTP
  * server until a quit, then stops both and exits 0.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +64,27 @@ struct app {
 };
 
 static sigset_t app_signals;
+static atomic_int signals_done;	/* main is finished: the thread ends */
 
+static const char *
+signal_name(int sig)
+{
+	switch (sig) {
+	case SIGTERM: return "SIGTERM";
+	case SIGINT: return "SIGINT";
+	case SIGQUIT: return "SIGQUIT";
+	case SIGHUP: return "SIGHUP";
+	case SIGUSR1: return "SIGUSR1";
+	default: return "SIGUSR2";
+	}
+}
+
+/*
+ * The one thread that takes signals. SIGTERM/SIGINT/SIGQUIT: a clean
+ * shutdown, whatever came before; SIGHUP: reopen syncbit.log (logrotate);
+ * SIGUSR1/SIGUSR2: a log line, nothing else. The thread ends only when
+ * signals_stop() has set signals_done: a signal from outside never ends it.
+ */
 static void *
 signal_thread(void *arg)
 {
@@ -72,22 +94,43 @@ signal_thread(void *arg)
 	for (;;) {
 		if (sigwait(&app_signals, &sig) != 0)
 			continue;
-		if (sig == SIGUSR1)	/* main is done: just end */
+		if (atomic_load(&signals_done))
 			return NULL;
-		if (!quit_requested())
-			log_info("shutting down", "signal=%s",
-			    sig == SIGTERM ? "SIGTERM" : "SIGINT");
-		quit_request();
+		switch (sig) {
+		case SIGTERM:
+		case SIGINT:
+		case SIGQUIT:
+			if (!quit_requested())
+				log_info("shutting down", "signal=%s",
+				    signal_name(sig));
+			quit_request();
+			break;
+		case SIGHUP:
+			if (log_reopen() == 0)
+				log_info("log file reopened", "signal=SIGHUP");
+			else
+				log_warn("cannot reopen the log file; still "
+				    "writing to the old one", "error=\"%s\"",
+				    strerror(errno));
+			break;
+		default:
+			log_info("signal ignored", "signal=%s",
+			    signal_name(sig));
+		}
 	}
 }
 
 static int
 signals_start(struct app *app)
 {
+	static const int sigs[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1,
+	    SIGUSR2 };
+	size_t i;
+
 	sigemptyset(&app_signals);
-	sigaddset(&app_signals, SIGTERM);
-	sigaddset(&app_signals, SIGINT);
-	sigaddset(&app_signals, SIGUSR1);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(&app_signals, sigs[i]);
+	/* blocked before any other thread exists, so all inherit it */
 	pthread_sigmask(SIG_BLOCK, &app_signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	return pthread_create(&app->sig_thread, NULL, signal_thread, NULL);
@@ -96,7 +139,8 @@ signals_start(struct app *app)
 static void
 signals_stop(struct app *app)
 {
-	pthread_kill(app->sig_thread, SIGUSR1);
+	atomic_store(&signals_done, 1);
+	pthread_kill(app->sig_thread, SIGUSR1);	/* wakes its sigwait() */
 	pthread_join(app->sig_thread, NULL);
 }
 

@@ -58,6 +58,7 @@ struct oauth {
 	int client_bad;			/* invalid_client: stop asking */
 	time_t save_retry_at;
 	time_t refresh_retry_at;
+	time_t refreshed_at;		/* our last refresh (0: none yet) */
 	_Atomic int state;		/* enum oauth_state */
 	_Atomic int64_t expires_at;
 };
@@ -188,6 +189,7 @@ refresh_locked(struct oauth *o, time_t now, struct err *err)
 	}
 	adopt(o, &t);
 	oauth_tokens_wipe(&t);
+	o->refreshed_at = now;
 	log_info("access token refreshed", "provider=%s expires_at=%lld",
 	    o->prov.name, (long long)o->tok.expires_at);
 	return 0;
@@ -231,6 +233,31 @@ unblock(struct oauth *o, struct err *err)
 	return blocked(o, &load, err);
 }
 
+/*
+ * A refresh is due min(OAUTH_REFRESH_AHEAD, lifetime / 2) s before expiry,
+ * and not within OAUTH_REFRESH_GAP s of the token's issue (known from the
+ * file's expires_in, so it holds across restarts) or our last refresh. A
+ * token that has expired is due at once: a request with it could only
+ * earn the 401 that would ask for the refresh anyway.
+ */
+static int
+refresh_due(const struct oauth *o, time_t now)
+{
+	const struct oauth_tokens *t = &o->tok;
+	int64_t ahead = OAUTH_REFRESH_AHEAD, left = t->expires_at - now;
+	int64_t last = o->refreshed_at;
+
+	if (t->lifetime > 0 && t->lifetime / 2 < ahead)
+		ahead = t->lifetime / 2;
+	if (left > ahead)
+		return 0;
+	if (left <= 0)
+		return 1;
+	if (t->lifetime > 0 && t->expires_at - t->lifetime > last)
+		last = t->expires_at - t->lifetime;
+	return now - last >= OAUTH_REFRESH_GAP;
+}
+
 /* Make o->tok usable for a while: refresh it when it is due. */
 static int
 fresh_locked(struct oauth *o, time_t now, struct err *err)
@@ -242,13 +269,13 @@ fresh_locked(struct oauth *o, time_t now, struct err *err)
 	save_retry(o, now);
 	if (unblock(o, err) == -1)
 		return -1;
-	if (o->tok.expires_at - now > OAUTH_REFRESH_AHEAD)
+	if (!refresh_due(o, now))
 		return 0;
 	/* another process may have refreshed already */
 	if (disk_load(o, &changed, &e) == -1)
 		log_warn("cannot re-read the token file before a refresh",
 		    "error=%s", log_q(q, sizeof(q), e.msg));
-	else if (changed && o->tok.expires_at - now > OAUTH_REFRESH_AHEAD)
+	else if (changed && !refresh_due(o, now))
 		return 0;
 	err_clear(&e);
 	cooling = now < o->refresh_retry_at;
@@ -290,7 +317,7 @@ oauth_access_token(struct oauth *o, char *buf, size_t size, struct err *err)
 	int rc;
 
 	pthread_mutex_lock(&o->lock);
-	rc = fresh_locked(o, time(NULL), err);
+	rc = fresh_locked(o, oauth_now(), err);
 	if (rc == 0)
 		rc = token_copy(o, buf, size, err);
 	pthread_mutex_unlock(&o->lock);
@@ -301,7 +328,7 @@ int
 oauth_refresh_after_401(struct oauth *o, const char *used, char *buf,
     size_t size, struct err *err)
 {
-	time_t now = time(NULL);
+	time_t now = oauth_now();
 	struct err e = { 0 };
 	int changed, rc = -1;
 
@@ -403,7 +430,7 @@ oauth_free(struct oauth *o)
 		return;
 	if (o->unsaved) {
 		o->save_retry_at = 0;
-		save_retry(o, time(NULL));
+		save_retry(o, oauth_now());
 	}
 	pthread_mutex_destroy(&o->lock);
 	explicit_bzero(o, sizeof(*o));

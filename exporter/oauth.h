@@ -39,6 +39,7 @@ struct oauth_tokens {
 	char access_token[4096];
 	char refresh_token[4096];
 	int64_t expires_at;		/* UTC seconds */
+	int64_t lifetime;		/* s the token was granted for (expires_in); 0: unknown */
 	char scope[2048];
 	char user_id[128];
 };
@@ -52,7 +53,8 @@ void oauth_pkce_challenge(const char *verifier, char out[44]);
 /* Random state: 32 url-safe characters. */
 int oauth_random_state(char out[33], struct err *);
 
-/* Token file: JSON {access_token, refresh_token, expires_at, scope, user_id}. */
+/* Token file: JSON {access_token, refresh_token, expires_at, scope, user_id}
+ * and "expires_in", the granted lifetime (absent in older files). */
 int oauth_tokens_load(const char *path, struct oauth_tokens *, struct err *);
 int oauth_tokens_save(const char *path, const struct oauth_tokens *,
     struct err *);
@@ -85,12 +87,16 @@ void oauth_scope(struct oauth *, char *buf, size_t size);
 
 /*
  * A usable access token in buf: refreshes first when it expires within
- * OAUTH_REFRESH_AHEAD seconds. Transient refresh failures (5xx, network)
+ * min(OAUTH_REFRESH_AHEAD, half its lifetime) seconds, but not within
+ * OAUTH_REFRESH_GAP seconds of the token's issue or the last refresh
+ * unless it has expired (a short-lived token is not refreshed before every
+ * request; a 401 still refreshes at once). Transient refresh failures (5xx, network)
  * are retried with backoff up to a few attempts, then err ERR_TRANSIENT.
  * invalid_grant: err ERR_AUTH, state OAUTH_INVALID_GRANT, and no further
  * request is made until the token file changes (a new --authorize).
  */
 #define OAUTH_REFRESH_AHEAD 300
+#define OAUTH_REFRESH_GAP 60
 int oauth_access_token(struct oauth *, char *buf, size_t size, struct err *);
 /* The API said 401 expired/invalid token for `used`: refresh unless
  * another caller already did, then hand out the new one. */

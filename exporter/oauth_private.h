@@ -7,6 +7,7 @@
 #define SYNCBIT_OAUTH_PRIVATE_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include "oauth.h"
 #include "sha256.h"
@@ -51,5 +52,10 @@ int oauth_form_add(char **form, const char *name, const char *value);
 /* "FITBIT_REDIRECT_URI" from prov->name "fitbit" and "REDIRECT_URI". */
 void oauth_env_name(const struct oauth_provider *, const char *suffix,
     char *buf, size_t size);
+
+/* The clock every token decision uses: time(NULL) unless a test set its
+ * own (oauth_set_clock(NULL) goes back to time(NULL)). */
+time_t oauth_now(void);
+void oauth_set_clock(time_t (*now)(void));
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <sys/random.h>
 
 #include <cjson/cJSON.h>
@@ -159,6 +160,22 @@ str_field(const cJSON *obj, const char *name, int required, char *buf,
 	return 0;
 }
 
+static time_t (*_Atomic test_clock)(void);
+
+time_t
+oauth_now(void)
+{
+	time_t (*now)(void) = atomic_load(&test_clock);
+
+	return now != NULL ? now() : time(NULL);
+}
+
+void
+oauth_set_clock(time_t (*now)(void))
+{
+	atomic_store(&test_clock, now);
+}
+
 void
 oauth_tokens_wipe(struct oauth_tokens *t)
 {
@@ -228,6 +245,7 @@ oauth_tokens_from_json(const char *body, size_t len, time_t now,
 		strcpy(t->refresh_token, old_refresh);
 	}
 	t->expires_at = (int64_t)now + ttl;
+	t->lifetime = ttl;
 	rc = 0;
 out:
 	if (rc == -1) {
@@ -254,6 +272,8 @@ tokens_json(const struct oauth_tokens *t)
 	    t->refresh_token) != NULL &&
 	    cJSON_AddNumberToObject(root, "expires_at",
 	    (double)t->expires_at) != NULL &&
+	    (t->lifetime <= 0 || cJSON_AddNumberToObject(root, "expires_in",
+	    (double)t->lifetime) != NULL) &&
 	    cJSON_AddStringToObject(root, "scope", t->scope) != NULL &&
 	    cJSON_AddStringToObject(root, "user_id", t->user_id) != NULL)
 		s = cJSON_Print(root);
@@ -317,6 +337,11 @@ oauth_tokens_parse(const char *path, const char *buf, size_t len,
 		goto out;
 	}
 	t->expires_at = (int64_t)v->valuedouble;
+	/* the granted lifetime; optional (older files), never fatal */
+	v = cJSON_GetObjectItemCaseSensitive(root, "expires_in");
+	if (cJSON_IsNumber(v) && v->valuedouble >= 1 &&
+	    v->valuedouble <= EXPIRES_IN_MAX)
+		t->lifetime = (int64_t)v->valuedouble;
 	rc = 0;
 out:
 	if (rc == -1) {
@@ -457,7 +482,7 @@ token_try(const struct oauth_provider *p, struct httpc *h,
 		goto out;
 	}
 	if (resp.status >= 200 && resp.status < 300) {
-		*rc = oauth_tokens_from_json(resp.body, resp.len, time(NULL),
+		*rc = oauth_tokens_from_json(resp.body, resp.len, oauth_now(),
 		    old_refresh, out, last);
 		if (*rc == -1)
 			err_setc(err, ERR_TRANSIENT, "%s token endpoint: %s",

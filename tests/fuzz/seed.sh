@@ -15,7 +15,7 @@ STATE=Zk3vQ9xLm2Pw7Rt5Yb8Nc4Hd6Jf1Gs0A	# fuzz_callback.c's STATE
 if [ "${1:-}" = "--reset" ]; then
 	rm -rf "$out"
 fi
-for t in fitbit_json google_json oauth callback state env config; do
+for t in fitbit_json google_json oauth callback state env config tzif; do
 	mkdir -p "$out/$t"
 	rm -f "$out/$t"/seed-*
 done
@@ -304,3 +304,24 @@ cf 1 date-bad 2023-02-29
 cf 2 kinds "sleep, spo2,intraday"
 cf 2 kinds-all all
 cf 3 level WARN
+
+# --- tzif: zone files as Debian ships them, and footer-only shapes ---
+for z in Europe/Berlin America/New_York Australia/Lord_Howe Asia/Kathmandu \
+    Pacific/Apia UTC America/Santiago Europe/Dublin; do
+	[ -f "/usr/share/zoneinfo/$z" ] || continue
+	seed tzif "$(echo "$z" | tr / _)" </usr/share/zoneinfo/$z
+done
+# a v2 file without transitions: header, one type "STD", footer (slim)
+slim() {
+	for k in 1 2; do
+		printf 'TZif2'
+		bytes 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0
+		bytes 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 1 0 0 0 4
+		bytes 0 0 0 0 0 0 83 84 68 0
+	done
+	printf '\n%s\n' "$1"
+}
+slim 'CET-1CEST,M3.5.0,M10.5.0/3' | seed tzif slim-berlin
+slim '<+1030>-10:30<+11>-11,M10.1.0,M4.1.0' | seed tzif slim-lord-howe
+slim '<-02>2<-01>,M3.5.0/-1,M10.5.0/0' | seed tzif slim-godthab
+slim 'EST5EDT,J60/25,300/-3' | seed tzif slim-julian

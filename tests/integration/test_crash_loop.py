@@ -282,7 +282,7 @@ class CrashLoop(IntegrationTest):
             latency = rng.choice((20, 40, 80, 120))
             # which side of the fake's work the wait is on; how long the
             # tokens the fake issues next live (60 s: SyncBit refreshes
-            # before every request, its margin being 300 s)
+            # 30 s before expiry, half the lifetime, at most once a minute)
             fake.config(latency_ms=latency, latency_mode=rng.choice(("before", "after")),
                         token_lifetime=rng.choice((60, 303, 28800)))
             mode = rng.choice(("random", "refresh", "history"))

@@ -129,6 +129,47 @@ test_today(void)
 	CHECK(day == civil_from_ymd(2026, 11, 29));
 }
 
+/*
+ * The morning window needs the wall-clock hour. On a DST change day it is
+ * not the time since local midnight (the collector's old formula).
+ */
+static void
+test_civil_hour(void)
+{
+	static const struct { const char *zone; int y, m, d; int64_t utc;
+	    int hour, elapsed; } c[] = {
+		/* Berlin fall back: 06:00 CET = 05:00Z, 7 h after midnight */
+		{ "Europe/Berlin", 2026, 10, 25, 1792904400, 6, 7 },
+		/* Berlin spring forward: 06:00 CEST = 04:00Z, 5 h elapsed */
+		{ "Europe/Berlin", 2026, 3, 29, 1774756800, 6, 5 },
+		/* 04:30 CEST = 02:30Z: the window opens at 4, not at 3 */
+		{ "Europe/Berlin", 2026, 3, 29, 1774751400, 4, 3 },
+		/* New York fall back: 12:30 EST = 17:30Z, 13.5 h elapsed */
+		{ "America/New_York", 2026, 11, 1, 1793554200, 12, 13 },
+		/* New York spring forward: 04:00 EDT = 08:00Z, 3 h elapsed */
+		{ "America/New_York", 2026, 3, 8, 1772956800, 4, 3 },
+		/* an ordinary day: both agree */
+		{ "Europe/Berlin", 2026, 7, 15, 1784095200, 8, 8 },
+	};
+	struct err err = { 0 };
+	int64_t midnight;
+	int32_t day;
+	size_t i;
+	int hour;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		day = civil_from_ymd(c[i].y, c[i].m, c[i].d);
+		CHECK(civil_local_to_utc(c[i].zone, day, 0, &midnight,
+		    &err) == 0);
+		CHECK((int)((c[i].utc - midnight) / 3600) == c[i].elapsed);
+		CHECK(civil_hour(c[i].zone, (time_t)c[i].utc, &hour,
+		    &err) == 0);
+		CHECK(hour == c[i].hour);
+	}
+	CHECK(civil_hour("Nope/Zone", 0, &hour, &err) == -1);
+	CHECK(strstr(err.msg, "'Nope/Zone'") != NULL);
+}
+
 void
 suite_civil(void)
 {
@@ -138,4 +179,5 @@ suite_civil(void)
 	test_day_end();
 	test_gaps_and_repeats();
 	test_today();
+	test_civil_hour();
 }

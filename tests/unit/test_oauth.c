@@ -1,20 +1,28 @@
 /*
  * oauth: SHA-256 and base64url vectors, PKCE (RFC 7636 appendix B),
  * random verifier and state, the callback's state check, token-endpoint
- * bodies, the token file, and the service's no-request paths.
+ * bodies, the token file, the service's no-request paths, and when the
+ * service refreshes (a fake token endpoint and a fake clock).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <microhttpd.h>
+
 #include "b64.h"
 #include "err.h"
 #include "file.h"
+#include "httpc.h"
 #include "oauth.h"
+#include "oauth_private.h"
 #include "sha256.h"
 #include "stats.h"
 #include "t.h"
@@ -421,6 +429,156 @@ test_service_without_requests(void)
 	free(dir);
 }
 
+/*
+ * A token endpoint that answers every refresh the way Fitbit documents it
+ * (access_token, expires_in, refresh_token, scope, token_type, user_id),
+ * with tokens that live 120 s, and counts the requests.
+ */
+static atomic_int token_posts;
+
+static enum MHD_Result
+token_endpoint(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *data, size_t *size,
+    void **con_cls)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char body[256];
+	int n;
+
+	(void)cls, (void)url, (void)method, (void)version, (void)data;
+	if (*con_cls == NULL) {
+		*con_cls = c;
+		return MHD_YES;
+	}
+	if (*size > 0) {
+		*size = 0;
+		return MHD_YES;
+	}
+	n = atomic_fetch_add(&token_posts, 1) + 1;
+	snprintf(body, sizeof(body), "{\"access_token\":\"access-%d\","
+	    "\"expires_in\":120,\"refresh_token\":\"refresh-%d\","
+	    "\"scope\":\"activity sleep\",\"token_type\":\"Bearer\","
+	    "\"user_id\":\"26FWFL\"}", n, n);
+	resp = MHD_create_response_from_buffer(strlen(body), body,
+	    MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return MHD_NO;
+	ret = MHD_queue_response(c, 200, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static time_t fake_now;
+
+static time_t
+fake_clock(void)
+{
+	return fake_now;
+}
+
+static int
+get_token(struct oauth *o, char *buf, size_t size)
+{
+	struct err err = { 0 };
+
+	return oauth_access_token(o, buf, size, &err);
+}
+
+static void
+test_refresh_ahead(void)
+{
+	char *dir = t_tmpdir(), path[1024], url[64], buf[128];
+	struct sockaddr_in sin;
+	const union MHD_DaemonInfo *info;
+	struct MHD_Daemon *d;
+	struct oauth_provider p;
+	struct oauth_tokens t;
+	struct httpc *h;
+	struct oauth *o;
+	struct err err = { 0 };
+	time_t t0 = time(NULL);
+	int i, ok = 1;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL,
+	    token_endpoint, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+	    MHD_OPTION_END);
+	CHECK(d != NULL);
+	if (d == NULL)
+		return;
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/token", info->port);
+	snprintf(path, sizeof(path), "%s/fitbit_tokens.json", dir);
+	p = provider(path);
+	p.token_url = url;
+	h = httpc_new(5, 10, "syncbit-test", NULL);
+	oauth_set_clock(fake_clock);
+	atomic_store(&token_posts, 0);
+
+	/* a token granted at t0 with expires_in=120 */
+	fill(&t, "access-0", t0 + 120);
+	t.lifetime = 120;
+	CHECK(oauth_tokens_save(path, &t, &err) == 0);
+	o = oauth_new(&p, h);
+	for (i = 0; i < 10; i++) {	/* 10 requests over 50 s */
+		fake_now = t0 + 5 * (i + 1);
+		ok &= get_token(o, buf, sizeof(buf)) == 0 &&
+		    strcmp(buf, "access-0") == 0;
+	}
+	CHECK(ok);
+	CHECK(atomic_load(&token_posts) == 0);
+	fake_now = t0 + 61;		/* 59 s left: half its lifetime */
+	CHECK(get_token(o, buf, sizeof(buf)) == 0);
+	CHECK(strcmp(buf, "access-1") == 0 && atomic_load(&token_posts) == 1);
+	CHECK(oauth_expires_at(o) == t0 + 61 + 120);
+	for (i = 0; i < 10; i++) {
+		fake_now = t0 + 62 + 5 * i;
+		CHECK(get_token(o, buf, sizeof(buf)) == 0);
+	}
+	CHECK(atomic_load(&token_posts) == 1);
+
+	/* a 401 refreshes at once, inside the minute */
+	CHECK(oauth_refresh_after_401(o, "access-1", buf, sizeof(buf),
+	    &err) == 0);
+	CHECK(strcmp(buf, "access-2") == 0 && atomic_load(&token_posts) == 2);
+	oauth_free(o);
+
+	/* a restart: the file says the 60 s token was issued 35 s ago */
+	fill(&t, "access-9", t0 + 25);
+	t.lifetime = 60;
+	CHECK(oauth_tokens_save(path, &t, &err) == 0);
+	fake_now = t0;
+	o = oauth_new(&p, h);
+	CHECK(get_token(o, buf, sizeof(buf)) == 0);
+	CHECK(strcmp(buf, "access-9") == 0 && atomic_load(&token_posts) == 2);
+	fake_now = t0 + 26;		/* expired: refreshed whatever the gap */
+	CHECK(get_token(o, buf, sizeof(buf)) == 0);
+	CHECK(strcmp(buf, "access-3") == 0 && atomic_load(&token_posts) == 3);
+	oauth_free(o);
+
+	/* an older file without expires_in: 300 s ahead, then the gap */
+	fill(&t, "access-old", t0 + 200);
+	CHECK(oauth_tokens_save(path, &t, &err) == 0);
+	fake_now = t0;
+	o = oauth_new(&p, h);
+	CHECK(get_token(o, buf, sizeof(buf)) == 0);
+	CHECK(strcmp(buf, "access-4") == 0 && atomic_load(&token_posts) == 4);
+	fake_now = t0 + 59;
+	CHECK(get_token(o, buf, sizeof(buf)) == 0);
+	CHECK(atomic_load(&token_posts) == 4);
+	CHECK(oauth_tokens_load(path, &t, &err) == 0 && t.lifetime == 120);
+	oauth_free(o);
+
+	oauth_set_clock(NULL);
+	httpc_free(h);
+	MHD_stop_daemon(d);
+	t_rmrf(dir);
+	free(dir);
+}
+
 void
 suite_oauth(void)
 {
@@ -429,6 +587,7 @@ suite_oauth(void)
 	/* oauth_new() logs the missing and the corrupt file: expected here */
 	dup2(devnull, STDERR_FILENO);
 	test_service_without_requests();
+	test_refresh_ahead();
 	dup2(saved, STDERR_FILENO);
 	close(saved);
 	close(devnull);
