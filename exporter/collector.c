@@ -25,15 +25,6 @@
 
 #define PROFILE_MAX_AGE (24 * 3600)
 
-/* One cycle's calendar: what is current, final and re-read. */
-struct cycle {
-	time_t now;
-	int32_t today, utc_today;
-	int hour;			/* local hour of day */
-	int32_t final_day;		/* last local day ended before a sync */
-	int32_t final_utc;
-	int32_t from, utc_from;		/* first day re-read this cycle */
-};
 
 struct collector {
 	struct collector_config cfg;
@@ -54,7 +45,7 @@ struct collector {
 	int64_t last_sync;		/* newest device sync; 0 unknown */
 	int32_t final_through;		/* local days read once final */
 	int32_t final_utc_through;	/* UTC days (intraday) read once final */
-	struct cycle last;		/* of the last cycle that read today */
+	struct sched_cycle last;		/* of the last cycle that read today */
 };
 
 struct collector *
@@ -158,7 +149,7 @@ api_down(const struct err *err)
 
 /* The snapshot: today's days() values and the newest of everything else. */
 static int
-publish(struct collector *c, const struct cycle *cy,
+publish(struct collector *c, const struct sched_cycle *cy,
     const struct samples *days, struct err *err)
 {
 	struct samples v;
@@ -188,7 +179,7 @@ out:
 /* The samples of all that remote write may carry for day: a daily value
  * of today is not final (and would be stamped in the future). */
 static int
-select_day(const struct cycle *cy, const struct samples *all, int32_t day,
+select_day(const struct sched_cycle *cy, const struct samples *all, int32_t day,
     struct samples *out)
 {
 	size_t i;
@@ -204,7 +195,7 @@ select_day(const struct cycle *cy, const struct samples *all, int32_t day,
 /* Send each day of [from, to] of kind's samples whose values changed since
  * last sent (kind "": the days() values). */
 static int
-send_changed(struct collector *c, const struct cycle *cy, const char *kind,
+send_changed(struct collector *c, const struct sched_cycle *cy, const char *kind,
     const struct samples *all, int32_t from, int32_t to, struct err *err)
 {
 	struct samples s;
@@ -238,40 +229,9 @@ send_changed(struct collector *c, const struct cycle *cy, const char *kind,
 	return rc;
 }
 
-/* The calendar of this cycle: finality from the newest device sync. */
-static void
-plan(struct collector *c, struct cycle *cy)
-{
-	int32_t min_from = cy->today - SOURCE_DAYS_MAX + 1;
-
-	cy->final_day = cy->today - RECENT_DAYS - 1;
-	cy->final_utc = cy->utc_today - 2;
-	if (c->last_sync > 0 && civil_today(c->profile.zone,
-	    (time_t)c->last_sync, &cy->final_day, &(struct err){ 0 }) == 0) {
-		cy->final_day--;
-		cy->final_utc = (int32_t)(c->last_sync / 86400) - 1;
-	}
-	if (cy->final_day > cy->today - 1)
-		cy->final_day = cy->today - 1;
-	cy->from = c->final_through != INT32_MIN ? c->final_through + 1 :
-	    cy->today - RECENT_DAYS;
-	if (cy->from > cy->final_day + 1)
-		cy->from = cy->final_day + 1;
-	if (cy->from < min_from)
-		cy->from = min_from;
-	if (cy->from > cy->today)
-		cy->from = cy->today;
-	cy->utc_from = c->final_utc_through != INT32_MIN ?
-	    c->final_utc_through + 1 : cy->utc_today - 1;
-	if (cy->utc_from < cy->utc_today - 1)
-		cy->utc_from = cy->utc_today - 1;
-	if (cy->utc_from > cy->utc_today)
-		cy->utc_from = cy->utc_today;
-}
-
 /* days(): daily activity and heart rate of [cy->from, today]. */
 static int
-read_days(struct collector *c, const struct cycle *cy, struct samples *out,
+read_days(struct collector *c, const struct sched_cycle *cy, struct samples *out,
     struct err *err)
 {
 	size_t i, o = 0;
@@ -291,7 +251,7 @@ read_days(struct collector *c, const struct cycle *cy, struct samples *out,
 
 /* Kind k's recent days -> out: [*from, *to] is what it covered. */
 static int
-read_kind(struct collector *c, const struct cycle *cy, size_t k,
+read_kind(struct collector *c, const struct sched_cycle *cy, size_t k,
     const struct source_kind *kind, struct samples *out, int32_t *from,
     int32_t *to, struct err *err)
 {
@@ -357,7 +317,7 @@ newest_sync(const struct samples *s)
  * kind is skipped, a failure of the whole API ends the cycle (-1).
  */
 static int
-read_kinds(struct collector *c, struct cycle *cy, int devices,
+read_kinds(struct collector *c, struct sched_cycle *cy, int devices,
     struct err *err, struct err *soft)
 {
 	const struct source_kind *kinds;
@@ -429,7 +389,7 @@ set_reserve(struct collector *c)
 
 /* Pending history up to the last final day before the re-read window. */
 static int
-collect_history(struct collector *c, const struct cycle *cy, int wait_budget,
+collect_history(struct collector *c, const struct sched_cycle *cy, int wait_budget,
     struct err *err)
 {
 	int32_t start = history_start(c, cy->today), end = cy->from - 1;
@@ -471,7 +431,7 @@ collect_history(struct collector *c, const struct cycle *cy, int wait_budget,
 
 /* Today's values and the re-read of recent days, in priority order. */
 static int
-collect_current(struct collector *c, struct cycle *cy, struct err *err,
+collect_current(struct collector *c, struct sched_cycle *cy, struct err *err,
     struct err *soft)
 {
 	struct samples days;
@@ -484,7 +444,8 @@ collect_current(struct collector *c, struct cycle *cy, struct err *err,
 	cy->utc_today = (int32_t)(cy->now / 86400);
 	if (read_kinds(c, cy, 1, err, soft) == -1)
 		goto out;
-	plan(c, cy);
+	sched_plan(cy, c->profile.zone, c->last_sync, c->final_through,
+	    c->final_utc_through);
 	if (read_days(c, cy, &days, err) == -1 ||
 	    read_kinds(c, cy, 0, err, soft) == -1 ||
 	    publish(c, cy, &days, err) == -1)
@@ -509,7 +470,7 @@ int
 collector_cycle(struct collector *c, int wait_budget, struct err *err)
 {
 	struct stats *st = stats_get();
-	struct cycle cy = { 0 };
+	struct sched_cycle cy = { 0 };
 	uint64_t before = c->cfg.src->ops->requests(c->cfg.src);
 	struct err soft = { 0 };
 	char q[ERR_MSG_MAX + 16];

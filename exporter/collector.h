@@ -18,10 +18,10 @@
 #include <stdint.h>
 
 #include "cache.h"
+#include "schedule.h"
 #include "err.h"
 #include "source.h"
 
-#define RECENT_DAYS 3
 
 struct rw;
 struct oauth;

@@ -1,6 +1,9 @@
 /*
  * schedule: the order of requests (see schedule.h).
  */
+#include <stdint.h>
+
+#include "civil.h"
 #include "schedule.h"
 #include "source.h"
 
@@ -42,4 +45,35 @@ sched_reserve(time_t now, time_t next_cycle, int interval_s,
 	if (cycles > 1000)
 		cycles = 1000;
 	return (int)cycles * (cycle_cost + 1) + SCHED_RETRY_MARGIN;
+}
+
+void
+sched_plan(struct sched_cycle *cy, const char *zone, int64_t last_sync,
+    int32_t final_through, int32_t final_utc_through)
+{
+	int32_t min_from = cy->today - SOURCE_DAYS_MAX + 1;
+
+	cy->final_day = cy->today - RECENT_DAYS - 1;
+	cy->final_utc = cy->utc_today - 2;
+	if (last_sync > 0 && civil_today(zone, (time_t)last_sync,
+	    &cy->final_day, &(struct err){ 0 }) == 0) {
+		cy->final_day--;
+		cy->final_utc = (int32_t)(last_sync / 86400) - 1;
+	}
+	if (cy->final_day > cy->today - 1)
+		cy->final_day = cy->today - 1;
+	cy->from = final_through != INT32_MIN ? final_through + 1 :
+	    cy->today - RECENT_DAYS;
+	if (cy->from > cy->final_day + 1)
+		cy->from = cy->final_day + 1;
+	if (cy->from < min_from)
+		cy->from = min_from;
+	if (cy->from > cy->today)
+		cy->from = cy->today;
+	cy->utc_from = final_utc_through != INT32_MIN ?
+	    final_utc_through + 1 : cy->utc_today - 1;
+	if (cy->utc_from < cy->utc_today - 1)
+		cy->utc_from = cy->utc_today - 1;
+	if (cy->utc_from > cy->utc_today)
+		cy->utc_from = cy->utc_today;
 }

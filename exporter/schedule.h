@@ -23,6 +23,17 @@
 #define SCHED_REREAD_S (3 * 3600)
 #define SCHED_RETRY_MARGIN 2	/* requests kept for a refresh retry */
 #define SCHED_FIRST_CYCLE_COST 24	/* a guess until a cycle was measured */
+#define RECENT_DAYS 3		/* re-read without device information */
+
+/* One cycle's calendar: what is current, final and re-read. */
+struct sched_cycle {
+	time_t now;
+	int32_t today, utc_today;	/* civil days: local, UTC */
+	int hour;			/* local wall-clock hour */
+	int32_t final_day;		/* last local day ended before a sync */
+	int32_t final_utc;
+	int32_t from, utc_from;		/* first day re-read this cycle */
+};
 
 /* The last read of one kind's recent days. */
 struct sched_read {
@@ -36,6 +47,17 @@ struct sched_read {
  * seconds), 0 when unknown. */
 int sched_due(unsigned flags, const struct sched_read *, time_t now,
     int local_hour, int64_t last_sync);
+
+/*
+ * Finality and the re-read window of cy (now, today, utc_today set): a
+ * day is final once a device synced after it ended (last_sync, Unix
+ * seconds in zone); without device information (last_sync 0) the days
+ * before the last RECENT_DAYS are. from/utc_from: the first day not read
+ * since it became final (*_through, INT32_MIN: none yet), never more than
+ * SOURCE_DAYS_MAX local days back.
+ */
+void sched_plan(struct sched_cycle *cy, const char *zone, int64_t last_sync,
+    int32_t final_through, int32_t final_utc_through);
 
 /* Requests history must leave in the rate window that resets at
  * reset_at: what the cycles starting before then will spend (cycle_cost

@@ -3,8 +3,10 @@
  * budget history leaves for the cycles, COLLECT's groups, and the newest
  * value of each series that /metrics shows.
  */
+#include <stdint.h>
 #include <string.h>
 
+#include "civil.h"
 #include "kinds.h"
 #include "sample.h"
 #include "schedule.h"
@@ -132,9 +134,70 @@ test_keep_newest(void)
 	samples_release(&got);
 }
 
+/* A cycle at `now` in Berlin (today 2026-12-02, UTC day the same). */
+static struct sched_cycle
+berlin_cycle(time_t now)
+{
+	struct sched_cycle cy;
+
+	memset(&cy, 0, sizeof(cy));
+	cy.now = now;
+	civil_today("Europe/Berlin", now, &cy.today, &(struct err){ 0 });
+	cy.utc_today = (int32_t)(now / 86400);
+	return cy;
+}
+
+static void
+test_plan(void)
+{
+	const int32_t dec2 = civil_from_ymd(2026, 12, 2);
+	const time_t noon = 1796212800;	/* 2026-12-02T12:00:00Z */
+	struct sched_cycle cy;
+
+	/* no device information: all but the last RECENT_DAYS are final */
+	cy = berlin_cycle(noon);
+	CHECK(cy.today == dec2);
+	sched_plan(&cy, "Europe/Berlin", 0, INT32_MIN, INT32_MIN);
+	CHECK(cy.final_day == dec2 - RECENT_DAYS - 1);
+	CHECK(cy.final_utc == dec2 - 2);
+	CHECK(cy.from == dec2 - RECENT_DAYS);
+	CHECK(cy.utc_from == dec2 - 1);
+
+	/* a sync this morning: yesterday is final; re-read from the day
+	 * after the last one read once final */
+	cy = berlin_cycle(noon);
+	sched_plan(&cy, "Europe/Berlin", noon - 4 * 3600, dec2 - 3,
+	    dec2 - 3);
+	CHECK(cy.final_day == dec2 - 1);
+	CHECK(cy.final_utc == dec2 - 1);
+	CHECK(cy.from == dec2 - 2);
+	CHECK(cy.utc_from == dec2 - 1);	/* never before yesterday (UTC) */
+
+	/* 00:30 in Berlin is 23:30 UTC the day before: the local day
+	 * decides the daily kinds, the UTC day the minutes */
+	cy = berlin_cycle(noon);
+	sched_plan(&cy, "Europe/Berlin", noon - 12 * 3600 - 1800,
+	    INT32_MIN, INT32_MIN);
+	CHECK(cy.final_day == dec2 - 1);
+	CHECK(cy.final_utc == dec2 - 2);
+
+	/* everything read long ago: at most SOURCE_DAYS_MAX days back; a
+	 * sync before the last final day read adds nothing */
+	cy = berlin_cycle(noon);
+	sched_plan(&cy, "Europe/Berlin", noon - 40 * 86400, dec2 - 100,
+	    INT32_MIN);
+	CHECK(cy.from == dec2 - SOURCE_DAYS_MAX + 1);
+	cy = berlin_cycle(noon);
+	sched_plan(&cy, "Europe/Berlin", noon - 5 * 86400, dec2 - 2,
+	    INT32_MIN);
+	CHECK(cy.final_day == dec2 - 6);
+	CHECK(cy.from == dec2 - 5);
+}
+
 void
 suite_schedule(void)
 {
+	test_plan();
 	test_due();
 	test_reserve();
 	test_kinds();
