@@ -20,7 +20,11 @@ endif
 
 LIB_SRC = $(filter-out exporter/main.c,$(wildcard exporter/*.c))
 LIB_OBJ = $(LIB_SRC:exporter/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/remote.pb-c.o
-HDRS = $(wildcard exporter/*.h) $(BUILD)/gen/remote.pb-c.h
+GEN_HDR = $(BUILD)/gen/remote.pb-c.h
+# The compiler and flags of this build: every object depends on them, so
+# `make CC=clang` or other CFLAGS rebuild everything (git's GIT-CFLAGS).
+FLAGS_FILE = $(BUILD)/.build-flags
+BUILD_FLAGS = $(CC) $(CFLAGS) $(LDFLAGS) $(LDLIBS)
 TEST_SRC = $(wildcard tests/unit/test_*.c)
 TEST_OBJ = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tobj/%.o) $(BUILD)/tobj/main.o
 FUZZ_NAMES = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -31,21 +35,31 @@ FUZZ_SECONDS ?= 60
 FUZZ_OWN_oauth = oauth_token
 fuzz_objs = $(filter-out $(FUZZ_OWN_$(1):%=$(BUILD)/obj/%.o),$(LIB_OBJ))
 
-.PHONY: all check test asan tsan valgrind bench fuzz demo deps clean install
+.PHONY: all check test asan tsan valgrind bench fuzz demo deps clean install \
+	FORCE
 
 all: $(BUILD)/syncbit
 
-$(BUILD)/gen/remote.pb-c.c $(BUILD)/gen/remote.pb-c.h: proto/remote.proto
+# Rewritten only when the flags changed, so its date says when they did.
+$(FLAGS_FILE): FORCE
+	@mkdir -p $(@D)
+	@if [ "$$(cat $@ 2>/dev/null)" != '$(BUILD_FLAGS)' ]; then \
+		echo '$(BUILD_FLAGS)' > $@; fi
+
+# One protoc-c run writes both files (a grouped target: parallel jobs
+# do not run it twice).
+$(BUILD)/gen/remote.pb-c.c $(BUILD)/gen/remote.pb-c.h &: proto/remote.proto
 	@mkdir -p $(BUILD)/gen
 	protoc-c --proto_path=proto --c_out=$(BUILD)/gen proto/remote.proto
 
-$(BUILD)/obj/remote.pb-c.o: $(BUILD)/gen/remote.pb-c.c
+$(BUILD)/obj/remote.pb-c.o: $(BUILD)/gen/remote.pb-c.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Wno-error -c -o $@ $<
 
-$(BUILD)/obj/%.o: exporter/%.c $(HDRS)
+# -MMD: each object's header dependencies, read back below.
+$(BUILD)/obj/%.o: exporter/%.c $(GEN_HDR) $(FLAGS_FILE)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/libsyncbit.a: $(LIB_OBJ)
 	rm -f $@
@@ -59,16 +73,18 @@ $(BUILD)/gen/suites.h: $(TEST_SRC)
 	@for f in $(TEST_SRC); do n=$${f##*/test_}; echo "SUITE($${n%.c})"; done > $@.tmp
 	@mv $@.tmp $@
 
-$(BUILD)/tobj/%.o: tests/unit/%.c tests/t.h $(HDRS) $(BUILD)/gen/suites.h
+$(BUILD)/tobj/%.o: tests/unit/%.c $(GEN_HDR) $(BUILD)/gen/suites.h \
+    $(FLAGS_FILE)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests -c -o $@ $<
+	$(CC) $(CFLAGS) -Itests -MMD -MP -c -o $@ $<
 
 $(BUILD)/unit_tests: $(TEST_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# Unit tests only: fast, no server started.
+# Unit tests only: fast, no server started. SUITE=name runs one suite
+# (tests/unit/test_name.c).
 check: $(BUILD)/unit_tests
-	$(BUILD)/unit_tests
+	$(BUILD)/unit_tests $(SUITE)
 
 # Unit + integration tests; the last line is "N passed, M failed".
 test: $(BUILD)/syncbit $(BUILD)/unit_tests $(FUZZ_REPLAY)
@@ -87,13 +103,14 @@ valgrind: $(BUILD)/unit_tests $(BUILD)/syncbit
 # Each fuzz harness with a plain main that replays its corpus and crash
 # inputs (tests/fuzz/replay.c): part of `make test`, in any build.
 $(BUILD)/fuzz_replay/%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c \
-    tests/fuzz/fuzz.h $(LIB_OBJ)
+    tests/fuzz/fuzz.h $(LIB_OBJ) $(wildcard exporter/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -Itests/fuzz -DFUZZ_TARGET='"$*"' -o $@ \
 		$< tests/fuzz/replay.c $(call fuzz_objs,$*) $(LDLIBS)
 
 # The same harnesses under libFuzzer, built with BUILD=build/fuzz (below).
-$(BUILD)/fuzzer/%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIB_OBJ)
+$(BUILD)/fuzzer/%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIB_OBJ) \
+    $(wildcard exporter/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< \
 		$(call fuzz_objs,$*) $(LDLIBS)
@@ -130,3 +147,5 @@ clean:
 
 install: $(BUILD)/syncbit
 	install -D -m 0755 $(BUILD)/syncbit $(DESTDIR)/usr/local/bin/syncbit
+
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tobj/*.d)

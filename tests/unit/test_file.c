@@ -79,6 +79,38 @@ test_write_mode_and_replace(void)
 }
 
 /* A write that fails half-way (RLIMIT_FSIZE works even for root). */
+
+/*
+ * file_write_atomic(path, text) as a user without write permission: the
+ * process itself when it is not root, else a child that dropped to
+ * nobody (65534). The child's errno comes back as err.code.
+ */
+static int
+write_unprivileged(const char *path, const char *text, struct err *err)
+{
+	int status, code;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		return file_write_atomic(path, text, strlen(text), 0600, err);
+	if ((pid = fork()) == -1)
+		return err_set(err, "fork failed");
+	if (pid == 0) {
+		if (setgid(65534) == -1 || setuid(65534) == -1)
+			_exit(255);
+		_exit(file_write_atomic(path, text, strlen(text), 0600,
+		    err) == 0 ? 0 : err->code > 0 && err->code < 255 ?
+		    err->code : 254);
+	}
+	if (waitpid(pid, &status, 0) == -1 || !WIFEXITED(status))
+		return err_set(err, "the unprivileged child failed");
+	code = WEXITSTATUS(status);
+	if (code == 0)
+		return 0;
+	err_setc(err, code, "write as nobody failed (%d)", code);
+	return -1;
+}
+
 static void
 test_write_failure_keeps_old(void)
 {
@@ -111,17 +143,16 @@ test_write_failure_keeps_old(void)
 	CHECK(strstr(err.msg, "cannot rename") != NULL);
 	CHECK(entries(dir) == 2);
 
-	/* a directory we may not write into (root may: skip then) */
-	if (geteuid() != 0) {
-		err_clear(&err);
-		chmod(dir, 0500);
-		snprintf(path, sizeof(path), "%s/state.json", dir);
-		CHECK(file_write_atomic(path, "new", 3, 0600, &err) == -1);
-		CHECK(err.code == EACCES);
-		chmod(dir, 0700);
-		CHECK(has_content(path, "old content"));
-		CHECK(entries(dir) == 2);
-	}
+	/* a directory we may not write into: as root, in a child that gave
+	 * up root (root could write anywhere) */
+	err_clear(&err);
+	chmod(dir, 0555);
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	CHECK(write_unprivileged(path, "new", &err) == -1);
+	CHECK(err.code == EACCES);
+	chmod(dir, 0700);
+	CHECK(has_content(path, "old content"));
+	CHECK(entries(dir) == 2);
 	t_rmrf(dir);
 	free(dir);
 }
