@@ -502,8 +502,9 @@ collector_cycle(struct collector *c, int wait_budget, struct err *err)
 	if (soft.set || collect_history(c, &cy, wait_budget, &soft) == -1) {
 		if (soft.code == ERR_STOP)
 			return err_setc(err, ERR_STOP, "stopping");
-		log_warn("history sync incomplete, retrying next cycle",
-		    "error=%s", log_q(q, sizeof(q), soft.msg));
+		if (soft.code != ERR_REFUSED)	/* rw says it once */
+			log_warn("history sync incomplete, retrying next cycle",
+			    "error=%s", log_q(q, sizeof(q), soft.msg));
 		if (wait_budget)
 			return err_set(err, "%s", soft.msg);
 	}

@@ -23,6 +23,8 @@ struct err {
 #define ERR_RATE	1002	/* 429 or budget exhausted: wait for the reset */
 #define ERR_STOP	1003	/* shutdown was requested while waiting */
 #define ERR_NOT_LINKED	1004	/* Google: the account has no Google Health data */
+#define ERR_REFUSED	1005	/* the remote-write receiver refuses our writes:
+				 * its URL, credentials or size limit are wrong */
 
 /* Set the error if none is set yet; always returns -1. */
 int err_set(struct err *, const char *fmt, ...)

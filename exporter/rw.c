@@ -7,8 +7,11 @@
  * Entries are sorted by label set, then time, so one series is one run of
  * entries and its samples are in time order, also across batches. A batch
  * of at most RW_BATCH_SAMPLES entries is packed, snappy block-compressed
- * and POSTed until it is acknowledged or refused for good: nothing is
- * dropped silently, and a quit is the only way out of the retries.
+ * and POSTed until it is acknowledged or its samples are refused for good
+ * (rwstatus.c: what each answer means, as VictoriaMetrics sends it). A
+ * batch too big for the receiver is halved until it fits, and later
+ * batches keep the smaller size. A receiver that refuses us (credentials,
+ * path, ...) fails the write at once: nothing is dropped silently.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -24,6 +27,7 @@
 #include "quit.h"
 #include "remote.pb-c.h"
 #include "rw.h"
+#include "rwstatus.h"
 #include "stats.h"
 
 #define RW_LABELS (SAMPLE_LABELS + 2)	/* + __name__ and user */
@@ -35,6 +39,8 @@ struct rw {
 	struct rw_config cfg;
 	struct httpc *http;
 	uint64_t rng;		/* jitter only: no need for a good source */
+	size_t batch;		/* samples a request; shrinks on "too big" */
+	int problem;		/* rwstatus code of the refusal logged, 0 */
 };
 
 /* One sample with its complete, sorted label set. */
@@ -58,6 +64,7 @@ rw_new(const struct rw_config *cfg, struct httpc *http)
 		return NULL;
 	rw->cfg = *cfg;
 	rw->http = http;
+	rw->batch = RW_BATCH_SAMPLES;
 	if (rw->cfg.backoff_min_ms <= 0)
 		rw->cfg.backoff_min_ms = 500;
 	if (rw->cfg.backoff_max_ms <= 0)
@@ -374,9 +381,45 @@ log_retry(const struct httpc_resp *resp, const struct err *e,
 	    resp->status, log_q(q, sizeof(q), text), delay, n);
 }
 
+/* The receiver refuses us: one line per distinct problem says what to
+ * fix, /readyz says it until a write goes through. */
+static int
+refused(struct rw *rw, const struct httpc_resp *resp, int problem, size_t n,
+    struct err *err)
+{
+	const char *hint = rwstatus_hint(problem);
+	char text[RW_BODY_LOG + 4], q[2 * RW_BODY_LOG + 16];
+
+	if (problem != rw->problem) {
+		body_excerpt(resp->body, resp->len, text, sizeof(text));
+		log_error(hint, "status=%ld body=%s samples=%zu", resp->status,
+		    log_q(q, sizeof(q), text), n);
+		rw->problem = problem;
+	}
+	atomic_store(&stats_get()->rw_refused, problem);
+	return err_setc(err, ERR_REFUSED, "%s", hint);
+}
+
+static void
+accepted(struct rw *rw, size_t n, unsigned attempt)
+{
+	atomic_fetch_add(&stats_get()->rw_sent, n);
+	if (attempt > 1)
+		log_info("remote write delivered", "attempts=%u samples=%zu",
+		    attempt, n);
+	if (rw->problem != 0)
+		log_info("VictoriaMetrics accepts our writes", "samples=%zu",
+		    n);
+	rw->problem = 0;
+	atomic_store(&stats_get()->rw_refused, 0);
+}
+
 /*
  * POST one compressed batch of n samples until it is settled. Returns 0
- * when acknowledged, 1 when refused for good, -1 (ERR_STOP) on quit.
+ * when acknowledged, 1 when its samples are refused for good, 2 when it
+ * is too big (n > 1: the caller splits it), -1 with err: ERR_STOP on quit,
+ * ERR_TRANSIENT after give_up_ms, ERR_REFUSED when the receiver refuses
+ * us (also for a single sample too big).
  */
 static int
 post(struct rw *rw, const uint8_t *body, size_t len, size_t n,
@@ -396,6 +439,7 @@ post(struct rw *rw, const uint8_t *body, size_t len, size_t n,
 	unsigned attempt;
 	long delay;
 	int rc;
+	enum rw_verdict v;
 	struct timespec t0, t1;
 	long waited;
 
@@ -421,16 +465,23 @@ post(struct rw *rw, const uint8_t *body, size_t len, size_t n,
 			    "shutting down");
 			break;
 		}
-		if (resp.status >= 200 && resp.status < 300) {
-			atomic_fetch_add(&st->rw_sent, n);
-			if (attempt > 1)
-				log_info("remote write delivered",
-				    "attempts=%u samples=%zu", attempt, n);
+		v = rwstatus_classify(resp.status, resp.body, resp.len);
+		if (v == RW_ACK) {
+			accepted(rw, n, attempt);
 			rc = 0;
 			break;
 		}
-		if (resp.status != 0 && resp.status != 429 &&
-		    resp.status < 500) {
+		if (v == RW_TOO_BIG && n > 1) {
+			rc = 2;
+			break;
+		}
+		if (v == RW_TOO_BIG || v == RW_REFUSED) {
+			rc = refused(rw, &resp, v == RW_TOO_BIG ?
+			    RWSTATUS_SAMPLE : rwstatus_problem(resp.status), n,
+			    err);
+			break;
+		}
+		if (v == RW_REJECTED) {
 			atomic_fetch_add(&st->rw_rejected, n);
 			body_excerpt(resp.body, resp.len, text, sizeof(text));
 			log_warn("remote write rejected",
@@ -465,14 +516,41 @@ post(struct rw *rw, const uint8_t *body, size_t len, size_t n,
 	return rc;
 }
 
+/* Encode and post e[0..n), halved until each part fits. */
+static int
+send_entries(struct rw *rw, const struct entry *e, size_t n, size_t *rej,
+    struct err *err)
+{
+	uint8_t *buf;
+	size_t blen, half;
+	int r;
+
+	if (encode_entries(e, n, &buf, &blen, err) == -1)
+		return -1;
+	r = post(rw, buf, blen, n, err);
+	free(buf);
+	if (r == 1)
+		*rej += n;
+	if (r != 2)
+		return r == -1 ? -1 : 0;
+	half = n / 2;
+	if (half < rw->batch) {
+		rw->batch = half;
+		log_info("remote write batch too big, splitting",
+		    "samples=%zu bytes=%zu batch=%zu", n, blen, half);
+	}
+	if (send_entries(rw, e, half, rej, err) == -1)
+		return -1;
+	return send_entries(rw, e + half, n - half, rej, err);
+}
+
 int
 rw_write(struct rw *rw, const struct samples *s, size_t *rejected,
     struct err *err)
 {
 	struct entry *e = NULL;
-	uint8_t *buf = NULL;
-	size_t n, bad, off, len, blen, rej = 0;
-	int rc = -1, r;
+	size_t n, bad, off, len, rej = 0;
+	int rc = -1;
 
 	if (prepare(s->v, s->len, rw->cfg.user_label, &e, &n, &bad,
 	    err) == -1)
@@ -484,22 +562,14 @@ rw_write(struct rw *rw, const struct samples *s, size_t *rejected,
 		rej = bad;
 	}
 	for (off = 0; off < n; off += len) {
-		len = n - off < RW_BATCH_SAMPLES ? n - off : RW_BATCH_SAMPLES;
-		if (encode_entries(e + off, len, &buf, &blen, err) == -1)
+		len = n - off < rw->batch ? n - off : rw->batch;
+		if (send_entries(rw, e + off, len, &rej, err) == -1)
 			goto out;
-		r = post(rw, buf, blen, len, err);
-		free(buf);
-		buf = NULL;
-		if (r == -1)
-			goto out;
-		if (r == 1)
-			rej += len;
 	}
 	rc = 0;
 out:
 	if (rejected != NULL)
 		*rejected = rej;
-	free(buf);
 	free(e);
 	return rc;
 }

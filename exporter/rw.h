@@ -7,12 +7,24 @@
  * body is snappy block-compressed and POSTed with the four headers of the
  * spec. Batches are bounded (RW_BATCH_SAMPLES).
  *
- * Delivery: 2xx is done. 5xx, 429, timeouts and refused connections are
- * retried with exponential backoff and jitter until they succeed or a quit
- * is requested (or cfg.give_up_ms passes): nothing is dropped. Any other 4xx is permanent: the samples
- * are counted as rejected, a short secret-free part of the body is logged,
- * and rw_write goes on with the next batch. Counters in stats: rw_sent,
- * rw_retried, rw_rejected. Runs on the collector thread.
+ * Delivery (rwstatus.h classifies the answers):
+ * - 2xx is done.
+ * - 5xx, 429, 408, timeouts and refused connections are retried with
+ *   exponential backoff and jitter until they succeed or a quit is
+ *   requested (or cfg.give_up_ms passes): nothing is dropped.
+ * - A 400 that refuses the samples themselves is final: they are counted
+ *   as rejected, a short secret-free part of the body is logged, and
+ *   rw_write goes on with the next batch.
+ * - Too big (413, or VictoriaMetrics' 400 "too big packed request"): the
+ *   batch is halved until it fits; later batches keep the smaller size.
+ * - Anything else (401, 403, 404, 405, VictoriaMetrics' 400 "unsupported
+ *   path requested", a redirect, one sample still too big) is a refusal
+ *   of the endpoint, not of the samples: rw_write fails at once with
+ *   ERR_REFUSED and a message saying what to fix; the caller keeps the
+ *   days pending and tries again next cycle. One log line per distinct
+ *   problem, stats rw_refused (-> /readyz) until a write succeeds again.
+ * Counters in stats: rw_sent, rw_retried, rw_rejected. Runs on the
+ * collector thread.
  */
 #ifndef SYNCBIT_RW_H
 #define SYNCBIT_RW_H
@@ -48,10 +60,12 @@ void rw_free(struct rw *);
 
 /*
  * Send every sample (ts_ms must be set). Returns 0 when each batch was
- * either acknowledged (2xx) or rejected for good (4xx other than 429);
- * *rejected (may be NULL) counts the latter. Returns -1 with err ERR_STOP
- * when a quit interrupted the retries: the caller must not record those
- * samples as sent. With give_up_ms: -1 with ERR_TRANSIENT after it.
+ * either acknowledged (2xx) or its samples rejected for good (400);
+ * *rejected (may be NULL) counts the latter. Returns -1 when some were
+ * not delivered, and the caller must not record any of them as sent:
+ * err ERR_STOP when a quit interrupted the retries, ERR_REFUSED when the
+ * receiver refuses us (the message says what to fix), ERR_TRANSIENT when
+ * give_up_ms passed.
  */
 int rw_write(struct rw *, const struct samples *, size_t *rejected,
     struct err *);

@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "rwstatus.h"
 #include "stats.h"
 
 static struct stats the_stats = {
@@ -35,6 +36,7 @@ stats_reset(void)
 	atomic_store(&the_stats.failing_since, 0);
 	atomic_store(&the_stats.ready, READY_STARTING);
 	atomic_store(&the_stats.sync_interval_s, 900);
+	atomic_store(&the_stats.rw_refused, 0);
 }
 
 void
@@ -51,6 +53,7 @@ stats_ready(int64_t now, const char **reason)
 	struct stats *s = &the_stats;
 	int64_t failing = atomic_load(&s->failing_since);
 	int64_t grace = 3 * (int64_t)atomic_load(&s->sync_interval_s);
+	int refused = atomic_load(&s->rw_refused);
 
 	switch (atomic_load(&s->ready)) {
 	case READY_NO_TOKEN:
@@ -73,6 +76,10 @@ stats_ready(int64_t now, const char **reason)
 		return 0;
 	default:
 		break;
+	}
+	if (refused != 0) {
+		*reason = rwstatus_hint(refused);
+		return 0;
 	}
 	if (failing != 0 && now - failing > grace) {
 		*reason = "syncs have failed for more than three intervals";

@@ -36,12 +36,16 @@ struct stats {
 	_Atomic int64_t failing_since;		/* UTC s of first failure, 0 */
 	_Atomic int ready;			/* enum stats_ready */
 	_Atomic int sync_interval_s;
+	/* rwstatus problem code while the remote-write receiver refuses
+	 * our writes (401, RWSTATUS_PATH, ...), 0 once it accepts them */
+	_Atomic int rw_refused;
 };
 
 struct stats *stats_get(void);
 void stats_reset(void);			/* for tests */
 void stats_count_request(long status);
-/* Readiness per SPEC: returns 1 when ready, else 0 and a short reason. */
+/* Readiness per SPEC: returns 1 when ready, else 0 and a short reason
+ * (a refusing remote-write receiver makes it 0 with rwstatus_hint()). */
 int stats_ready(int64_t now, const char **reason);
 
 #endif

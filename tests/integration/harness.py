@@ -17,6 +17,7 @@ cwd = a temp dir (no stray .env) and DATA_DIR inside it.
 """
 
 import atexit
+import base64
 import json
 import os
 import re
@@ -280,7 +281,14 @@ class FakeFitbit(Fake):
 class VictoriaMetrics:
     """victoria-metrics on 127.0.0.1 with a temp -storageDataPath."""
 
-    def __init__(self, h, *extra):
+    def __init__(self, h, *extra, auth=None):
+        """auth=(user, password): started with -httpAuth.username/-password;
+        every query of this object then sends them."""
+        self.headers = {}
+        if auth is not None:
+            extra += (f"-httpAuth.username={auth[0]}", f"-httpAuth.password={auth[1]}")
+            token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+            self.headers = {"Authorization": "Basic " + token}
         binary = shutil.which("victoria-metrics") or "/usr/bin/victoria-metrics"
         if not os.access(binary, os.X_OK):
             raise unittest.SkipTest("victoria-metrics not installed (tests/deps.sh)")
@@ -310,7 +318,7 @@ class VictoriaMetrics:
             return False
 
     def force_flush(self):
-        r = http("GET", self.url + "/internal/force_flush")
+        r = http("GET", self.url + "/internal/force_flush", headers=self.headers)
         assert r.status == 200, r.text
 
     def export(self, match='{__name__=~".+"}', start=None, end=None, flush=True):
@@ -319,7 +327,7 @@ class VictoriaMetrics:
             self.force_flush()
         form = [("match[]", match)] + [(k, str(v)) for k, v in (("start", start), ("end", end)) if v is not None]
         r = http("POST", self.url + "/api/v1/export", urllib.parse.urlencode(form),
-                 {"Content-Type": "application/x-www-form-urlencoded"}, timeout=30)
+                 {"Content-Type": "application/x-www-form-urlencoded", **self.headers}, timeout=30)
         assert r.status == 200, f"export: {r.status} {r.text}"
         return [json.loads(line) for line in r.text.splitlines() if line.strip()]
 
@@ -334,7 +342,8 @@ class VictoriaMetrics:
 
     def query(self, q, at=None):
         params = {"query": q, "nocache": "1", **({"time": at} if at is not None else {})}
-        r = http("GET", self.url + "/api/v1/query?" + urllib.parse.urlencode(params))
+        r = http("GET", self.url + "/api/v1/query?" + urllib.parse.urlencode(params),
+                 headers=self.headers)
         assert r.status == 200, f"query: {r.status} {r.text}"
         return r.json()["data"]["result"]
 
@@ -477,8 +486,8 @@ class Harness:
         """Any other fake in tests/fakes/ that takes --port 0 --port-file."""
         return Fake(self, FAKES / script, args, name or Path(script).stem)
 
-    def victoria(self, *extra):
-        return VictoriaMetrics(self, *extra)
+    def victoria(self, *extra, auth=None):
+        return VictoriaMetrics(self, *extra, auth=auth)
 
     def syncbit(self, env=None, name="syncbit", **more):
         return SyncBit(self, {**(env or {}), **more}, name)

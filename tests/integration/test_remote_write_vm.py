@@ -5,15 +5,32 @@ flaky or strict receiver first and then forwards to VictoriaMetrics. The relay
 records every request, so the tests assert what SyncBit sent (method, path,
 the four remote-write headers, basic auth, no Expect) as well as what
 VictoriaMetrics stored (exact values at the exact 23:59:59-local timestamps).
+
+VictoriaMetricsRefuses runs the real victoria-metrics with the flags a user
+gets wrong. What it answers (measured with curl against the Debian binary on
+127.0.0.1, 2026-12):
+- -httpAuth.username/-httpAuth.password and a wrong or no password: 401, body
+  "\n", "Www-Authenticate: Basic realm=VictoriaMetrics" (any path);
+- an unknown path (/api/v1/wirte, /): 400, body 'remoteAddr: "..."; requestURI:
+  /api/v1/wirte; unsupported path requested: "/api/v1/wirte"';
+- a body over -maxInsertRequestSize: 400 (not 413), body '...; too big packed
+  request; mustn't exceed `-maxInsertRequestSize=200` bytes';
+- a body that is no snappy: 400 '...; cannot decompress request with length 2:
+  snappy: corrupt input' (a refusal of the samples themselves);
+- /health answers 200 without credentials.
+None of these is a delivery: the history must arrive once the config is fixed.
 """
 
 import base64
 import hashlib
+import json
 import threading
-from datetime import date, timedelta
+import time
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from harness import IntegrationTest, http
+from harness import IntegrationTest, http, parse_metrics, wait_until
 
 SECRET = "vm-pw-0123456789-secret"
 
@@ -154,3 +171,125 @@ class RemoteWriteVMTest(IntegrationTest):
         log = sb.log() + r.stderr
         self.assertIn('msg="remote write rejected" status=400 body="bad sample: xxx', log)
         self.assertNotIn("SECRET-IN-BODY-42", log)
+
+
+ZONE = "Europe/Berlin"
+HISTORY_DAYS = 40
+VM_AUTH = ("writer", SECRET)
+WRONG = "wrong-pw-9876543210"
+
+
+def day_end_ms(d, zone):
+    return int(datetime(d.year, d.month, d.day, 23, 59, 59, tzinfo=ZoneInfo(zone)).timestamp() * 1000)
+
+
+class VictoriaMetricsRefuses(IntegrationTest):
+    """A refusal of the endpoint (credentials, path, size) is not a delivery:
+    /readyz says what to fix, nothing is recorded as sent, and once the
+    config is right every day of history arrives."""
+
+    def setup(self, *vm_flags, auth=None, **env):
+        self.today = datetime.now(ZoneInfo(ZONE)).date()
+        self.since = self.today - timedelta(days=HISTORY_DAYS)
+        self.fake = self.h.fake_fitbit(now=time.time(), timezone=ZONE,
+                                       member_since=self.since.isoformat())
+        self.vm = self.h.victoria(*vm_flags, auth=auth)
+        self.sb = self.h.syncbit(self.fake.env(), FITBIT_USER_ID="bob", COLLECT="activity,heart",
+                                 **env)
+        self.assertEqual(self.sb.authorize().rc, 0)
+
+    def steps_in_vm(self):
+        return {t: v for _, _, t, v in self.vm.samples('fitbit_steps_total{user="bob"}')}
+
+    def assert_every_day(self):
+        """Every day from the account's start to yesterday, equal to the truth."""
+        got = self.steps_in_vm()
+        cardio = {t: v for _, _, t, v in
+                  self.vm.samples('fitbit_heart_rate_zone_minutes{user="bob",zone="cardio"}')}
+        d, with_zones = self.since, 0
+        while d < self.today:
+            ts, truth = day_end_ms(d, ZONE), self.fake.truth(d)
+            self.assertIn(ts, got, f"{d} never arrived")
+            self.assertEqual(got[ts], truth["fitbit_steps_total"], str(d))
+            if "fitbit_heart_rate_zone_minutes" in truth:   # heart: the last kind
+                with_zones += 1
+                self.assertEqual(cardio.get(ts), truth["fitbit_heart_rate_zone_minutes"]["cardio"],
+                                 str(d))
+            d += timedelta(days=1)
+        self.assertEqual(len(got), (self.today - self.since).days)
+        self.assertEqual(len(cardio), with_zones)
+        self.assertGreater(with_zones, HISTORY_DAYS // 2)
+
+    def assert_refused_service(self, reason, **env):
+        """The service with a wrong config: /readyz 503 names the fix, /metrics
+        serves today's values, nothing reached VictoriaMetrics or
+        sync_state.json; one log line says it."""
+        self.sb.start(env=env)
+        r = self.sb.wait_http("/readyz", 503, timeout=60)
+        self.assertEqual(r.text.strip(), reason)
+        m = parse_metrics(self.sb.get("/metrics").text)
+        self.assertEqual(m.get('fitbit_steps_total{user="bob"}'),
+                         self.fake.truth("today")["fitbit_steps_total"])
+        self.assertEqual(self.sb.get("/healthz").status, 200)
+        self.assertEqual(self.sb.stop(timeout=10), 0)
+        self.assertEqual(self.steps_in_vm(), {})
+        state = self.sb.data_dir / "sync_state.json"
+        if state.exists():
+            js = json.loads(state.read_text())
+            self.assertEqual(js.get("kinds", {}), {}, "a cursor moved past a refusal")
+            self.assertEqual(js.get("recent", {}), {}, "a refused day is recorded as sent")
+        log = self.sb.log()
+        self.assertEqual(log.count(f'msg="{reason}"'), 1, log[-3000:])
+        self.assertNotIn('msg="remote write rejected"', log)
+        self.assertNotIn(SECRET, log)
+        self.assertNotIn(WRONG, log)
+
+    def test_wrong_password_then_right_one_every_day_arrives(self):
+        self.setup(auth=VM_AUTH, VICTORIA_USER="writer")
+        self.sb.env["VICTORIA_ENDPOINT"] = self.vm.write_url
+        self.assert_refused_service("VictoriaMetrics refuses our writes: 401, "
+                                    "check VICTORIA_USER/VICTORIA_PASSWORD",
+                                    VICTORIA_PASSWORD=WRONG)
+        # restarted with the right password: the whole history arrives
+        self.sb.start(env={"VICTORIA_PASSWORD": SECRET})
+        wait_until(lambda: len(self.steps_in_vm()) == HISTORY_DAYS, 120, "the history in VM",
+                   interval=1)
+        self.sb.wait_http("/readyz", 200, timeout=30)
+        self.assertEqual(self.sb.stop(timeout=10), 0)
+        self.assert_every_day()
+        self.assertNotIn(SECRET, self.sb.log())
+
+    def test_wrong_path_then_right_one_every_day_arrives(self):
+        self.setup()
+        self.assert_refused_service("VictoriaMetrics refuses our writes: 400 unsupported path, "
+                                    "check the VICTORIA_ENDPOINT path (/api/v1/write)",
+                                    VICTORIA_ENDPOINT=self.vm.url + "/api/v1/wirte")
+        r = self.sb.run("--once", env={"VICTORIA_ENDPOINT": self.vm.write_url}, timeout=120)
+        self.assertEqual(r.rc, 0, r)
+        self.assert_every_day()
+
+    def test_basic_auth_against_real_vm(self):
+        self.setup(auth=VM_AUTH, VICTORIA_USER="writer", VICTORIA_PASSWORD=SECRET)
+        # the VM really checks: no credentials, no write
+        self.assertEqual(http("POST", self.vm.write_url, b"x").status, 401)
+        r = self.sb.run("--once", env={"VICTORIA_ENDPOINT": self.vm.write_url}, timeout=120)
+        self.assertEqual(r.rc, 0, r)
+        self.assert_every_day()
+        self.assertNotIn(SECRET, self.sb.log() + r.stderr)
+
+    def test_too_big_batches_are_split_until_they_fit(self):
+        # VM answers 400 "too big packed request" (not 413) over the limit
+        self.setup("-maxInsertRequestSize=300")
+        r = self.sb.run("--once", env={"VICTORIA_ENDPOINT": self.vm.write_url}, timeout=120)
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn('msg="remote write batch too big, splitting"', r.stderr)
+        self.assert_every_day()
+
+    def test_one_sample_too_big_is_a_config_error(self):
+        self.setup("-maxInsertRequestSize=20")
+        r = self.sb.run("--once", env={"VICTORIA_ENDPOINT": self.vm.write_url}, timeout=120)
+        self.assertNotEqual(r.rc, 0, r)
+        self.assertIn("VictoriaMetrics refuses our writes: one sample is too big for it, "
+                      "raise its -maxInsertRequestSize", r.stderr)
+        self.assertEqual(self.steps_in_vm(), {})
+        self.assertNotIn('msg="remote write rejected"', r.stderr)

@@ -21,10 +21,11 @@
 #include "quit.h"
 #include "remote.pb-c.h"
 #include "rw.h"
+#include "rwstatus.h"
 #include "stats.h"
 #include "t.h"
 
-#define MAX_REQS 16
+#define MAX_REQS 64
 #define KEY_MAX 256
 
 /* ---- decoding and comparing ---------------------------------------- */
@@ -363,6 +364,7 @@ struct got {
 	char *ce, *ct, *ver, *ua, *auth, *expect, *url, *method;
 	uint8_t *body;
 	size_t len;
+	unsigned status;		/* what the fake answered */
 };
 
 struct fake {
@@ -373,6 +375,11 @@ struct fake {
 	size_t nreq;
 	struct got got[MAX_REQS];
 	int port;
+	/* > 0: a body longer than this gets big_status/big_body instead of
+	 * the script (VictoriaMetrics' -maxInsertRequestSize) */
+	size_t max_len;
+	unsigned big_status;
+	const char *big_body;
 };
 
 struct upload {
@@ -401,6 +408,8 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 	enum MHD_Result ret;
 	size_t i;
 	uint8_t *nb;
+	unsigned status;
+	const char *text;
 
 	(void)version;
 	if (u == NULL) {
@@ -419,6 +428,12 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 	pthread_mutex_lock(&f->lock);
 	i = f->nreq++;
 	st = &f->script[i < f->nscript ? i : f->nscript - 1];
+	status = st->status;
+	text = st->body;
+	if (f->max_len > 0 && u->len > f->max_len) {
+		status = f->big_status;
+		text = f->big_body;
+	}
 	if (i < MAX_REQS) {
 		g = &f->got[i];
 		g->ce = hdr(c, "Content-Encoding");
@@ -431,6 +446,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		g->method = strdup(method);
 		g->body = u->buf;
 		g->len = u->len;
+		g->status = status;
 		u->buf = NULL;
 	}
 	pthread_mutex_unlock(&f->lock);
@@ -438,13 +454,13 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		quit_request();
 	if (st->drop)
 		return MHD_NO;
-	resp = MHD_create_response_from_buffer(strlen(st->body),
-	    (void *)st->body, MHD_RESPMEM_MUST_COPY);
+	resp = MHD_create_response_from_buffer(strlen(text), (void *)text,
+	    MHD_RESPMEM_MUST_COPY);
 	if (resp == NULL)
 		return MHD_NO;
 	if (st->retry_after != NULL)
 		MHD_add_response_header(resp, "Retry-After", st->retry_after);
-	ret = MHD_queue_response(c, st->status, resp);
+	ret = MHD_queue_response(c, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }
@@ -508,6 +524,18 @@ fake_stop(struct fake *f)
 		free(f->got[i].body);
 	}
 	pthread_mutex_destroy(&f->lock);
+}
+
+/* Bodies over max_len get status/body (under the lock: the fake's
+ * thread reads them). */
+static void
+fake_limit(struct fake *f, size_t max_len, unsigned status, const char *body)
+{
+	pthread_mutex_lock(&f->lock);
+	f->max_len = max_len;
+	f->big_status = status;
+	f->big_body = body;
+	pthread_mutex_unlock(&f->lock);
 }
 
 /* Every request a remote-write sender must send, whatever the answer. */
@@ -893,6 +921,268 @@ out:
 	samples_release(&s);
 }
 
+static size_t
+count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	while (hay != NULL && (hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay += strlen(needle);
+	}
+	return n;
+}
+
+/*
+ * A wrong password is no delivery: the write fails at once (no retry, not
+ * counted as rejected), err says what to fix, /readyz says it too; one log
+ * line however often it happens; a write that goes through clears it.
+ */
+static void
+test_refused_then_accepted(struct env *env)
+{
+	static const struct step script[] = {
+		{ 401, NULL, "\n", 0, 0 },	/* VM's body for -httpAuth.* */
+		{ 401, NULL, "\n", 0, 0 },
+		{ 204, NULL, "", 0, 0 },
+	};
+	const char *hint = "VictoriaMetrics refuses our writes: 401, "
+	    "check VICTORIA_USER/VICTORIA_PASSWORD";
+	struct stats *st = stats_get();
+	struct fake f;
+	struct samples s;
+	struct rw *rw;
+	struct err err = { 0 };
+	size_t rejected = 99, skip;
+	const char *reason = NULL;
+	char *log;
+
+	log = slurp(env->log);		/* earlier tests' lines */
+	skip = log != NULL ? strlen(log) : 0;
+	free(log);
+	stats_reset();
+	atomic_store(&st->ready, READY_OK);
+	samples_init(&s);
+	mixed_samples(&s);
+	CHECK(fake_start(&f, script, 3) == 0);
+	rw = rw_for(env, &f, "writer", "wrong-pass-42");
+	CHECK(rw != NULL);
+	if (rw == NULL)
+		goto out;
+	CHECK(rw_write(rw, &s, &rejected, &err) == -1);
+	CHECK(err.code == ERR_REFUSED);
+	CHECK(strcmp(err.msg, hint) == 0);
+	CHECK(f.nreq == 1);
+	CHECK(rejected == 3);			/* only NaN and infinities */
+	CHECK(atomic_load(&st->rw_rejected) == 3);
+	CHECK(atomic_load(&st->rw_sent) == 0);
+	CHECK(atomic_load(&st->rw_retried) == 0);
+	CHECK(atomic_load(&st->rw_refused) == 401);
+	CHECK(stats_ready(0, &reason) == 0 && strcmp(reason, hint) == 0);
+	err_clear(&err);
+	CHECK(rw_write(rw, &s, NULL, &err) == -1 && err.code == ERR_REFUSED);
+	CHECK(f.nreq == 2);
+	err_clear(&err);
+	CHECK(rw_write(rw, &s, NULL, &err) == 0);
+	CHECK(f.nreq == 3 && bodies_equal(&f, 2, 3, &s, "me"));
+	CHECK(atomic_load(&st->rw_sent) == 9);
+	CHECK(atomic_load(&st->rw_refused) == 0);
+	CHECK(stats_ready(0, &reason) == 1 && strcmp(reason, "ok") == 0);
+	log = slurp(env->log);
+	CHECK(log != NULL && strlen(log) >= skip);
+	if (log != NULL && strlen(log) >= skip) {
+		CHECK(count(log + skip, "level=error msg=\"VictoriaMetrics "
+		    "refuses our writes: 401, check VICTORIA_USER/"
+		    "VICTORIA_PASSWORD\" status=401 body=\"\" samples=9\n") ==
+		    1);
+		CHECK(count(log + skip, "msg=\"VictoriaMetrics accepts our "
+		    "writes\"") == 1);
+		CHECK(strstr(log, "wrong-pass-42") == NULL);
+		CHECK(strstr(log + skip, "remote write rejected") == NULL);
+	}
+	free(log);
+out:
+	rw_free(rw);
+	fake_stop(&f);
+	samples_release(&s);
+	stats_reset();
+}
+
+/* Each refusal of the endpoint, with what it tells the user to fix. */
+static void
+test_refusals(struct env *env)
+{
+	static const struct {
+		unsigned status;
+		const char *body, *hint;
+	} cases[] = {
+		{ 403, "forbidden", "VictoriaMetrics refuses our writes: 403, "
+		    "check that VICTORIA_USER may write to VICTORIA_ENDPOINT" },
+		{ 404, "404 page not found", "VictoriaMetrics refuses our "
+		    "writes: 404, check the VICTORIA_ENDPOINT path "
+		    "(/api/v1/write)" },
+		/* the body of the real victoria-metrics for /api/v1/wirte */
+		{ 400, "remoteAddr: \"127.0.0.1:60322\"; requestURI: "
+		    "/api/v1/wirte; unsupported path requested: "
+		    "\"/api/v1/wirte\"\n", "VictoriaMetrics refuses our writes: "
+		    "400 unsupported path, check the VICTORIA_ENDPOINT path "
+		    "(/api/v1/write)" },
+		{ 405, "", "VictoriaMetrics refuses our writes: 405, "
+		    "VICTORIA_ENDPOINT is not a remote-write URL "
+		    "(/api/v1/write)" },
+		{ 301, "", "VictoriaMetrics refuses our writes: a redirect, "
+		    "set VICTORIA_ENDPOINT to the final URL" },
+		{ 418, "", "VictoriaMetrics refuses our writes: see the log "
+		    "line with its status, check VICTORIA_ENDPOINT" },
+	};
+	struct step script[1] = { { 0, NULL, "", 0, 0 } };
+	struct fake f;
+	struct samples s;
+	struct rw *rw;
+	struct err err;
+	size_t i, rejected;
+
+	samples_init(&s);
+	add(&s, "fitbit_weight_kg", 71.5, 1000, NULL, NULL, NULL, NULL);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		stats_reset();
+		script[0].status = cases[i].status;
+		script[0].body = cases[i].body;
+		if (fake_start(&f, script, 1) != 0) {
+			CHECK(0);
+			continue;
+		}
+		rw = rw_for(env, &f, NULL, NULL);
+		memset(&err, 0, sizeof(err));
+		rejected = 99;
+		CHECK(rw != NULL && rw_write(rw, &s, &rejected, &err) == -1);
+		CHECK(err.code == ERR_REFUSED);
+		CHECK(strcmp(err.msg, cases[i].hint) == 0);
+		CHECK(f.nreq == 1 && rejected == 0);
+		CHECK(atomic_load(&stats_get()->rw_rejected) == 0);
+		rw_free(rw);
+		fake_stop(&f);
+	}
+	samples_release(&s);
+	stats_reset();
+}
+
+/*
+ * A batch over the receiver's limit is halved until every part fits; each
+ * sample arrives once; the next write starts at the smaller size. Both
+ * answers: 413, and the real victoria-metrics' 400 "too big packed
+ * request" (-maxInsertRequestSize).
+ */
+static void
+test_too_big_split(struct env *env, unsigned status, const char *body)
+{
+	static const struct step script[] = {
+		{ 204, NULL, "", 0, 0 },
+	};
+	struct fake f;
+	struct samples s;
+	struct rw *rw;
+	struct err err = { 0 };
+	struct rec *recs;
+	Prometheus__WriteRequest *wr;
+	uint8_t *z;
+	size_t i, zlen, max = 0, nrecs = 0, rejected = 99, first, big = 0;
+	int ok = 1;
+
+	stats_reset();
+	samples_init(&s);
+	for (i = 0; i < 40; i++)
+		add(&s, "fitbit_heart_rate_bpm", 60, 1700000000000LL +
+		    (int64_t)i * 60000, NULL, NULL, NULL, NULL);
+	/* the limit: the biggest of the four quarters, less than a half */
+	for (i = 0; i < 4; i++) {
+		CHECK(rw_encode(s.v + 10 * i, 10, "me", &z, &zlen, &err) == 0);
+		if (zlen > max)
+			max = zlen;
+		free(z);
+	}
+	CHECK(rw_encode(s.v, 20, "me", &z, &zlen, &err) == 0);
+	CHECK(zlen > max);
+	free(z);
+	recs = calloc(s.len + 1, sizeof(*recs));
+	CHECK(fake_start(&f, script, 1) == 0);
+	fake_limit(&f, max, status, body);
+	rw = rw_for(env, &f, NULL, NULL);
+	CHECK(rw != NULL && recs != NULL);
+	if (rw == NULL || recs == NULL)
+		goto out;
+	CHECK(rw_write(rw, &s, &rejected, &err) == 0);
+	CHECK(!err.set && rejected == 0);
+	CHECK(f.nreq == 7);	/* 40 big, 20 big, 10, 10, 20 big, 10, 10 */
+	for (i = 0; i < f.nreq && i < MAX_REQS; i++) {
+		CHECK(request_ok(&f.got[i]));
+		if (f.got[i].status != 204) {
+			big++;
+			continue;
+		}
+		if ((wr = decode(f.got[i].body, f.got[i].len)) == NULL) {
+			ok = 0;
+			continue;
+		}
+		ok = ok && collect(wr, recs, &nrecs, s.len) == 0;
+		prometheus__write_request__free_unpacked(wr, NULL);
+	}
+	CHECK(big == 3);
+	CHECK(ok && same_samples(recs, nrecs, s.v, s.len, "me"));
+	CHECK(atomic_load(&stats_get()->rw_sent) == 40);
+	CHECK(atomic_load(&stats_get()->rw_rejected) == 0);
+	/* the next write uses the size that fitted: no refusal at all */
+	first = f.nreq;
+	CHECK(rw_write(rw, &s, NULL, &err) == 0);
+	CHECK(f.nreq - first == 4);
+	for (i = first; i < f.nreq && i < MAX_REQS; i++)
+		CHECK(f.got[i].status == 204);
+out:
+	free(recs);
+	rw_free(rw);
+	fake_stop(&f);
+	samples_release(&s);
+}
+
+/* A single sample still too big is a config error, not a drop. */
+static void
+test_one_sample_too_big(struct env *env)
+{
+	static const struct step script[] = {
+		{ 204, NULL, "", 0, 0 },
+	};
+	struct fake f;
+	struct samples s;
+	struct rw *rw;
+	struct err err = { 0 };
+	size_t rejected = 99;
+
+	stats_reset();
+	samples_init(&s);
+	add(&s, "fitbit_weight_kg", 71.5, 1000, NULL, NULL, NULL, NULL);
+	add(&s, "fitbit_weight_kg", 71.7, 2000, NULL, NULL, NULL, NULL);
+	CHECK(fake_start(&f, script, 1) == 0);
+	fake_limit(&f, 1, 413, "request entity too large");
+	rw = rw_for(env, &f, NULL, NULL);
+	CHECK(rw != NULL);
+	if (rw == NULL)
+		goto out;
+	CHECK(rw_write(rw, &s, &rejected, &err) == -1);
+	CHECK(err.code == ERR_REFUSED);
+	CHECK(strcmp(err.msg, "VictoriaMetrics refuses our writes: one sample "
+	    "is too big for it, raise its -maxInsertRequestSize") == 0);
+	CHECK(f.nreq == 2);		/* the pair, then its first half */
+	CHECK(rejected == 0);
+	CHECK(atomic_load(&stats_get()->rw_rejected) == 0);
+	CHECK(atomic_load(&stats_get()->rw_sent) == 0);
+	CHECK(atomic_load(&stats_get()->rw_refused) == RWSTATUS_SAMPLE);
+out:
+	rw_free(rw);
+	fake_stop(&f);
+	samples_release(&s);
+	stats_reset();
+}
+
 void
 suite_rw(void)
 {
@@ -915,6 +1205,13 @@ suite_rw(void)
 	test_give_up(&env);
 	test_rejected(&env);
 	test_batches(&env);
+	test_refused_then_accepted(&env);
+	test_refusals(&env);
+	test_too_big_split(&env, 413, "request entity too large");
+	test_too_big_split(&env, 400, "remoteAddr: \"127.0.0.1:60356\"; "
+	    "requestURI: /api/v1/write; too big packed request; mustn't "
+	    "exceed `-maxInsertRequestSize=200` bytes");
+	test_one_sample_too_big(&env);
 	httpc_free(env.http);	/* a fresh connection: no curl-side retry */
 	env.http = httpc_new(2, 10, "syncbit/" SYNCBIT_VERSION, NULL);
 	test_no_answer_then_ok(&env);
