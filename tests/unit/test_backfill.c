@@ -4,6 +4,7 @@
  * progress estimate is a number or nothing.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -119,6 +120,7 @@ test_deadline_yields_and_resumes(void)
 	    BACKFILL_DONE);
 	CHECK(t.last_to == END + 5);
 	t_rmrf(dir);
+	free(dir);
 }
 
 static void
