@@ -95,7 +95,7 @@ int google_parse_profile(const char *json, size_t len, struct profile *,
  * ...) -> samples for the days of [from, to] it holds. A day missing from
  * rollupDataPoints, or whose value member is missing, has no data: no
  * sample. A value member that is present but lacks its field is zero
- * (proto3 JSON omits zeros); zone and activity-level lists yield all four
+ * (proto3 JSON omits zeros); zone lists yield all four
  * labels then, absent entries as 0. A day seen twice keeps its first value.
  */
 int google_parse_rollup(const char *type, const char *json, size_t len,
@@ -106,9 +106,9 @@ int google_parse_rollup(const char *type, const char *json, size_t len,
 int google_parse_rhr(const char *json, size_t len, int32_t from, int32_t to,
     struct samples *, char *next, size_t next_size, struct err *);
 
-/* The dailyRollUp body for [from, end_excl). -1 if it does not fit. */
-int google_rollup_body(int32_t from, int32_t end_excl, char *buf,
-    size_t size);
+/* The dailyRollUp body (JSON) for [from, end_excl). Caller frees; NULL:
+ * out of memory. */
+char *google_rollup_body(int32_t from, int32_t end_excl);
 /* The list URL for days [from, to] of daily-resting-heart-rate, page
  * token optional. Caller frees; NULL: out of memory. */
 char *google_rhr_url(const char *api_url, int32_t from, int32_t to,
