@@ -22,7 +22,10 @@
 
 #include "civil.h"
 #include "google.h"
+#include "google_activity.h"
+#include "google_explain.h"
 #include "google_parse.h"
+#include "google_request.h"
 #include "google_rollup.h"
 #include "jsonv.h"
 #include "httpc.h"
@@ -35,7 +38,6 @@
 #define BACKOFF_BASE_MS 1000L
 #define BACKOFF_CAP_MS 60000L
 #define RETRY_AFTER_MAX_S 300L
-#define ONCE_MAX 64
 #define TOKEN_MAX 2048			/* a nextPageToken */
 #define URL_MAX 2048			/* api_url is < 1024 (config) */
 
@@ -50,8 +52,9 @@
  */
 #define MINUTE_DAYS 6		/* 8640 one-minute windows: one page */
 #define LIST_DAYS 3650
+#define LEVEL_DAYS 60		/* even 1440 intervals a day: 18 pages */
 enum {
-	K_RHR = 4, K_AZM = 9, K_SLEEP, K_SPO2, K_HRV, K_BR, K_TEMP, K_VO2, K_WEIGHT,
+	K_RHR = 4, K_LEVELS, K_AZM = 9, K_SLEEP, K_SPO2, K_HRV, K_BR, K_TEMP, K_VO2, K_WEIGHT,
 	K_FAT, K_DEVICES, K_HEART_MIN, K_STEPS_MIN, NKINDS
 };
 #define NDAYS_KINDS K_AZM
@@ -61,7 +64,7 @@ static const struct source_kind kinds[NKINDS] = {
 	{ "floors", "activity", 90, KIND_IN_DAYS },
 	{ "altitude", "activity", 90, KIND_IN_DAYS },
 	{ RHR_TYPE, "heart", GOOGLE_RHR_MAX_DAYS, KIND_IN_DAYS },
-	{ "activity-level", "activity", 90, KIND_IN_DAYS },
+	{ "activity-level", "activity", LEVEL_DAYS, KIND_IN_DAYS },
 	{ "time-in-heart-rate-zone", "heart", 90, KIND_IN_DAYS },
 	{ "total-calories", "activity", 14, KIND_IN_DAYS },
 	{ "calories-in-heart-rate-zone", "heart", 14, KIND_IN_DAYS },
@@ -90,6 +93,8 @@ static const struct {
 	const char *member;	/* after "{t}." */
 	int page_size;
 } lists[NKINDS] = {
+	[K_LEVELS] = { SCOPE_ACTIVITY, "interval.civil_start_time",
+	    GOOGLE_PAGE_SIZE },
 	[K_SLEEP] = { SCOPE_SLEEP, "interval.civil_end_time", 25 },
 	[K_SPO2] = { SCOPE_METRICS, "date", GOOGLE_PAGE_SIZE },
 	[K_HRV] = { SCOPE_METRICS, "date", GOOGLE_PAGE_SIZE },
@@ -113,19 +118,22 @@ struct google {
 	uint64_t rng;
 	int not_linked;
 	enum google_problem problem;	/* of the last failed answer */
-	char *once[ONCE_MAX];
-	size_t nonce;
+	struct google_memo memo;	/* lines said, refusals */
 	char token[4096];
 	char used[4096];
 };
 
-/* One API request: what it is for (messages), its scope, its method. */
+/* One API request: what it is for (messages), its scope, its method,
+ * the operation (list, dailyRollUp, ...). narrow: a 5xx is answered at
+ * once, the caller retries narrower. */
 struct call {
 	const char *what;
 	const char *scope;
 	const char *method;
 	const char *url;
 	const char *body;
+	const char *op;
+	int narrow;
 };
 
 /* ---- pacing, retries, errors ---- */
@@ -190,94 +198,6 @@ retry_after_ms(const struct httpc_resp *r)
 	return (s > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S : s) * 1000;
 }
 
-/* 1 the first time key is seen in this process. */
-static int
-once(struct google *g, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < g->nonce; i++)
-		if (strcmp(g->once[i], key) == 0)
-			return 0;
-	if (g->nonce < ONCE_MAX && (g->once[g->nonce] = strdup(key)) != NULL)
-		g->nonce++;
-	return 1;
-}
-
-/* One actionable line per problem (per scope), once per process. */
-static void
-explain(struct google *g, const struct call *c,
-    const struct google_status *st)
-{
-	char key[128];
-
-	switch (st->problem) {
-	case GOOGLE_NOT_LINKED:
-		if (once(g, "not-linked"))
-			log_error("the Google Account is not linked to Google "
-			    "Health: the Fitbit account was not moved to a "
-			    "Google Account, or this Google Account has no "
-			    "Google Health profile; in the Fitbit app sign in "
-			    "with Google (move the account), then run "
-			    "'syncbit --authorize' with that Google Account",
-			    "status=%s reason=ACCOUNT_NOT_LINKED", st->status);
-		return;
-	case GOOGLE_SCOPE:
-		snprintf(key, sizeof(key), "scope:%s", c->scope);
-		if (once(g, key))
-			log_warn("a Google Health scope was not granted, the "
-			    "metrics that need it are skipped: add the scope "
-			    "to the OAuth client (Data access) and run "
-			    "'syncbit --authorize' again, ticking every box",
-			    "scope=" SCOPE_PREFIX "%s data_type=%s", c->scope,
-			    c->what);
-		return;
-	case GOOGLE_UBERMINT:
-		if (once(g, "ubermint"))
-			log_error("Google Health refused the login of a legacy "
-			    "Fitbit account: consent was given with a Fitbit "
-			    "login, not a Google Account; run 'syncbit "
-			    "--authorize' again and sign in with Google (the "
-			    "Google Account the Fitbit account was moved to)",
-			    "status=%s", st->status);
-		return;
-	case GOOGLE_DISABLED:
-		if (once(g, "disabled"))
-			log_error("the Google Health API is not enabled in the "
-			    "Google Cloud project of GOOGLE_CLIENT_ID: enable "
-			    "it (APIs & Services > Library > Google Health "
-			    "API), then wait a few minutes",
-			    "status=%s reason=%s", st->status, st->reason);
-		return;
-	case GOOGLE_REVOKED:
-		if (once(g, "revoked"))
-			log_error("Google Health denies access to this "
-			    "account's data: remove SyncBit at "
-			    "https://myaccount.google.com/connections and run "
-			    "'syncbit --authorize' again",
-			    "status=%s reason=%s", st->status, st->reason);
-		return;
-	case GOOGLE_BAD_SCOPES:
-		if (once(g, "bad-scopes"))
-			log_error("the token carries scopes Google Health does "
-			    "not accept: run 'syncbit --authorize' again",
-			    "status=%s reason=%s", st->status, st->reason);
-		return;
-	case GOOGLE_OTHER:
-		break;
-	}
-	if (st->code == 429)
-		return;		/* quota: the call ends, the caller says so */
-	snprintf(key, sizeof(key), "http:%s:%d", c->what, st->code);
-	if (once(g, key))
-		log_warn(st->code >= 500 ? "Google Health kept failing a "
-		    "request, that metric is skipped" : "Google Health refused "
-		    "a request, that metric is skipped",
-		    "data_type=%s http=%d status=%s reason=%s", c->what,
-		    st->code, st->status[0] ? st->status : "-",
-		    st->reason[0] ? st->reason : "-");
-}
-
 /* An error answer -> err (and the user's line, once). */
 static int
 api_error(struct google *g, const struct call *c,
@@ -291,7 +211,10 @@ api_error(struct google *g, const struct call *c,
 		st.problem = GOOGLE_OTHER;
 	st.code = (int)r->status;	/* the HTTP status is what we act on */
 	g->problem = st.problem;
-	explain(g, c, &st);
+	if (google_refusal(&st))
+		google_refuse(&g->memo, c->what, c->op, &st);
+	if (st.problem != GOOGLE_OTHER || !google_refusal(&st))
+		google_explain(&g->memo, c->what, c->scope, &st);
 	if (st.problem == GOOGLE_NOT_LINKED) {
 		g->not_linked = 1;
 		return err_setc(err, ERR_NOT_LINKED, "Google Health: account "
@@ -357,6 +280,8 @@ api_call(struct google *g, const struct call *c, struct httpc_resp *r,
 	long wait;
 
 	g->problem = GOOGLE_OTHER;
+	if (google_refused(&g->memo, c->what, c->op, err))
+		return -1;
 	if (oauth_access_token(g->oauth, g->token, sizeof(g->token), err) == -1)
 		goto out;
 	for (;;) {
@@ -381,8 +306,8 @@ api_call(struct google *g, const struct call *c, struct httpc_resp *r,
 				goto out;
 			continue;
 		}
-		if (e.set ? tries >= RETRIES :
-		    !retryable(r->status) || tries >= RETRIES)
+		if (e.set ? tries >= RETRIES : !retryable(r->status) ||
+		    tries >= RETRIES || (c->narrow && r->status >= 500))
 			break;
 		wait = e.set ? -1 : retry_after_ms(r);
 		if (wait < 0)
@@ -431,7 +356,7 @@ bad_answer(struct google *g, const char *what, struct err *err)
 	char key[96], q[ERR_MSG_MAX + 16];
 
 	snprintf(key, sizeof(key), "bad:%s", what);
-	if (once(g, key))
+	if (google_once(&g->memo, key))
 		log_warn("Google Health sent an answer SyncBit cannot read, "
 		    "that metric is skipped", "data_type=%s error=%s", what,
 		    log_q(q, sizeof(q), err->msg));
@@ -443,8 +368,9 @@ fetch_rollup(struct google *g, const struct google_rollup *rt, int32_t from,
     int32_t to, struct samples *out, struct err *err)
 {
 	struct httpc_resp r;
-	struct call c = { rt->type, rt->scope, "POST", NULL, NULL };
-	char body[256], url[URL_MAX];
+	struct call c = { rt->type, rt->scope, "POST", NULL, NULL,
+	    "dailyRollUp", 0 };
+	char *body = NULL, url[URL_MAX];
 	size_t base = out->len;
 	int32_t a, b;
 	int rc = -1;
@@ -454,10 +380,13 @@ fetch_rollup(struct google *g, const struct google_rollup *rt, int32_t from,
 	snprintf(url, sizeof(url), "%s/v4/users/me/dataTypes/%s/dataPoints"
 	    ":dailyRollUp", g->api_url, rt->type);
 	c.url = url;
-	c.body = body;
 	for (a = from; a <= to; a = b + 1) {
 		b = a + rt->max_days - 1 < to ? a + rt->max_days - 1 : to;
-		google_rollup_body(a, b + 1, body, sizeof(body));
+		free(body);
+		if ((c.body = body = google_rollup_body(a, b + 1)) == NULL) {
+			err_set(err, "out of memory");
+			goto out;
+		}
 		if (api_call(g, &c, &r, err) == -1)
 			goto out;
 		if (google_parse_rollup(rt->type, r.body, r.len, a, b, out,
@@ -470,90 +399,9 @@ fetch_rollup(struct google *g, const struct google_rollup *rt, int32_t from,
 out:
 	if (rc == -1)
 		out->len = base;
+	free(body);
 	httpc_resp_release(&r);
 	return rc;
-}
-
-/* "steps-minutes" -> "steps", "daily-vo2-max" -> "daily_vo2_max". */
-static void
-snake(const char *type, char *out, size_t size)
-{
-	size_t i;
-
-	for (i = 0; type[i] != '\0' && i + 1 < size; i++)
-		out[i] = type[i] == '-' ? '_' : type[i];
-	out[i] = '\0';
-}
-
-/* The list URL of kind k over [from, to]: a filter on its day member. */
-static char *
-list_url(const char *api_url, size_t k, int32_t from, int32_t to,
-    const char *page_token)
-{
-	char a[CIVIL_DATE_LEN], b[CIVIL_DATE_LEN], t[64], filter[256];
-	char *ef, *et = NULL, *url = NULL;
-	size_t n;
-
-	civil_format(from, a);
-	civil_format(to + 1, b);	/* the filter's end is exclusive */
-	snake(kinds[k].name, t, sizeof(t));
-	snprintf(filter, sizeof(filter), "%s.%s >= \"%s\" AND %s.%s < \"%s\"",
-	    t, lists[k].member, a, t, lists[k].member, b);
-	if ((ef = httpc_escape(filter)) == NULL)
-		return NULL;
-	if (page_token != NULL && *page_token != '\0' &&
-	    (et = httpc_escape(page_token)) == NULL)
-		goto out;
-	n = strlen(api_url) + strlen(ef) + (et != NULL ? strlen(et) : 0) + 160;
-	if ((url = malloc(n)) == NULL)
-		goto out;
-	snprintf(url, n, "%s/v4/users/me/dataTypes/%s/dataPoints?filter=%s"
-	    "&pageSize=%d%s%s", api_url, kinds[k].name, ef, lists[k].page_size,
-	    et != NULL ? "&pageToken=" : "", et != NULL ? et : "");
-out:
-	free(ef);
-	free(et);
-	return url;
-}
-
-/* The paired devices' URL, page token optional. */
-static char *
-devices_url(const char *api_url, const char *page_token)
-{
-	char *et = NULL, *url;
-	size_t n;
-
-	if (page_token != NULL && *page_token != '\0' &&
-	    (et = httpc_escape(page_token)) == NULL)
-		return NULL;
-	n = strlen(api_url) + (et != NULL ? strlen(et) : 0) + 96;
-	if ((url = malloc(n)) != NULL)
-		snprintf(url, n, "%s/v4/users/me/pairedDevices?pageSize=100%s%s",
-		    api_url, et != NULL ? "&pageToken=" : "",
-		    et != NULL ? et : "");
-	free(et);
-	return url;
-}
-
-/* The rollUp body of UTC days [from, to], one-minute windows. */
-static char *
-minutes_body(int32_t from, int32_t to, const char *page_token)
-{
-	int y0, m0, d0, y1, m1, d1;
-	char *body;
-	size_t n = 256 + (page_token != NULL ? strlen(page_token) : 0);
-
-	if ((body = malloc(n)) == NULL)
-		return NULL;
-	civil_to_ymd(from, &y0, &m0, &d0);
-	civil_to_ymd(to + 1, &y1, &m1, &d1);
-	snprintf(body, n, "{\"range\":{\"startTime\":\"%04d-%02d-%02dT00:00:"
-	    "00Z\",\"endTime\":\"%04d-%02d-%02dT00:00:00Z\"},\"windowSize\":"
-	    "\"60s\",\"pageSize\":%d%s%s%s}", y0, m0, d0, y1, m1, d1,
-	    GOOGLE_PAGE_SIZE, page_token != NULL && *page_token != '\0' ?
-	    ",\"pageToken\":\"" : "", page_token != NULL ? page_token : "",
-	    page_token != NULL && *page_token != '\0' ? "\"" : "");
-	return body;
 }
 
 /* Page p of kind k: the call (URL, body) for page token `next`. */
@@ -569,29 +417,38 @@ page_call(struct google *g, size_t k, int32_t from, int32_t to,
 		    "dataPoints:rollUp", g->api_url, k == K_HEART_MIN ?
 		    "heart-rate" : "steps");
 		c->method = "POST";
+		c->op = "rollUp";
 		c->scope = k == K_HEART_MIN ? SCOPE_METRICS : SCOPE_ACTIVITY;
 		*url = strdup(buf);
-		*body = minutes_body(from, to, next);
+		*body = google_minutes_body(from, to, GOOGLE_PAGE_SIZE, next);
 		return *url != NULL && *body != NULL ? 0 : -1;
 	}
 	c->method = "GET";
+	c->op = "list";
 	if (k == K_DEVICES) {
 		c->scope = SCOPE_SETTINGS;
-		*url = devices_url(g->api_url, next);
-	} else if (strcmp(kinds[k].name, RHR_TYPE) == 0) {
+		*url = google_devices_url(g->api_url, next);
+	} else if (k == K_RHR) {
 		c->scope = SCOPE_METRICS;
 		*url = google_rhr_url(g->api_url, from, to, next);
 	} else {
 		c->scope = lists[k].scope;
-		*url = list_url(g->api_url, k, from, to, next);
+		/* an interval that began the evening before counts for from */
+		*url = google_list_url(g->api_url, kinds[k].name,
+		    lists[k].member, lists[k].page_size, from - (k == K_LEVELS),
+		    to, next);
 	}
 	return *url != NULL ? 0 : -1;
 }
 
 static int
 parse_page(size_t k, const struct httpc_resp *r, int32_t from, int32_t to,
-    struct samples *out, char *next, struct err *err)
+    struct samples *out, struct google_levels *lv, char *next,
+    struct err *err)
 {
+	if (k == K_LEVELS)
+		return google_parse_levels(r->body, r->len, lv, next, TOKEN_MAX,
+		    err);
 	if (k == K_HEART_MIN || k == K_STEPS_MIN)
 		return google_parse_minutes(k == K_HEART_MIN ? "heart-rate" :
 		    "steps", r->body, r->len, out, next, TOKEN_MAX, err);
@@ -610,11 +467,13 @@ parse_page(size_t k, const struct httpc_resp *r, int32_t from, int32_t to,
 
 /* Every page of kind k over [from, to], whatever order they come in. */
 static int
-fetch_pages(struct google *g, size_t k, int32_t from, int32_t to,
-    struct samples *out, struct err *err)
+fetch_pages(struct google *g, const struct profile *p, size_t k,
+    int32_t from, int32_t to, struct samples *out, struct err *err)
 {
 	struct httpc_resp r;
-	struct call c = { kinds[k].name, NULL, "GET", NULL, NULL };
+	struct call c = { kinds[k].name, NULL, "GET", NULL, NULL, "list",
+	    k == K_SLEEP && from < to };
+	struct google_levels lv = { 0 };
 	char *next, *prev, *url = NULL, *body = NULL;
 	size_t base = out->len;
 	int page, rc = -1;
@@ -626,6 +485,9 @@ fetch_pages(struct google *g, size_t k, int32_t from, int32_t to,
 		err_set(err, "out of memory");
 		goto out;
 	}
+	if (k == K_LEVELS &&
+	    google_levels_init(&lv, p->zone, from, to, err) == -1)
+		goto out;
 	for (page = 0; page == 0 || next[0] != '\0'; page++) {
 		if (page >= GOOGLE_MAX_PAGES) {
 			err_set(err, "'%s': more than %d pages", c.what,
@@ -643,7 +505,7 @@ fetch_pages(struct google *g, size_t k, int32_t from, int32_t to,
 		memcpy(prev, next, TOKEN_MAX);
 		if (api_call(g, &c, &r, err) == -1)
 			goto out;
-		if (parse_page(k, &r, from, to, out, next, err) == -1) {
+		if (parse_page(k, &r, from, to, out, &lv, next, err) == -1) {
 			bad_answer(g, c.what, err);
 			goto out;
 		}
@@ -652,16 +514,41 @@ fetch_pages(struct google *g, size_t k, int32_t from, int32_t to,
 			goto out;
 		}
 	}
-	rc = 0;
+	rc = k == K_LEVELS ? google_levels_samples(&lv, out, err) : 0;
 out:
 	if (rc == -1)
 		out->len = base;
+	google_levels_release(&lv);
 	free(url);
 	free(body);
 	free(next);
 	free(prev);
 	httpc_resp_release(&r);
 	return rc;
+}
+
+/*
+ * Sleep over [from, to]: a range answered with a 5xx (reported on wide
+ * ranges) is read again as two halves, down to single days.
+ */
+static int
+fetch_sleep(struct google *g, const struct profile *p, int32_t from,
+    int32_t to, struct samples *out, struct err *err)
+{
+	size_t base = out->len;
+	int32_t mid = from + (to - from) / 2;
+
+	err_clear(err);
+	if (fetch_pages(g, p, K_SLEEP, from, to, out, err) == 0 ||
+	    from == to || err->code < 500 || err->code > 599)
+		return err->set ? -1 : 0;
+	log_debug("google api narrower", "what=sleep days=%d", to - from + 1);
+	if (fetch_sleep(g, p, from, mid, out, err) == -1 ||
+	    fetch_sleep(g, p, mid + 1, to, out, err) == -1) {
+		out->len = base;
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- source ops ---- */
@@ -671,7 +558,8 @@ g_profile(struct source *s, struct profile *p, struct err *err)
 {
 	struct google *g = (struct google *)s;
 	struct httpc_resp r;
-	struct call c = { "settings", "settings.readonly", "GET", NULL, NULL };
+	struct call c = { "settings", "settings.readonly", "GET", NULL, NULL,
+	    "get", 0 };
 	char url[URL_MAX];
 	struct err e = { 0 };
 	int rc = -1;
@@ -713,13 +601,13 @@ g_days(struct source *s, const struct profile *p, int32_t from, int32_t to,
 	size_t i, ok = 0;
 	int rc;
 
-	(void)p;
 	if (to - from >= SOURCE_DAYS_MAX)
 		return err_set(err, "too many days in one call");
-	for (i = 0; i <= NDAYS_ROLLUPS; i++) {
+	for (i = 0; i < NDAYS_ROLLUPS + 2; i++) {
 		err_clear(&e);
-		rc = i < NDAYS_ROLLUPS ? fetch_rollup(g, &google_rollups[i], from, to,
-		    out, &e) : fetch_pages(g, K_RHR, from, to, out, &e);
+		rc = i < NDAYS_ROLLUPS ? fetch_rollup(g, &google_rollups[i], from,
+		    to, out, &e) : fetch_pages(g, p, i == NDAYS_ROLLUPS ? K_RHR :
+		    K_LEVELS, from, to, out, &e);
 		if (rc == 0) {
 			ok++;
 			continue;
@@ -749,14 +637,15 @@ g_range(struct source *s, const struct profile *p, size_t k, int32_t from,
 	struct google *g = (struct google *)s;
 	const struct google_rollup *rt;
 
-	(void)p;
 	if (k >= NKINDS)
 		return err_set(err, "no history kind %zu", k);
 	if (from > to)
 		return 0;
 	if ((rt = google_rollup_find(kinds[k].name)) != NULL)
 		return fetch_rollup(g, rt, from, to, out, err);
-	return fetch_pages(g, k, from, to, out, err);
+	if (k == K_SLEEP)
+		return fetch_sleep(g, p, from, to, out, err);
+	return fetch_pages(g, p, k, from, to, out, err);
 }
 
 /* Google publishes no budget: the pacing happens in pace(). */
@@ -781,12 +670,10 @@ static void
 g_free(struct source *s)
 {
 	struct google *g = (struct google *)s;
-	size_t i;
 
 	if (g == NULL)
 		return;
-	for (i = 0; i < g->nonce; i++)
-		free(g->once[i]);
+	google_memo_release(&g->memo);
 	free(g->api_url);
 	explicit_bzero(g, sizeof(*g));
 	free(g);

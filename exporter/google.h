@@ -3,8 +3,11 @@
  *
  * Daily values come from POST .../dataPoints:dailyRollUp (one value per
  * civil day, windowSizeDays 1, end date exclusive), resting heart rate
- * from the daily-resting-heart-rate list with a date filter, every page
- * followed. Units are SPEC's: mm -> km or m, durations -> minutes.
+ * from the daily-resting-heart-rate list with a date filter, active
+ * minutes from the activity-level list (list-only: google_activity.h),
+ * every page followed. Units are SPEC's: mm -> km or m, durations ->
+ * minutes. A sleep range answered with a 5xx is not retried as it is but
+ * read again in halves, down to one day.
  *
  * Google sends no rate headers: requests are paced on our side (a token
  * bucket well under the 300 requests/minute per user), budget() reports
@@ -14,6 +17,10 @@
  * missing scope, a legacy Fitbit login, the API disabled in the Cloud
  * project) are explained in one log line each, once per process. An
  * error body's free text is never logged: only its status and reason.
+ * A refusal for good (a 400 such as UNSUPPORTED_DATA_TYPE_ACTION, a
+ * missing scope, 404, 405, 501) is logged once naming the data type and
+ * the operation, and that (type, operation) is not asked again until
+ * restart (google_explain.h).
  *
  * Per-metric failures (a 4xx, a 5xx that outlived its retries, a body that
  * does not parse) skip that metric; failures of the whole API (no answer,
@@ -95,7 +102,7 @@ int google_parse_profile(const char *json, size_t len, struct profile *,
  * ...) -> samples for the days of [from, to] it holds. A day missing from
  * rollupDataPoints, or whose value member is missing, has no data: no
  * sample. A value member that is present but lacks its field is zero
- * (proto3 JSON omits zeros); zone and activity-level lists yield all four
+ * (proto3 JSON omits zeros); zone lists yield all four
  * labels then, absent entries as 0. A day seen twice keeps its first value.
  */
 int google_parse_rollup(const char *type, const char *json, size_t len,
@@ -106,9 +113,9 @@ int google_parse_rollup(const char *type, const char *json, size_t len,
 int google_parse_rhr(const char *json, size_t len, int32_t from, int32_t to,
     struct samples *, char *next, size_t next_size, struct err *);
 
-/* The dailyRollUp body for [from, end_excl). -1 if it does not fit. */
-int google_rollup_body(int32_t from, int32_t end_excl, char *buf,
-    size_t size);
+/* The dailyRollUp body (JSON) for [from, end_excl). Caller frees; NULL:
+ * out of memory. */
+char *google_rollup_body(int32_t from, int32_t end_excl);
 /* The list URL for days [from, to] of daily-resting-heart-rate, page
  * token optional. Caller frees; NULL: out of memory. */
 char *google_rhr_url(const char *api_url, int32_t from, int32_t to,

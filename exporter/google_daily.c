@@ -1,8 +1,7 @@
 /*
  * google_daily: the Google Health API's daily answers -> samples
  * (dailyRollUp, daily resting heart rate, settings, profile) and its
- * error bodies, with the request bodies and URLs they answer; see
- * google.h. Pure functions: no I/O, no logging.
+ * error bodies; see google.h (the requests: google_request.c). Pure functions: no I/O, no logging.
  *
  * Absent versus zero: a day missing from rollupDataPoints, or present
  * without its value member ("steps"), had no data (tracker not worn or not
@@ -25,15 +24,10 @@
 #include "httpc.h"
 #include "jsonv.h"
 
-/* Both lists have exactly 4 entries: rollup_labels() relies on it. */
+/* The list has exactly 4 entries: rollup_labels() relies on it. */
 static const struct label_map zones[] = {
 	{ "LIGHT", "light" }, { "MODERATE", "moderate" },
 	{ "VIGOROUS", "vigorous" }, { "PEAK", "peak" },
-};
-static const struct label_map levels[] = {
-	{ "SEDENTARY", "sedentary" }, { "LIGHTLY_ACTIVE", "lightly_active" },
-	{ "MODERATELY_ACTIVE", "fairly_active" },
-	{ "VERY_ACTIVE", "very_active" },
 };
 #define NLABELS 4
 
@@ -47,10 +41,6 @@ const struct google_rollup google_rollups[GOOGLE_NROLLUPS] = {
 	{ "altitude", "altitude", 90, SCOPE_ACTIVITY,
 	    "fitbit_elevation_meters", 1e3, "gainMillimetersSum", NULL, NULL,
 	    0, NULL, NULL },
-	{ "activity-level", "activityLevel", 90, SCOPE_ACTIVITY,
-	    "fitbit_active_minutes", 60, "totalDuration",
-	    "activityLevelRollupsByActivityLevelType", "activityLevelType", 1,
-	    "type", levels },
 	{ "time-in-heart-rate-zone", "timeInHeartRateZone", 90,
 	    SCOPE_METRICS, "fitbit_heart_rate_zone_minutes", 60, "duration",
 	    "timeInHeartRateZones", "heartRateZone", 1, "zone", zones },
@@ -451,47 +441,3 @@ out:
 	cJSON_Delete(root);
 	return rc;
 }
-
-int
-google_rollup_body(int32_t from, int32_t end_excl, char *buf, size_t size)
-{
-	int y0, m0, d0, y1, m1, d1, n;
-
-	civil_to_ymd(from, &y0, &m0, &d0);
-	civil_to_ymd(end_excl, &y1, &m1, &d1);
-	n = snprintf(buf, size, "{\"range\":{\"start\":{\"date\":{\"year\":%d,"
-	    "\"month\":%d,\"day\":%d}},\"end\":{\"date\":{\"year\":%d,"
-	    "\"month\":%d,\"day\":%d}}},\"windowSizeDays\":1}",
-	    y0, m0, d0, y1, m1, d1);
-	return n < 0 || (size_t)n >= size ? -1 : 0;
-}
-
-char *
-google_rhr_url(const char *api_url, int32_t from, int32_t to,
-    const char *page_token)
-{
-	char a[CIVIL_DATE_LEN], b[CIVIL_DATE_LEN], filter[160];
-	char *ef, *et = NULL, *url = NULL;
-	size_t n;
-
-	civil_format(from, a);
-	civil_format(to + 1, b);	/* the filter's end is exclusive */
-	snprintf(filter, sizeof(filter), "daily_resting_heart_rate.date >= "
-	    "\"%s\" AND daily_resting_heart_rate.date < \"%s\"", a, b);
-	if ((ef = httpc_escape(filter)) == NULL)
-		return NULL;
-	if (page_token != NULL && *page_token != '\0' &&
-	    (et = httpc_escape(page_token)) == NULL)
-		goto out;
-	n = strlen(api_url) + strlen(ef) + (et != NULL ? strlen(et) : 0) + 128;
-	if ((url = malloc(n)) == NULL)
-		goto out;
-	snprintf(url, n, "%s/v4/users/me/dataTypes/" RHR_TYPE "/dataPoints"
-	    "?filter=%s&pageSize=%d%s%s", api_url, ef, GOOGLE_PAGE_SIZE,
-	    et != NULL ? "&pageToken=" : "", et != NULL ? et : "");
-out:
-	free(ef);
-	free(et);
-	return url;
-}
-

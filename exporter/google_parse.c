@@ -187,6 +187,7 @@ enum place {
 };
 #define ZERO 1		/* an omitted field is proto3's zero */
 #define DIFF 2		/* field[0] - field[1] */
+#define POS 4		/* 0 is no measurement (RMSSD, SpO2, breaths) */
 
 struct kind {
 	const char *type;
@@ -209,15 +210,15 @@ static const struct kind kinds[] = {
 	{ "daily-oxygen-saturation", "dailyOxygenSaturation", AT_DATE,
 	    "fitbit_spo2_percent", "stat", { "averagePercentage",
 	    "lowerBoundPercentage", "upperBoundPercentage" },
-	    { "avg", "min", "max" }, 1, 0, 100, 0 },
+	    { "avg", "min", "max" }, 1, 0, 100, POS },
 	{ "daily-heart-rate-variability", "dailyHeartRateVariability",
 	    AT_DATE, "fitbit_hrv_rmssd_ms", "period",
 	    { "averageHeartRateVariabilityMilliseconds",
 	    "deepSleepRootMeanSquareOfSuccessiveDifferencesMilliseconds" },
-	    { "daily", "deep" }, 1, 0, DBL_MAX, 0 },
+	    { "daily", "deep" }, 1, 0, DBL_MAX, POS },
 	{ "daily-respiratory-rate", "dailyRespiratoryRate", AT_DATE,
 	    "fitbit_breathing_rate_per_minute", NULL, { "breathsPerMinute" },
-	    { NULL }, 1, 0, DBL_MAX, 0 },
+	    { NULL }, 1, 0, DBL_MAX, POS },
 	{ "daily-sleep-temperature-derivations",
 	    "dailySleepTemperatureDerivations", AT_DATE,
 	    "fitbit_skin_temperature_deviation_celsius", NULL,
@@ -241,7 +242,9 @@ value(const struct kind *k, const cJSON *val, size_t i, double *v)
 	*v = 0;
 	if (jv_get(val, k->field[i]) == NULL && (k->flags & ZERO))
 		return 0;
-	return field(val, k->field[i], k->min, k->max, v);
+	if (field(val, k->field[i], k->min, k->max, v) == -1)
+		return -1;
+	return (k->flags & POS) && *v <= 0 ? -1 : 0;
 }
 
 /* Where a point goes: a day, or an instant (*ms != 0). -1: nowhere. */
@@ -439,6 +442,8 @@ sess_remove(struct samples *s, size_t n, int32_t wake)
  * A session that is the longest so far of its wake day (an earlier
  * page's or this one's; a tie keeps the first, the newest) goes to
  * w->more, replacing the one it beats there. Longest: minutesAsleep.
+ * Not candidates: metadata.mainSleep false, metadata.nap true, and the
+ * open session (no end time, no summary: asleep now; read once ended).
  */
 static int
 sleep_point(struct walk *w, const cJSON *pt)
@@ -453,12 +458,15 @@ sleep_point(struct walk *w, const cJSON *pt)
 		return has == 0 ? 0 : err_set(w->err, "'sleep' list: 'sleep' "
 		    "is not an object");
 	iv = jv_get(s, "interval");
+	if (jv_get(iv, "endTime") == NULL)
+		return 0;	/* in progress */
 	if (local_day(jv_get(iv, "endTime"), jv_get(iv, "endUtcOffset"),
 	    &wake) == -1)
 		return err_set(w->err, "'sleep' list: a session without a "
 		    "valid 'interval.endTime' or 'endUtcOffset'");
 	if (wake < w->from || wake > w->to ||
 	    cJSON_IsTrue(jv_get(jv_get(s, "metadata"), "nap")) ||
+	    cJSON_IsFalse(jv_get(jv_get(s, "metadata"), "mainSleep")) ||
 	    field(jv_get(s, "summary"), "minutesAsleep", 0, DBL_MAX / 60,
 	    &asleep) == -1)
 		return 0;	/* a duration that overflows is no session */
@@ -560,48 +568,4 @@ google_parse_devices(const char *json, size_t len, int32_t day,
 
 	return walk(&w, "pairedDevices", json, len, "pairedDevices", device,
 	    next, next_size);
-}
-
-/* ---- RFC 3339 ---- */
-
-/* t starts with shape: 'd' a digit, 's' a sign, else that character. */
-static int
-shaped(const char *t, const char *shape)
-{
-	for (; *shape != '\0'; t++, shape++)
-		if (*shape == 'd' ? !isdigit((unsigned char)*t) :
-		    *shape == 's' ? *t != '+' && *t != '-' : *t != *shape)
-			return 0;
-	return 1;
-}
-
-int
-google_time_ms(const char *t, int64_t *ms)
-{
-	int y, mo, d, h, mi, s, frac = 0, scale = 100, oh = 0, om = 0;
-	int yy, mm, dd, sign = 0;
-	const char *p;
-	int32_t day;
-
-	if (t == NULL || !shaped(t, "dddd-dd-ddTdd:dd:dd") ||
-	    sscanf(t, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi,
-	    &s) != 6 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || s > 59)
-		return -1;
-	p = t + 19;
-	if (*p == '.' && isdigit((unsigned char)p[1]))
-		for (p++; isdigit((unsigned char)*p); p++, scale /= 10)
-			frac += (*p - '0') * scale;
-	if (shaped(p, "sdd:dd") && p[6] == '\0') {
-		sign = *p == '-' ? -1 : 1;
-		sscanf(p + 1, "%2d:%2d", &oh, &om);
-	} else if (strcmp(p, "Z") != 0)
-		return -1;
-	day = civil_from_ymd(y, mo, d);
-	civil_to_ymd(day, &yy, &mm, &dd);
-	if (yy != y || mm != mo || dd != d || oh > 23 || om > 59)
-		return -1;
-	*ms = ((int64_t)day * 86400 + h * 3600 + mi * 60 + s -
-	    sign * (oh * 3600 + om * 60)) * 1000 + frac;
-	return 0;
 }

@@ -45,7 +45,12 @@ int google_parse_minutes(const char *type, const char *json, size_t len,
 /*
  * A sleep dataPoints list page -> per wake day of [from, to] (the civil
  * date of interval.endTime + endUtcOffset) the main sleep: the longest
- * session that is not metadata.nap == true:
+ * session not marked otherwise -- live sessions carry metadata.mainSleep
+ * (false: not the main sleep) and no metadata.nap (true: a nap, still
+ * honoured); a day whose sessions carry neither takes the longest. The
+ * session the user is asleep in (listed first, without an end time and
+ * without a summary) is skipped without failing the page: no sample for
+ * its wake day, so it is read again once it has ended:
  *   fitbit_sleep_duration_seconds = summary.minutesAsleep * 60;
  *   fitbit_sleep_stage_seconds{stage} from summary.stagesSummary[]
  *     (DEEP, LIGHT, REM, AWAKE -> deep, light, rem, wake; CLASSIC
@@ -79,6 +84,8 @@ int google_parse_sleep(const char *json, size_t len, int32_t from, int32_t to,
  *     physicalTime + utcOffset): weightGrams / 1000 -> fitbit_weight_kg;
  *   body-fat (Sample): percentage -> fitbit_body_fat_percent.
  * Daily types take their day from {member}.date. An unknown type is -1.
+ * Not measurements, no sample: an SpO2, RMSSD or breathing rate of 0, a
+ * skin-temperature baseline "NaN" (being learned) or any other non-number.
  */
 int google_parse_list(const char *type, const char *json, size_t len,
     int32_t from, int32_t to, struct samples *, char *next,

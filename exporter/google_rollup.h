@@ -21,7 +21,7 @@ struct label_map {
 };
 
 /*
- * One dailyRollUp data type. A plain sum is member.field; a labelled one
+ * One dailyRollUp data type (activity-level is list-only: google_activity.h). A plain sum is member.field; a labelled one
  * is member.list[] of {key, field}. Names are the v4 discovery document's
  * (revision 20260527).
  */
@@ -41,7 +41,7 @@ struct google_rollup {
 };
 
 /* days() reads all but the last (active-zone-minutes, a range() kind). */
-#define GOOGLE_NROLLUPS 9
+#define GOOGLE_NROLLUPS 8
 extern const struct google_rollup google_rollups[GOOGLE_NROLLUPS];
 /* The rollup of data type `type`, or NULL. */
 const struct google_rollup *google_rollup_find(const char *type);

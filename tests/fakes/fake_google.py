@@ -79,11 +79,11 @@ What it models (documented or reported by a cited source):
   {startTime, startUtcOffset, endTime, endUtcOffset}, type STAGES|CLASSIC,
   stages[] contiguous and covering the interval {startTime, startUtcOffset,
   endTime, endUtcOffset, type, createTime, updateTime}, metadata{processed,
-  stagesStatus, nap}, summary{minutesInSleepPeriod (= sum of all stages),
+  stagesStatus, mainSleep}, summary{minutesInSleepPeriod (= sum of all stages),
   minutesAfterWakeUp, minutesToFallAsleep, minutesAsleep (STAGES: LIGHT+DEEP
   +REM; CLASSIC: ASLEEP), minutesAwake (AWAKE), stagesSummary[{type,
   minutes, count}]} as int64 strings, createTime, updateTime}}; naps are
-  CLASSIC, < 3 h, stagesStatus REJECTED_NAP, metadata.nap true.
+  CLASSIC, < 3 h, stagesStatus REJECTED_NAP, metadata.mainSleep false.
 - GET .../dataTypes/{weight|body-fat}/dataPoints: Sample records {name,
   dataSource, weight{sampleTime{physicalTime, utcOffset, civilTime{date,
   time}}, weightGrams (double)} | bodyFat{sampleTime, percentage}}; filter on
@@ -96,6 +96,33 @@ What it models (documented or reported by a cited source):
   linked -> 400 FAILED_PRECONDITION ACCOUNT_NOT_LINKED; the legacy-account
   403 "Could not mint UberMint from GaiaMint."; 403 SERVICE_DISABLED;
   429/503/504 faults.
+
+Live evidence (shared/research/google-live.md, which wins over the docs):
+- list-only types (activity-level, the daily-* records, sleep, and the other
+  types the data-types table marks L R) refuse dailyRollUp and rollUp with
+  400 and ErrorInfo reason UNSUPPORTED_DATA_TYPE_ACTION, metadata
+  allowed_actions (haelan probe/findings/rollup-methods.md; the Pixel Watch
+  write-up);
+- GET .../dataTypes/activity-level/dataPoints: intervals {interval{startTime,
+  startUtcOffset, endTime, endUtcOffset, civilStartTime, civilEndTime},
+  activityLevelType SEDENTARY|LIGHTLY_ACTIVE|MODERATELY_ACTIVE|VERY_ACTIVE},
+  filter on activity_level.interval.start_time (RFC 3339) or
+  .interval.civil_start_time (civil), newest first; a day's minutes per level
+  are its intervals' durations split at local midnight (the truth does so);
+- dailyRollUp answers newest day first, days without data left out
+  (haelan; biotrackr samples); AZM zero members sent as "0" (mcp-fitbit-air);
+- list pages hold at most 5000 points whatever pageSize says
+  (fitbit-grafana PR #65); an empty page may carry a nextPageToken
+  (fit-gauge#3);
+- sleep: while the tracker's last sync is inside a session, the list answer
+  starts with that session, without summary and without an end time
+  (home-assistant/core PR #179322); sessions carry metadata.mainSleep and no
+  metadata.nap (haelan probe/findings/field-map.md);
+- skin temperature: baselineTemperatureCelsius "NaN" while the baseline is
+  learned (mcp-fitbit-air, a captured answer); an HRV average of 0 (weak);
+- pairedDevices without lastSyncTime ("no_last_sync": fitbit-grafana PR #73);
+- 5xx on wide sleep ranges ("sleep_5xx_days": N, a sleep list whose filter
+  spans more than N days answers 500; the Pixel Watch write-up, weak).
 
 What it models WITHOUT proof (our guesses, not in any source we read):
 - Retry-After: absent on 429/503/504 by default; a fault may carry one
@@ -110,10 +137,17 @@ What it models WITHOUT proof (our guesses, not in any source we read):
   and carries a nextPageToken ("empty_page": "first"); "after_first" puts it
   after the first data page; "off" removes it; empty pages omit
   "dataPoints" altogether (proto3);
-- member names the research marked unsure: activityLevel
-  activityLevelRollupsByActivityLevelType/totalDuration served by
-  dailyRollUp (the availability table lists activity-level as L R only),
-  caloriesInHeartRateZone kcal as a double, activeMinutes
+- the refusal's status INVALID_ARGUMENT, message, metadata spelling
+  (dataType, action, allowed_actions "list,reconcile") and that it comes
+  before the scope check; activity-level intervals: whole minutes, 5-45
+  minute chunks shuffled, ending 23:00-00:30 local (so some cross midnight),
+  served once ended;
+- the open sleep session: interval without end, type, metadata
+  {processed: false}, no stages, served when the filter admits the last
+  sync as its end time; the 5000-point cap applies to lists only (not
+  rollUp); the NaN baseline on the first 14 days after the membership start;
+  the HRV average 0 on ~5% of nights (its own random stream);
+- member names the research marked unsure: caloriesInHeartRateZone kcal as a double, activeMinutes
   activeMinutesRollupByActivityLevel, settings fields other than
   timeZone/utcOffset;
 - daily-record filter spelling "{snake_type}.date" for every daily type (only
@@ -159,8 +193,8 @@ What it models WITHOUT proof (our guesses, not in any source we read):
   in bed = full_day's sleep minutes, ending on the wake day), STAGES on ~95%
   of them (else CLASSIC with stagesStatus REJECTED_COVERAGE or
   REJECTED_MAX_GAP), an afternoon nap on ~12% of days; stage durations in
-  whole minutes; a session is served once its end is before the last sync
-  (no in-progress sessions); minutesToFallAsleep and minutesAfterWakeUp
+  whole minutes; a finished session is served once its end is before the
+  last sync; minutesToFallAsleep and minutesAfterWakeUp
   always "0" and summary zeros shown as "0" (as in the one captured body,
   not omitted); stagesSummary lists only the stage types that occur, in the
   order AWAKE, LIGHT, DEEP, REM / AWAKE, RESTLESS, ASLEEP; no civilStartTime
@@ -251,7 +285,6 @@ ROLLUPS = {
     "active-energy-burned": ("activeEnergyBurned", 90, ACT),
     "active-minutes": ("activeMinutes", 14, ACT),
     "active-zone-minutes": ("activeZoneMinutes", 90, ACT),
-    "activity-level": ("activityLevel", 90, ACT),
     "sedentary-period": ("sedentaryPeriod", 90, ACT),
     "heart-rate": ("heartRate", 14, MET),
     "time-in-heart-rate-zone": ("timeInHeartRateZone", 90, MET),
@@ -279,6 +312,16 @@ OTHER_TYPES = {"heart-rate-variability", "daily-heart-rate-zones",
                "exercise", "vo2-max", "run-vo2-max", "height",
                "basal-energy-burned"}
 LIST_REJECTED = {"total-calories", "floors", "calories-in-heart-rate-zone"}
+# the interval type served by dataPoints.list (not rolled up): URL type ->
+# (JSON member, scope)
+INTERVALS = {"activity-level": ("activityLevel", ACT)}
+# types Google's data-types table marks list-only (L R): a roll-up on them is
+# refused with 400 UNSUPPORTED_DATA_TYPE_ACTION (google-live.md)
+LIST_ONLY = ({"activity-level", "sleep", "exercise", "heart-rate-variability",
+              "daily-heart-rate-zones", "oxygen-saturation",
+              "respiratory-rate-sleep-summary", "vo2-max", "height"} | set(DAILY))
+LIST_PAGE_POINTS = 5000              # live pages hold at most ~5000 points
+BASELINE_DAYS = 14                   # skin temperature baseline "NaN" while learned
 DATA_SOURCE_FAMILIES = {"users/me/dataSourceFamilies/all-sources",
                         "users/me/dataSourceFamilies/google-wearables",
                         "users/me/dataSourceFamilies/google-sources"}
@@ -315,10 +358,12 @@ DEFAULTS = {
     "ubermint": False, "service_disabled": False, "scopes": None,
     "empty_page": "first", "max_page_size": None, "redirect_uri": None,
     "sync_lag_s": 0, "dup_devices": False, "rollup_empty_windows": "omit",
+    "no_last_sync": False, "sleep_5xx_days": 0,
 }
-INT_KEYS = {"token_lifetime", "seed", "latency_ms", "rate_limit_per_minute", "sync_lag_s"}
+INT_KEYS = {"token_lifetime", "seed", "latency_ms", "rate_limit_per_minute", "sync_lag_s",
+            "sleep_5xx_days"}
 BOOL_KEYS = {"rotate_refresh", "retry_after_on_429", "deny", "not_linked",
-             "ubermint", "service_disabled", "dup_devices"}
+             "ubermint", "service_disabled", "dup_devices", "no_last_sync"}
 
 
 def s256(verifier):
@@ -352,6 +397,14 @@ def status_body(code, status, message, reason=None, metadata=None, extra=None):
     if details:
         err["details"] = details
     return {"error": err}
+
+
+def unsupported_action(dtype, action):
+    """A roll-up on a list-only type, as live probes were refused."""
+    return status_body(400, "INVALID_ARGUMENT",
+                       f"The data type {dtype} does not support the {action} action.",
+                       "UNSUPPORTED_DATA_TYPE_ACTION",
+                       {"dataType": dtype, "action": action, "allowed_actions": "list,reconcile"})
 
 
 def bad_request(message, field=None, reason=None, metadata=None):
@@ -447,21 +500,15 @@ def rollup_value(t, v):
         return put({}, "kcalSum", v["active_kcal"], False)
     if t == "sedentary-period":
         return {"durationSum": dur(v["levels"][0] * 60)} if v["levels"][0] else {}
-    if t == "activity-level":
-        return {"activityLevelRollupsByActivityLevelType": [
-            put({"activityLevelType": lv}, "totalDuration", dur(m * 60) if m else None, False)
-            for lv, m in zip(LEVELS, v["levels"])]}
     if t == "active-minutes":
         return {"activeMinutesRollupByActivityLevel": [
             put({"activityLevel": lv}, "activeMinutesSum", m)
             for lv, m in zip(("LIGHT", "MODERATE", "VIGOROUS"), v["levels"][1:])]}
     if t == "active-zone-minutes":
-        z = v["zones"]
-        out = {}
-        put(out, "sumInFatBurnHeartZone", z[1])
-        put(out, "sumInCardioHeartZone", 2 * z[2])
-        put(out, "sumInPeakHeartZone", 2 * z[3])
-        return out
+        z = v["zones"]      # zero members sent as "0" (google-live.md)
+        return {"sumInFatBurnHeartZone": str(int(z[1])),
+                "sumInCardioHeartZone": str(int(2 * z[2])),
+                "sumInPeakHeartZone": str(int(2 * z[3]))}
     if t == "heart-rate":
         lo, avg, hi = v["hr"]
         return {"beatsPerMinuteAvg": round(avg, 1), "beatsPerMinuteMin": lo,
@@ -641,9 +688,7 @@ def sleep_point(user, s, tz):
     stages = [{"startTime": rfc3339(a), "startUtcOffset": utc_offset(a, tz),
                "endTime": rfc3339(b), "endUtcOffset": utc_offset(b, tz), "type": tp,
                "createTime": made, "updateTime": made} for tp, a, b in s["stages"]]
-    meta = {"processed": True, "stagesStatus": s["status"]}
-    if s["nap"]:
-        meta["nap"] = True
+    meta = {"processed": True, "stagesStatus": s["status"], "mainSleep": not s["nap"]}
     summ = s["summary"]
     summary = {"minutesInSleepPeriod": str(s["minutes"]), "minutesAfterWakeUp": "0",
                "minutesToFallAsleep": "0", "minutesAsleep": str(s["asleep"]),
@@ -654,6 +699,58 @@ def sleep_point(user, s, tz):
             "dataSource": TRACKER_SOURCE,
             "sleep": {"interval": iv, "type": s["type"], "stages": stages, "metadata": meta,
                       "summary": summary, "createTime": made, "updateTime": made}}
+
+
+def open_sleep_point(user, s, tz, now):
+    """The session the user is asleep in at `now`: no end time, no summary."""
+    return {"name": f"users/{user}/dataTypes/sleep/dataPoints/{s['id']}",
+            "dataSource": TRACKER_SOURCE,
+            "sleep": {"interval": {"startTime": rfc3339(s["start"]),
+                                   "startUtcOffset": utc_offset(s["start"], tz)},
+                      "type": s["type"], "metadata": {"processed": False},
+                      "createTime": rfc3339(s["start"]), "updateTime": rfc3339(now)}}
+
+
+# ------------------------------------------------------------ activity level
+
+def level_intervals(seed, d, tz):
+    """The activity-level intervals of day d, oldest first: [(start s, end s,
+    level index)], whole minutes adding up to full_day's levels; they end
+    between 23:00 and 00:30 local, so some cross midnight into d + 1."""
+    f = full_day(seed, d)
+    if f is None:
+        return []
+    rng = rng_for(seed, d, "levels")
+    chunks = []
+    for i, m in enumerate(f["levels"]):
+        while m > 0:
+            c = min(m, rng.randint(5, 45))
+            chunks.append([i, c])
+            m -= c
+    rng.shuffle(chunks)
+    merged = []
+    for i, c in chunks:
+        if merged and merged[-1][0] == i:
+            merged[-1][1] += c
+        else:
+            merged.append([i, c])
+    t = midnight(d + timedelta(days=1), tz) + 60 * rng.randint(-60, 30) - 60 * sum(f["levels"])
+    out = []
+    for i, c in merged:
+        out.append((t, t + 60 * c, i))
+        t += 60 * c
+    return out
+
+
+def level_point(user, iv, tz):
+    a, b, i = iv
+    return {"name": f"users/{user}/dataTypes/activity-level/dataPoints/{point_id('level', a, i)}",
+            "dataSource": TRACKER_SOURCE,
+            "activityLevel": {"interval": {"startTime": rfc3339(a), "startUtcOffset": utc_offset(a, tz),
+                                           "endTime": rfc3339(b), "endUtcOffset": utc_offset(b, tz),
+                                           "civilStartTime": civil_time(a, tz),
+                                           "civilEndTime": civil_time(b, tz)},
+                              "activityLevelType": LEVELS[i]}}
 
 
 # ------------------------------------------------------------- minute data
@@ -952,6 +1049,38 @@ class Fake(DataClock, RequestLog):
     def main_sleep(self, d):
         return main_of(self.sessions(d))
 
+    def open_session(self):
+        """The session the tracker is inside at its last sync, or None."""
+        sync = self.sync_ts()
+        for d in (self.today(), self.today() + timedelta(days=1)):
+            if d < self.first_day():
+                continue
+            for s in sleep_sessions(self.cfg["seed"], d, self.tz()):
+                if s["start"] <= sync < s["end"]:
+                    return s
+        return None
+
+    def levels(self, d):
+        """The served activity-level intervals that start on day d (ended by
+        the last sync)."""
+        if d < self.first_day() or d > self.today():
+            return []
+        sync = self.sync_ts()
+        return [iv for iv in level_intervals(self.cfg["seed"], d, self.tz()) if iv[1] <= sync]
+
+    def level_minutes(self, d):
+        """Minutes per level of local day d from the served intervals (split
+        at local midnight), or None when none overlaps d."""
+        tz = self.tz()
+        a, b = midnight(d, tz), midnight(d + timedelta(days=1), tz)
+        mins, seen = [0, 0, 0, 0], False
+        for s, e, i in self.levels(d - timedelta(days=1)) + self.levels(d):
+            lo, hi = max(s, a), min(e, b)
+            if hi > lo:
+                mins[i] += (hi - lo) // 60
+                seen = True
+        return mins if seen else None
+
     def records(self, d):
         """The served daily records of day d: {URL type: member value}."""
         v = self.day(d)
@@ -965,6 +1094,12 @@ class Fake(DataClock, RequestLog):
         main = self.main_sleep(d)
         if main is not None:
             out.update(nightly_records(self.cfg["seed"], d, full_day(self.cfg["seed"], d), main))
+        t = out.get("daily-sleep-temperature-derivations")
+        if t is not None and (d - self.first_day()).days < BASELINE_DAYS:
+            t["baselineTemperatureCelsius"] = "NaN"     # still being learned
+        h = out.get("daily-heart-rate-variability")
+        if h is not None and rng_for(self.cfg["seed"], d, "hrv0").random() < 0.05:
+            h["averageHeartRateVariabilityMilliseconds"] = 0
         return {t: {"date": gdate(d), **rec} for t, rec in out.items()}
 
     def samples(self, d):
@@ -989,7 +1124,6 @@ class Fake(DataClock, RequestLog):
                 "fitbit_floors_total": v["floors"],
                 "fitbit_elevation_meters": v["gain_mm"] / 1000,
                 "fitbit_calories_total": v["total_kcal"],
-                "fitbit_active_minutes": {lab: m for lab, m in zip(LEVEL_LABELS, v["levels"])},
                 "fitbit_heart_rate_zone_minutes": {lab: m for lab, m in zip(ZONE_LABELS, v["zones"])},
                 "fitbit_heart_rate_zone_calories": {lab: k for lab, k in zip(ZONE_LABELS, v["zone_kcal"])},
             })
@@ -1000,6 +1134,9 @@ class Fake(DataClock, RequestLog):
                  "cardio": int(azm.get("sumInCardioHeartZone", 0)),
                  "peak": int(azm.get("sumInPeakHeartZone", 0))}
             out["fitbit_active_zone_minutes"] = dict(z, total=sum(z.values()))
+        lm = self.level_minutes(d)
+        if lm is not None:
+            out["fitbit_active_minutes"] = {lab: m for lab, m in zip(LEVEL_LABELS, lm)}
         main = self.main_sleep(d)
         if main is not None:
             labels = STAGE_LABELS[main["type"]]
@@ -1016,14 +1153,17 @@ class Fake(DataClock, RequestLog):
                                           "max": r["upperBoundPercentage"]}
         if "daily-heart-rate-variability" in rec:
             r = rec["daily-heart-rate-variability"]
-            h = {"daily": r["averageHeartRateVariabilityMilliseconds"]}
-            if "deepSleepRootMeanSquareOfSuccessiveDifferencesMilliseconds" in r:
+            h = {}      # an RMSSD of 0 is not a measurement
+            if r["averageHeartRateVariabilityMilliseconds"] > 0:
+                h["daily"] = r["averageHeartRateVariabilityMilliseconds"]
+            if r.get("deepSleepRootMeanSquareOfSuccessiveDifferencesMilliseconds", 0) > 0:
                 h["deep"] = r["deepSleepRootMeanSquareOfSuccessiveDifferencesMilliseconds"]
-            out["fitbit_hrv_rmssd_ms"] = h
+            if h:
+                out["fitbit_hrv_rmssd_ms"] = h
         if "daily-respiratory-rate" in rec:
             out["fitbit_breathing_rate_per_minute"] = rec["daily-respiratory-rate"]["breathsPerMinute"]
-        if "daily-sleep-temperature-derivations" in rec:
-            r = rec["daily-sleep-temperature-derivations"]
+        r = rec.get("daily-sleep-temperature-derivations")
+        if r is not None and r["baselineTemperatureCelsius"] != "NaN":
             out["fitbit_skin_temperature_deviation_celsius"] = (r["nightlyTemperatureCelsius"]
                                                                 - r["baselineTemperatureCelsius"])
         if "daily-vo2-max" in rec:
@@ -1068,6 +1208,8 @@ class Fake(DataClock, RequestLog):
                 "deviceVersion": "Charge 6", "batteryLevel": level, "batteryStatus": status(level),
                 "lastSyncTime": rfc3339(sync), "macAddress": "C0:FF:EE:00:00:01",
                 "features": TRACKER_FEATURES}]
+        if self.cfg["no_last_sync"]:
+            del out[0]["lastSyncTime"]
         last = None
         d = self.today()
         while last is None and d >= max(self.first_day(), self.today() - timedelta(days=120)):
@@ -1078,7 +1220,7 @@ class Fake(DataClock, RequestLog):
                  "deviceVersion": "Aria Air"}
         level = 35 + int(60 * seed_unit(seed, "scale-battery"))
         scale.update(batteryLevel=level, batteryStatus=status(level))
-        if last is not None:
+        if last is not None and not self.cfg["no_last_sync"]:
             scale["lastSyncTime"] = rfc3339(last)
         scale["macAddress"] = "C0:FF:EE:00:00:02"
         out.append(scale)
@@ -1463,11 +1605,13 @@ class Fake(DataClock, RequestLog):
             return 404, status_body(404, "NOT_FOUND", "Method not found.")
         dtype, verb = m.group(1), m.group(2)
         known = (dtype in ROLLUPS or dtype in DAILY or dtype in SAMPLES or dtype == "sleep"
-                 or dtype in OTHER_TYPES)
+                 or dtype in OTHER_TYPES or dtype in INTERVALS)
         if not known:
             return 400, bad_request(
                 f"Invalid data type ID referenced in the parent data type collection: {dtype}",
                 "parent", "INVALID_PARENT_DATA_TYPE_COLLECTION", {"dataType": dtype})
+        if verb in (":dailyRollUp", ":rollUp") and method == "POST" and dtype in LIST_ONLY:
+            return 400, unsupported_action(dtype, verb[1:])
         if verb == ":dailyRollUp" and method == "POST":
             if dtype not in ROLLUPS:
                 return 400, bad_request(f"The data type ID {dtype} is not supported.", "parent")
@@ -1488,6 +1632,9 @@ class Fake(DataClock, RequestLog):
             if dtype == "sleep":
                 self.need(scopes, SLEEP, dtype)
                 return self.list_sleep(query)
+            if dtype in INTERVALS:
+                self.need(scopes, INTERVALS[dtype][1], dtype)
+                return self.list_levels(dtype, query)
             return 501, status_body(501, "UNIMPLEMENTED",
                                     f"fake_google does not model dataPoints.list for {dtype}")
         if verb in (":rollUp", ":reconcile"):
@@ -1647,6 +1794,7 @@ class Fake(DataClock, RequestLog):
                 points.append({"civilStartTime": {"date": gdate(d)},
                                "civilEndTime": {"date": gdate(end)}, member: value})
             d = end
+        points.reverse()        # newest day first (google-live.md)
         return 200, ({"rollupDataPoints": points} if points else {})
 
     def merge(self, dtype, vals):
@@ -1654,7 +1802,7 @@ class Fake(DataClock, RequestLog):
         tot = dict(vals[0])
         for k in ("steps", "mm", "floors", "gain_mm", "active_kcal", "total_kcal"):
             tot[k] = sum(v[k] for v in vals)
-        for k in ("levels", "zones", "zone_kcal"):
+        for k in ("zones", "zone_kcal"):
             tot[k] = [sum(x) for x in zip(*(v[k] for v in vals))]
         tot["zone_kcal"] = [round(x, 2) for x in tot["zone_kcal"]]
         tot["total_kcal"] = round(tot["total_kcal"], 2)
@@ -1796,7 +1944,7 @@ class Fake(DataClock, RequestLog):
         q = self.query(query)
         flt = q.get("filter", "")
         lo, hi = self.parse_filter(dtype, flt)
-        size = self.page_size(q, PAGE_DEFAULT, PAGE_MAX)
+        size = min(self.page_size(q, PAGE_DEFAULT, PAGE_MAX), LIST_PAGE_POINTS)
         # every record in range, newest first
         first, last = self.first_day(), self.today()
         if lo is not None:
@@ -1825,7 +1973,7 @@ class Fake(DataClock, RequestLog):
         t = snake(dtype)
         members = {f"{t}.sample_time.physical_time": "physical", f"{t}.sample_time.civil_time": "civil"}
         dnf = self.parse_dnf(dtype, flt, members, False)
-        size = self.page_size(q, PAGE_DEFAULT, PAGE_MAX)
+        size = min(self.page_size(q, PAGE_DEFAULT, PAGE_MAX), LIST_PAGE_POINTS)
         tz, user, member = self.tz(), self.health_user_id(), SAMPLES[dtype][0]
         first, last = self.dnf_days(dnf)
         items = []
@@ -1857,6 +2005,9 @@ class Fake(DataClock, RequestLog):
         size = self.page_size(q, SLEEP_PAGE, SLEEP_PAGE)
         tz, user = self.tz(), self.health_user_id()
         first, last = self.dnf_days(dnf)
+        wide = self.cfg["sleep_5xx_days"]
+        if wide and (self.dnf_days(dnf, pad=0)[1] - self.dnf_days(dnf, pad=0)[0]).days + 1 > wide:
+            raise ApiError(500, status_body(500, "INTERNAL", "Internal error encountered."))
         found = []
         d = last
         while d >= first:
@@ -1867,8 +2018,34 @@ class Fake(DataClock, RequestLog):
                     found.append(s)
             d -= timedelta(days=1)
         found.sort(key=lambda s: s["start"], reverse=True)     # newest start first
+        sync = self.sync_ts()
+        cur = self.open_session()
+        if cur is not None and dnf_match(dnf, {"sleep.interval.end_time": sync,
+                                               "sleep.interval.civil_end_time": local_naive(sync, tz)}):
+            found.insert(0, dict(cur, open=True))              # asleep now: served first
         return self.paginate(f"sleep|{flt}|{size}", found, q, size,
-                             lambda s: sleep_point(user, s, tz))
+                             lambda s: open_sleep_point(user, s, tz, sync) if s.get("open")
+                             else sleep_point(user, s, tz))
+
+    def list_levels(self, dtype, query):
+        q = self.query(query)
+        flt = q.get("filter", "")
+        t = snake(dtype)
+        members = {f"{t}.interval.start_time": "physical", f"{t}.interval.civil_start_time": "civil"}
+        dnf = self.parse_dnf(dtype, flt, members, False)
+        size = min(self.page_size(q, PAGE_DEFAULT, PAGE_MAX), LIST_PAGE_POINTS)
+        tz, user = self.tz(), self.health_user_id()
+        first, last = self.dnf_days(dnf)
+        items = []
+        d = last
+        while d >= first:
+            for iv in reversed(self.levels(d)):
+                if dnf_match(dnf, {f"{t}.interval.start_time": iv[0],
+                                   f"{t}.interval.civil_start_time": local_naive(iv[0], tz)}):
+                    items.append(iv)
+            d -= timedelta(days=1)
+        return self.paginate(f"{dtype}|{flt}|{size}", items, q, size,
+                             lambda iv: level_point(user, iv, tz))
 
     def paginate(self, bind_src, items, q, size, build=None):
         """One page of items (newest first) with an opaque token bound to the
@@ -2129,7 +2306,8 @@ class Fake(DataClock, RequestLog):
             elif key == "forbid_scope":
                 vals = [val] if isinstance(val, str) else list(val or [])
                 for t in vals:
-                    if t not in ROLLUPS and t not in DAILY and t not in SAMPLES and t != "sleep":
+                    if (t not in ROLLUPS and t not in DAILY and t not in SAMPLES and t != "sleep"
+                            and t not in INTERVALS):
                         raise ValueError(f"forbid_scope: unknown data type {t}")
                 self.forbid_scope = vals
             elif key == "expire_access_token":

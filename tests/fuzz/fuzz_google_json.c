@@ -6,12 +6,16 @@
  *   parser  byte % NPARSERS, the table below (seed.sh uses the same order);
  *   range   from = 2026-11-19 - (range & 15), to = from + (range >> 4) * 3;
  *           the status parser takes its HTTP status from range % 6.
- * List parsers (rhr, minutes, sleep, lists, devices) also take a second
- * page: the bytes after the first NUL, parsed into the same samples, as
- * google.c does with the pages of one range.
+ * List parsers (rhr, minutes, sleep, lists, devices, activity levels) also
+ * take a second page: the bytes after the first NUL, parsed into the same
+ * samples (activity levels: the same sums), as google.c does with the
+ * pages of one range. The fifth rollup slot (activity-level, list-only
+ * since google-live.md) is google_activity.h's list parser, in
+ * Europe/Berlin.
  */
 #include "fuzz.h"
 #include "google.h"
+#include "google_activity.h"
 #include "google_parse.h"
 
 /* Not in parse_stubs.c: linked only once google_parse.c exists. */
@@ -20,7 +24,8 @@
 #define NEXT_SIZE 256
 
 enum {
-	P_STATUS, P_SETTINGS, P_PROFILE, P_ROLLUP, P_ROLLUP_BAD = P_ROLLUP + 9,
+	P_STATUS, P_SETTINGS, P_PROFILE, P_ROLLUP, P_LEVELS = P_ROLLUP + 4,
+	P_ROLLUP_BAD = P_ROLLUP + 9,
 	P_RHR, P_MIN_HEART, P_MIN_STEPS, P_SLEEP, P_LIST, P_LIST_BAD =
 	P_LIST + 8, P_DEVICES, P_DURATION, P_TIME, NPARSERS
 };
@@ -72,6 +77,35 @@ page(struct call *c, const char *json, size_t len, struct samples *s,
 	return google_parse_list(p == P_LIST_BAD ? "no-such-type" :
 	    lists[p - P_LIST], json, len, c->from, c->to, s, c->next,
 	    sizeof(c->next), err);
+}
+
+/* activity-level: both pages into one sum, then the days' samples. */
+static int
+levels(struct call *c, const char *json, size_t len, struct samples *s,
+    struct err *err)
+{
+	const char *nul = memchr(json, '\0', len);
+	size_t n1 = nul != NULL ? (size_t)(nul - json) : len, i;
+	struct google_levels lv;
+	int rc;
+
+	if (google_levels_init(&lv, "Europe/Berlin", c->from, c->to,
+	    err) == -1)
+		return -1;
+	rc = google_parse_levels(json, n1, &lv, c->next, sizeof(c->next), err);
+	FUZZ_CHECK(fuzz_terminated(c->next, sizeof(c->next)));
+	if (rc == 0 && nul != NULL)
+		rc = google_parse_levels(nul + 1, len - n1 - 1, &lv, c->next,
+		    sizeof(c->next), err);
+	if (rc == -1)
+		FUZZ_CHECK(c->next[0] == '\0');
+	if (rc == 0)
+		rc = google_levels_samples(&lv, s, err);
+	google_levels_release(&lv);
+	FUZZ_CHECK(rc == -1 || s->len % GOOGLE_LEVELS == 0);
+	for (i = 0; rc == 0 && i < s->len; i++)
+		FUZZ_CHECK(s->v[i].value >= 0 && s->v[i].ts_ms == 0);
+	return rc;
 }
 
 static int
@@ -200,6 +234,8 @@ dispatch(struct call *c, const char *json, size_t len, struct samples *s,
 	case P_TIME:
 		text_values(c->p, json, len);
 		return 0;
+	case P_LEVELS:
+		return levels(c, json, len, s, err);
 	default:
 		if (c->p >= P_ROLLUP && c->p < P_ROLLUP + 9)
 			return google_parse_rollup(rollups[c->p - P_ROLLUP],

@@ -138,7 +138,7 @@ google_sel() {
 	google_rollup_distance*) echo 4 ;;
 	google_rollup_floors*) echo 5 ;;
 	google_rollup_altitude*) echo 6 ;;
-	google_rollup_activity_level*) echo 7 ;;
+	google_activity_level*) echo 7 ;;
 	google_rollup_time_in_zone* | google_rollup_bad_duration*) echo 8 ;;
 	google_rollup_total_calories*) echo 9 ;;
 	google_rollup_calories_in_zone*) echo 10 ;;
@@ -168,6 +168,10 @@ for f in "$fx"/google_*.json; do
 done
 { cat "$fx/google_rhr_page1.json"; bytes 0; cat "$fx/google_rhr_page3.json"; } |
     seed google_json rhr-two-pages 13 $R
+# activity levels: an interval across a midnight, a second page
+printf '%s' '{"dataPoints":[{"activityLevel":{"interval":{"startTime":"2026-11-19T22:30:00Z","startUtcOffset":"3600s","endTime":"2026-11-19T23:30:00Z","endUtcOffset":"3600s"},"activityLevelType":"VERY_ACTIVE"}},{"activityLevel":{"interval":{"startTime":"2026-11-19T08:00:00Z","endTime":"2026-11-19T08:45:00Z"},"activityLevelType":"SEDENTARY"}}],"nextPageToken":"p2"}' |
+    { cat; bytes 0; printf '%s' '{"dataPoints":[{"activityLevel":{"interval":{"startTime":"2026-11-18T10:00:00Z","endTime":"2026-11-18T10:30:00.5Z"},"activityLevelType":"LIGHTLY_ACTIVE"}}]}'; } |
+    seed google_json levels-two-pages 7 $R
 for d in 3600s 1.5s 0s 86400.25s; do
 	printf '%s' "$d" | seed google_json "duration-$d" 27 0
 done

@@ -123,7 +123,7 @@ class FakeGoogleTest(IntegrationTest):
         start = date(2026, 5, 20)                       # 12 days before membership
         pts = self.rollup("steps", start, start + timedelta(days=90)).json()["rollupDataPoints"]
         days = [date(**p["civilStartTime"]["date"]) for p in pts]
-        self.assertEqual(days, sorted(days))
+        self.assertEqual(days, sorted(days, reverse=True))      # newest day first (live)
         self.assertTrue(date(2026, 6, 1) <= min(days) <= date(2026, 6, 5))  # none before membership
         for p in pts:
             self.assertIsInstance(p["steps"]["countSum"], str)   # int64 as a string
@@ -449,17 +449,18 @@ class FakeGoogleDataTest(IntegrationTest):
             self.assertEqual(int(summ["minutesAsleep"]), sum(mins.get(k, 0) for k in asleep))
             self.assertEqual(int(summ["minutesAwake"]), mins.get("AWAKE", 0))
             self.assertEqual({e["type"]: int(e["minutes"]) for e in summ["stagesSummary"]}, mins)
-            if s["metadata"].get("nap"):
+            self.assertNotIn("nap", s["metadata"])                       # live: no metadata.nap
+            if not s["metadata"]["mainSleep"]:
                 self.assertEqual((s["type"], s["metadata"]["stagesStatus"]), ("CLASSIC", "REJECTED_NAP"))
                 self.assertLess(span, 180)
             by_day.setdefault(wake_day(p), []).append(p)
-        mains = {d: max((p for p in ps if not p["sleep"]["metadata"].get("nap")),
+        mains = {d: max((p for p in ps if p["sleep"]["metadata"]["mainSleep"]),
                         key=lambda p: int(p["sleep"]["summary"]["minutesInSleepPeriod"]), default=None)
                  for d, ps in by_day.items()}
         days = [lo + timedelta(days=i) for i in range(180)]
         nights = sum(1 for d in days if mains.get(d))
         self.assertTrue(150 <= nights < 180, nights)                        # some nights: none
-        naps = sum(1 for p in pts if p["sleep"]["metadata"].get("nap"))
+        naps = sum(1 for p in pts if not p["sleep"]["metadata"]["mainSleep"])
         self.assertTrue(5 <= naps <= 45, naps)
         self.assertIn("CLASSIC", {m["sleep"]["type"] for m in mains.values() if m})
         # the truth reports the main sleep of each wake day as served
@@ -514,7 +515,7 @@ class FakeGoogleDataTest(IntegrationTest):
             self.assertTrue(40 <= len(recs) < 60, f"{dtype}: {len(recs)} of 60 nights")  # sparse
             got[dtype] = recs
         for r in got["daily-heart-rate-variability"].values():
-            self.assertIsInstance(r["averageHeartRateVariabilityMilliseconds"], float)
+            self.assertIsInstance(r["averageHeartRateVariabilityMilliseconds"], (float, int))
             self.assertTrue(INT64.fullmatch(r["nonRemHeartRateBeatsPerMinute"]))   # int64 string
         for r in got["daily-vo2-max"].values():
             self.assertIn(r["cardioFitnessLevel"], ("POOR", "FAIR", "AVERAGE", "GOOD", "VERY_GOOD", "EXCELLENT"))
@@ -537,10 +538,13 @@ class FakeGoogleDataTest(IntegrationTest):
                 "max": o["upperBoundPercentage"]})
             h = got["daily-heart-rate-variability"].get(d)
             want = None
-            if h:
-                want = {"daily": h["averageHeartRateVariabilityMilliseconds"]}
+            if h:       # an average of 0 is no measurement
+                want = {}
+                if h["averageHeartRateVariabilityMilliseconds"] > 0:
+                    want["daily"] = h["averageHeartRateVariabilityMilliseconds"]
                 if "deepSleepRootMeanSquareOfSuccessiveDifferencesMilliseconds" in h:
                     want["deep"] = h["deepSleepRootMeanSquareOfSuccessiveDifferencesMilliseconds"]
+                want = want or None
             self.assertEqual(t.get("fitbit_hrv_rmssd_ms"), want)
             b = got["daily-respiratory-rate"].get(d)
             self.assertEqual(t.get("fitbit_breathing_rate_per_minute"), b and b["breathsPerMinute"])
@@ -560,7 +564,11 @@ class FakeGoogleDataTest(IntegrationTest):
         early = self.truth(self.today)
         self.assertFalse({"fitbit_sleep_duration_seconds", "fitbit_vo2max", "fitbit_spo2_percent"} & set(early))
         self.assertIn("fitbit_resting_heart_rate_bpm", early)                # RHR: all day, as before
-        self.assertEqual(self.all_pages("sleep", filter=f'sleep.interval.civil_end_time >= "{self.today}"')[0], [])
+        # asleep now: only the open session, first, without end or summary
+        pts = self.all_pages("sleep", filter=f'sleep.interval.civil_end_time >= "{self.today}"')[0]
+        self.assertEqual(len(pts), 1)
+        self.assertEqual(set(pts[0]["sleep"]["interval"]), {"startTime", "startUtcOffset"})
+        self.assertNotIn("summary", pts[0]["sleep"])
 
     def test_weight_and_body_fat_samples(self):
         self.fake.config(empty_page="off")
@@ -692,3 +700,103 @@ class FakeGoogleDataTest(IntegrationTest):
             want["total"] = sum(want.values())
             self.assertEqual(self.truth(date(**p["civilStartTime"]["date"]))["fitbit_active_zone_minutes"],
                              want)
+
+    # -- what google-live.md reports of the live API, as the fake serves it
+    def level_days(self, pts):
+        """Minutes per level and local day of listed intervals, split at midnight."""
+        out = {}
+        for p in pts:
+            iv = p["activityLevel"]["interval"]
+            a, b = ts_of(iv["startTime"]), ts_of(iv["endTime"])
+            while a < b:
+                d = datetime.fromtimestamp(a, ZONE).date()
+                nxt = datetime(d.year, d.month, d.day, tzinfo=ZONE) + timedelta(days=1)
+                end = min(b, nxt.timestamp())
+                lab = {"SEDENTARY": "sedentary", "LIGHTLY_ACTIVE": "lightly_active",
+                       "MODERATELY_ACTIVE": "fairly_active",
+                       "VERY_ACTIVE": "very_active"}[p["activityLevel"]["activityLevelType"]]
+                day = out.setdefault(d, dict.fromkeys(("sedentary", "lightly_active",
+                                                       "fairly_active", "very_active"), 0))
+                day[lab] += (end - a) / 60
+                a = end
+        return out
+
+    def test_list_only_types_refuse_roll_ups(self):
+        t = self.today
+        for dtype in ("activity-level", "daily-resting-heart-rate", "daily-heart-rate-variability",
+                      "daily-oxygen-saturation", "daily-respiratory-rate",
+                      "daily-sleep-temperature-derivations", "daily-vo2-max", "sleep"):
+            for r in (self.daily(dtype, t - timedelta(days=3), t),
+                      self.minutes(dtype, midnight_utc(t - timedelta(days=1)), midnight_utc(t))):
+                self.assertEqual(r.status, 400, dtype)
+                info = [d for d in r.json()["error"]["details"] if "reason" in d][0]
+                self.assertEqual(info["reason"], "UNSUPPORTED_DATA_TYPE_ACTION", dtype)
+                self.assertIn("list", info["metadata"]["allowed_actions"])
+        # roll-ups on the other types still answer
+        self.assertEqual(self.daily("steps", t - timedelta(days=3), t).status, 200)
+
+    def test_activity_level_list_and_truth_split_at_midnight(self):
+        lo = self.today - timedelta(days=60)
+        flt = (f'activity_level.interval.civil_start_time >= "{lo - timedelta(days=1)}" AND '
+               f'activity_level.interval.civil_start_time < "{self.today + timedelta(days=1)}"')
+        pts, sizes = self.all_pages("activity-level", filter=flt, pageSize=10000)
+        self.assertEqual(sizes[0], 0)
+        starts = [ts_of(p["activityLevel"]["interval"]["startTime"]) for p in pts]
+        self.assertEqual(starts, sorted(starts, reverse=True))
+        crossing = [p for p in pts
+                    if datetime.fromtimestamp(ts_of(p["activityLevel"]["interval"]["startTime"]), ZONE).date()
+                    != datetime.fromtimestamp(ts_of(p["activityLevel"]["interval"]["endTime"]) - 1,
+                                              ZONE).date()]
+        self.assertTrue(crossing, "some intervals cross local midnight")
+        days = self.level_days(pts)
+        for i in range(61):
+            d = lo + timedelta(days=i)
+            self.assertEqual(self.truth(d).get("fitbit_active_minutes"), days.get(d), d)
+        # whatever pageSize says, a page holds at most 5000 points
+        self.fake.config(empty_page="off", membership_start="2025-01-01")
+        flt = (f'activity_level.interval.start_time >= "{midnight_utc(date(2025, 1, 1))}"')
+        r = self.list("activity-level", filter=flt, pageSize=10000)
+        self.assertEqual(len(r.json()["dataPoints"]), 5000)
+        self.assertIn("nextPageToken", r.json())
+        r = self.list("activity-level", filter=flt.replace("start_time", "end_time"))
+        self.assertEqual(self.reason(r), ["INVALID_DATA_POINT_FILTER_DATA_TYPE_MEMBER"])
+
+    def test_open_sleep_session_devices_without_sync_and_wide_sleep_5xx(self):
+        self.fake.config(now="2026-11-28T01:30:00")
+        flt = (f'sleep.interval.civil_end_time >= "{self.today - timedelta(days=3)}" AND '
+               f'sleep.interval.civil_end_time < "{self.today + timedelta(days=1)}"')
+        pts = self.all_pages("sleep", filter=flt)[0]
+        self.assertNotIn("endTime", pts[0]["sleep"]["interval"])
+        self.assertNotIn("summary", pts[0]["sleep"])
+        self.assertTrue(all("endTime" in p["sleep"]["interval"] for p in pts[1:]))
+        self.assertGreaterEqual(len(pts), 3)
+        self.assertNotIn("fitbit_sleep_duration_seconds", self.truth(self.today))
+        # a filter ending before now: no open session
+        old = f'sleep.interval.civil_end_time < "{self.today - timedelta(days=1)}"'
+        self.assertTrue(all("endTime" in p["sleep"]["interval"] for p in self.all_pages("sleep", filter=old)[0]))
+        # pairedDevices without lastSyncTime
+        self.fake.config(no_last_sync=True)
+        r = http("GET", self.fake.url + "/v4/users/me/pairedDevices", headers=self.auth())
+        self.assertTrue(all("lastSyncTime" not in d and "batteryLevel" in d for d in r.json()["pairedDevices"]))
+        self.assertTrue(all(d["last_sync_s"] is None for d in self.fake.get("/_test/devices")))
+        # sleep ranges wider than 7 days answer 500
+        self.fake.config(sleep_5xx_days=7)
+        self.assertEqual(self.list("sleep", filter=flt).status, 200)
+        wide = (f'sleep.interval.civil_end_time >= "{self.today - timedelta(days=30)}" AND '
+                f'sleep.interval.civil_end_time < "{self.today + timedelta(days=1)}"')
+        self.assertEqual(self.list("sleep", filter=wide).status, 500)
+
+    def test_skin_temperature_nan_baseline_and_explicit_zero_azm(self):
+        self.fake.config(empty_page="off")
+        first = date(2026, 6, 1)
+        pts, _ = self.all_pages("daily-sleep-temperature-derivations",
+                                filter=f'daily_sleep_temperature_derivations.date < "{first + timedelta(days=30)}"')
+        nan = [p for p in pts if p["dailySleepTemperatureDerivations"]["baselineTemperatureCelsius"] == "NaN"]
+        self.assertTrue(nan)
+        for p in nan:
+            d = date(**p["dailySleepTemperatureDerivations"]["date"])
+            self.assertLess(d, first + timedelta(days=14))
+            self.assertNotIn("fitbit_skin_temperature_deviation_celsius", self.truth(d))
+        pts = self.daily("active-zone-minutes", self.today - timedelta(days=60),
+                         self.today - timedelta(days=30)).json()["rollupDataPoints"]
+        self.assertTrue(any(p["activeZoneMinutes"]["sumInPeakHeartZone"] == "0" for p in pts))

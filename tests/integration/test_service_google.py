@@ -175,11 +175,15 @@ class ServiceGoogle(IntegrationTest):
             self.assertFalse(stray, f"{key}: samples off 23:59:59 {ZONE}: {sorted(stray)[:3]}")
         self.assert_no_secrets(sb, r.stdout, r.stderr)
         # 90-day chunks (14 for total-calories, calories-in-heart-rate-zone) make
-        # 90 history requests for 400 days; the cycle's own window (today and
-        # the recent days, one request per type) adds 10. Profile and
-        # settings are not data requests.
+        # 85 roll-up and list history requests for 400 days; activity-level is
+        # list-only (google-live.md): 7 lists of 60 days, two pages each (the
+        # fake's first page is empty); the cycle's own window (today and the
+        # recent days, one request per type, two pages per list) adds 11.
+        # Profile and settings are not data requests.
         data = sum(n for ep, n in stats["by_endpoint"].items() if "dataPoints" in ep)
-        self.assertLessEqual(data, 100, f"{data} data requests for {DAYS} days: {stats['by_endpoint']}")
+        self.assertNotIn("POST activity-level/dataPoints:dailyRollUp", stats["by_endpoint"])
+        self.assertEqual(stats["by_endpoint"]["GET activity-level/dataPoints"], 16)
+        self.assertLessEqual(data, 110, f"{data} data requests for {DAYS} days: {stats['by_endpoint']}")
         self.assertLessEqual(used - data, 2, stats["by_endpoint"])
 
     def test_not_linked_readyz_503(self):
@@ -267,3 +271,70 @@ class ServiceGoogle(IntegrationTest):
         pages = [q for q in self.fake.requests() if "daily-resting-heart-rate" in q["path"]]
         self.assertGreater(len(pages), 9)
 
+
+    def test_refusal_not_repeated_and_finality_without_device_sync(self):
+        """A refused (type, operation) is asked once and explained in one
+        line; devices without lastSyncTime keep their battery, and finality
+        falls back to the last RECENT_DAYS (3) days re-read every cycle."""
+        self.start_fake("--membership-start", (date.today() - timedelta(days=20)).isoformat())
+        self.fake.config(no_last_sync=True,
+                         faults=[{"path": "floors/dataPoints:dailyRollUp", "status": 400, "count": -1}])
+        port = free_port()
+        sb = self.authorized(LISTEN_ADDRESS=f"127.0.0.1:{port}")
+        sb.start()
+        sb.wait_http("/readyz", 200, timeout=60)
+
+        def steps():
+            return [q for q in self.fake.requests() if q["path"].endswith("/steps/dataPoints:dailyRollUp")]
+        # history first, then a second cycle: two requests for today's window
+        deadline = time.monotonic() + 150
+        while time.monotonic() < deadline:
+            ends = [q["json"]["range"]["end"]["date"] for q in steps()]
+            if len([e for e in ends if e == gd_next(self.today)]) >= 2:
+                break
+            time.sleep(1)
+        cycles = [q for q in steps() if q["json"]["range"]["end"]["date"] == gd_next(self.today)]
+        self.assertGreaterEqual(len(cycles), 2, [q["json"] for q in steps()])
+        # no device sync known: every cycle re-reads the last 3 days and today
+        want = self.today - timedelta(days=3)
+        for q in cycles:
+            self.assertEqual(q["json"]["range"]["start"]["date"],
+                             {"year": want.year, "month": want.month, "day": want.day})
+        floors = [q for q in self.fake.requests() if q["path"].endswith("/floors/dataPoints:dailyRollUp")]
+        self.assertEqual(len(floors), 1, "a refused request is not repeated")
+        lines = [ln for ln in sb.log().splitlines() if "data_type=floors" in ln]
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn("operation=dailyRollUp", lines[0])
+        m = parse_metrics(sb.get("/metrics").text)
+        self.assertTrue([k for k in m if k.startswith("fitbit_device_battery_percent{")], m)
+        self.assertFalse([k for k in m if k.startswith("fitbit_device_last_sync_timestamp_seconds")])
+        self.assertIn(f'fitbit_steps_total{{user="{USER}"}}', m)
+        self.assertEqual(sb.stop(), 0)
+
+    def test_wide_sleep_range_5xx_read_narrower(self):
+        since = datetime.now(ZoneInfo(ZONE)).date() - timedelta(days=40)
+        self.start_fake("--membership-start", since.isoformat())
+        self.fake.config(sleep_5xx_days=10)
+        vm = self.h.victoria()
+        sb = self.authorized(VICTORIA_ENDPOINT=vm.write_url, COLLECT="sleep")
+        r = sb.run("--once", timeout=180)
+        self.assertEqual(r.rc, 0, r)
+        sleep = [q for q in self.fake.requests() if q["path"].endswith("/sleep/dataPoints")]
+        failed = [q["query"] for q in sleep if q["status"] == 500]
+        self.assertTrue(failed, "the history range is wider than 10 days")
+        self.assertEqual(len(failed), len(set(failed)), "a failing range is not asked again")
+        got = {ts: v for _, _, ts, v in vm.samples(f'fitbit_sleep_duration_seconds{{user="{USER}"}}')}
+        want = {}
+        d = since
+        while d < self.today:
+            t = self.fake.get("/_test/truth", date=d.isoformat())
+            if "fitbit_sleep_duration_seconds" in t:
+                want[t["timestamp_ms"]] = t["fitbit_sleep_duration_seconds"]
+            d += timedelta(days=1)
+        self.assertGreater(len(want), 25)
+        self.assertEqual(got, want)
+
+
+def gd_next(d):
+    n = d + timedelta(days=1)
+    return {"year": n.year, "month": n.month, "day": n.day}

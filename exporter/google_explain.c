@@ -1,0 +1,153 @@
+/*
+ * google_explain: the user's lines for error answers, and the refusals
+ * remembered until restart (see google_explain.h). Collector thread.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "google_explain.h"
+#include "google_rollup.h"
+#include "log.h"
+
+int
+google_once(struct google_memo *g, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < g->nonce; i++)
+		if (strcmp(g->once[i], key) == 0)
+			return 0;
+	if (g->nonce < GOOGLE_ONCE_MAX &&
+	    (g->once[g->nonce] = strdup(key)) != NULL)
+		g->nonce++;
+	return 1;
+}
+
+void
+google_memo_release(struct google_memo *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->nonce; i++)
+		free(g->once[i]);
+	memset(g, 0, sizeof(*g));
+}
+
+void
+google_explain(struct google_memo *g, const char *what, const char *scope,
+    const struct google_status *st)
+{
+	char key[128];
+
+	switch (st->problem) {
+	case GOOGLE_NOT_LINKED:
+		if (google_once(g, "not-linked"))
+			log_error("the Google Account is not linked to Google "
+			    "Health: the Fitbit account was not moved to a "
+			    "Google Account, or this Google Account has no "
+			    "Google Health profile; in the Fitbit app sign in "
+			    "with Google (move the account), then run "
+			    "'syncbit --authorize' with that Google Account",
+			    "status=%s reason=ACCOUNT_NOT_LINKED", st->status);
+		return;
+	case GOOGLE_SCOPE:
+		snprintf(key, sizeof(key), "scope:%s", scope);
+		if (google_once(g, key))
+			log_warn("a Google Health scope was not granted, the "
+			    "metrics that need it are skipped: add the scope "
+			    "to the OAuth client (Data access) and run "
+			    "'syncbit --authorize' again, ticking every box",
+			    "scope=" SCOPE_PREFIX "%s data_type=%s", scope,
+			    what);
+		return;
+	case GOOGLE_UBERMINT:
+		if (google_once(g, "ubermint"))
+			log_error("Google Health refused the login of a legacy "
+			    "Fitbit account: consent was given with a Fitbit "
+			    "login, not a Google Account; run 'syncbit "
+			    "--authorize' again and sign in with Google (the "
+			    "Google Account the Fitbit account was moved to)",
+			    "status=%s", st->status);
+		return;
+	case GOOGLE_DISABLED:
+		if (google_once(g, "disabled"))
+			log_error("the Google Health API is not enabled in the "
+			    "Google Cloud project of GOOGLE_CLIENT_ID: enable "
+			    "it (APIs & Services > Library > Google Health "
+			    "API), then wait a few minutes",
+			    "status=%s reason=%s", st->status, st->reason);
+		return;
+	case GOOGLE_REVOKED:
+		if (google_once(g, "revoked"))
+			log_error("Google Health denies access to this "
+			    "account's data: remove SyncBit at "
+			    "https://myaccount.google.com/connections and run "
+			    "'syncbit --authorize' again",
+			    "status=%s reason=%s", st->status, st->reason);
+		return;
+	case GOOGLE_BAD_SCOPES:
+		if (google_once(g, "bad-scopes"))
+			log_error("the token carries scopes Google Health does "
+			    "not accept: run 'syncbit --authorize' again",
+			    "status=%s reason=%s", st->status, st->reason);
+		return;
+	case GOOGLE_OTHER:
+		break;
+	}
+	if (st->code == 429)
+		return;		/* quota: the call ends, the caller says so */
+	snprintf(key, sizeof(key), "http:%s:%d", what, st->code);
+	if (google_once(g, key))
+		log_warn(st->code >= 500 ? "Google Health kept failing a "
+		    "request, that metric is skipped" : "Google Health refused "
+		    "a request, that metric is skipped",
+		    "data_type=%s http=%d status=%s reason=%s", what,
+		    st->code, st->status[0] ? st->status : "-",
+		    st->reason[0] ? st->reason : "-");
+}
+
+int
+google_refusal(const struct google_status *st)
+{
+	return (st->code == 400 && st->problem == GOOGLE_OTHER) ||
+	    (st->code == 403 && st->problem == GOOGLE_SCOPE) ||
+	    st->code == 404 || st->code == 405 || st->code == 501;
+}
+
+void
+google_refuse(struct google_memo *g, const char *what, const char *op,
+    const struct google_status *st)
+{
+	struct google_refusal *x;
+
+	if (g->nrefused == GOOGLE_REFUSED_MAX)
+		return;
+	x = &g->refused[g->nrefused++];
+	snprintf(x->key, sizeof(x->key), "%s %s", what, op);
+	x->code = st->code;
+	if (st->problem == GOOGLE_OTHER)	/* else explain() says why */
+		log_warn("Google Health refuses this operation on this data "
+		    "type, SyncBit does not ask again until restart",
+		    "data_type=%s operation=%s http=%d status=%s reason=%s",
+		    what, op, st->code, st->status[0] ? st->status : "-",
+		    st->reason[0] ? st->reason : "-");
+}
+
+int
+google_refused(const struct google_memo *g, const char *what,
+    const char *op, struct err *err)
+{
+	char key[96];
+	size_t i;
+
+	snprintf(key, sizeof(key), "%s %s", what, op);
+	for (i = 0; i < g->nrefused; i++)
+		if (strcmp(g->refused[i].key, key) == 0) {
+			err_setc(err, g->refused[i].code, "Google Health "
+			    "refused %s on '%s' before, not asked again",
+			    op, what);
+			return 1;
+		}
+	return 0;
+}
