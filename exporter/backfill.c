@@ -16,6 +16,7 @@
 #include "civil.h"
 #include "kinds.h"
 #include "log.h"
+#include "monotime.h"
 #include "quit.h"
 #include "rw.h"
 #include "stats.h"
@@ -148,14 +149,6 @@ ends_step(const struct err *err)
 	    err->code == ERR_RATE || err->code == ERR_NOT_LINKED;
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* 1 when the next cycle is due: history yields to it. */
 static int
@@ -185,7 +178,7 @@ log_progress(struct backfill *bf, const char *kind, int32_t next,
 	int64_t pending = backfill_pending(bf, start, end);
 	int64_t total = (int64_t)end - start + 1;
 	int64_t done = (int64_t)next - start;
-	int64_t eta = backfill_eta_s(mono_ms() - began_ms,
+	int64_t eta = backfill_eta_s(monotime_ms() - began_ms,
 	    (int64_t)next - first, (int64_t)end - next + 1);
 
 	civil_format(next - 1, date);
@@ -282,7 +275,7 @@ step_daily(struct backfill *bf, int32_t start, int32_t end,
 		if (next < start)
 			next = start;
 		from0 = next;
-		began = mono_ms();
+		began = monotime_ms();
 		while (next <= end) {
 			if (quit_requested())
 				return err_setc(err, ERR_STOP, "stopping"),

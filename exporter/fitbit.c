@@ -32,6 +32,7 @@
 #include "jsonv.h"
 #include "httpc.h"
 #include "log.h"
+#include "monotime.h"
 #include "oauth.h"
 #include "quit.h"
 #include "stats.h"
@@ -137,14 +138,6 @@ has_altimeter(const struct samples *out, size_t base)
 
 /* ---- requests ---- */
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static uint64_t
 next_rand(struct fitbit *fb)
@@ -197,7 +190,7 @@ send_once(struct fitbit *fb, const struct call *c, struct httpc_resp *r,
 {
 	struct httpc_req req;
 	const char *path = c->url + strlen(fb->api_url);
-	int64_t t0 = mono_ms();
+	int64_t t0 = monotime_ms();
 	long status;
 	int rc;
 
@@ -217,7 +210,7 @@ send_once(struct fitbit *fb, const struct call *c, struct httpc_resp *r,
 	log_debug("fitbit api", "method=GET path=%.*s status=%ld remaining=%d "
 	    "duration_ms=%lld", (int)strcspn(path, "?"), path, status,
 	    fb->budget.known ? fb->budget.remaining : -1,
-	    (long long)(mono_ms() - t0));
+	    (long long)(monotime_ms() - t0));
 	return rc;
 }
 

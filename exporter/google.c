@@ -30,6 +30,7 @@
 #include "jsonv.h"
 #include "httpc.h"
 #include "log.h"
+#include "monotime.h"
 #include "oauth.h"
 #include "quit.h"
 #include "stats.h"
@@ -138,14 +139,6 @@ struct call {
 
 /* ---- pacing, retries, errors ---- */
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Take one token from the bucket, sleeping until there is one. */
 static int
@@ -154,7 +147,7 @@ pace(struct google *g, struct err *err)
 	int64_t now;
 
 	for (;;) {
-		now = mono_ms();
+		now = monotime_ms();
 		g->tokens += (double)(now - g->last_ms) * g->per_ms;
 		if (g->tokens > GOOGLE_BURST)
 			g->tokens = GOOGLE_BURST;
@@ -241,7 +234,7 @@ send_once(struct google *g, const struct call *c, struct httpc_resp *r,
 	struct httpc_req req;
 	const char *hdrs[] = { "Accept: application/json", NULL };
 	const char *path = c->url + strlen(g->api_url);
-	int64_t t0 = mono_ms();
+	int64_t t0 = monotime_ms();
 	int rc;
 
 	memset(&req, 0, sizeof(req));
@@ -262,7 +255,7 @@ send_once(struct google *g, const struct call *c, struct httpc_resp *r,
 	log_debug("google api",
 	    "method=%s path=%.*s status=%ld duration_ms=%lld", c->method,
 	    (int)strcspn(path, "?"), path, rc == 0 ? r->status : 0,
-	    (long long)(mono_ms() - t0));
+	    (long long)(monotime_ms() - t0));
 	return rc;
 }
 
@@ -710,7 +703,7 @@ google_new(const struct google_config *cfg)
 	g->http = cfg->http;
 	g->per_ms = rpm / 60000.0;
 	g->tokens = GOOGLE_BURST;
-	g->last_ms = mono_ms();
+	g->last_ms = monotime_ms();
 	g->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^
 	    (uint64_t)(uintptr_t)g;
 	if (g->rng == 0)

@@ -21,6 +21,7 @@
 
 #include "log.h"
 #include "mhd_guard.h"
+#include "monotime.h"
 
 #define TICK_MS		250
 #define LOG_WINDOW_MS	60000
@@ -53,14 +54,6 @@ struct mhd_guard {
 	unsigned long suppressed;
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Start a new window when the current one is over; the number of lines
  * suppressed in the old one goes to *flushed. Caller holds g->lock. */
@@ -104,7 +97,7 @@ mhd_guard_log_allowed(struct mhd_guard *g)
 	int ok;
 
 	pthread_mutex_lock(&g->lock);
-	ok = log_slot(g, now_ms(), &flushed);
+	ok = log_slot(g, monotime_ms(), &flushed);
 	pthread_mutex_unlock(&g->lock);
 	log_flushed(g, flushed);
 	return ok;
@@ -201,7 +194,7 @@ watchdog(void *arg)
 		pthread_cond_timedwait(&g->cv, &g->lock, &ts);
 		if (g->stopping)
 			break;
-		now = now_ms();
+		now = monotime_ms();
 		sweep(g, now);
 		cut = g->cut_unlogged;
 		window_roll(g, now, &flushed);
@@ -239,7 +232,7 @@ mhd_guard_new(const char *name, unsigned int deadline_s, struct err *err)
 	}
 	snprintf(g->name, sizeof(g->name), "%s", name);
 	g->deadline_ms = (int64_t)(deadline_s > 0 ? deadline_s : 15) * 1000;
-	g->window_start = now_ms();
+	g->window_start = monotime_ms();
 	pthread_mutex_init(&g->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -295,7 +288,7 @@ mhd_guard_on_connection(void *cls, struct MHD_Connection *conn,
 		t->g = g;
 		t->fd = ci->connect_fd;
 		pthread_mutex_lock(&g->lock);
-		t->since_ms = now_ms();
+		t->since_ms = monotime_ms();
 		t->next = g->head;
 		if (g->head != NULL)
 			g->head->prev = t;
@@ -354,7 +347,7 @@ mhd_guard_on_completed(void *cls, struct MHD_Connection *conn,
 	/* a kept-alive connection now owes the next request */
 	pthread_mutex_lock(&t->g->lock);
 	t->busy = 0;
-	t->since_ms = now_ms();
+	t->since_ms = monotime_ms();
 	pthread_mutex_unlock(&t->g->lock);
 }
 
