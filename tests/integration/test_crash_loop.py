@@ -235,6 +235,19 @@ def is_history(path, today):
     return m is not None and date.fromisoformat(m.group(1)) < today - timedelta(days=10)
 
 
+def refresh_due(tok, slack=2):
+    """SyncBit's refresh-ahead rule (oauth.c refresh_due): due min(300 s,
+    half the lifetime) before expiry, not within 60 s of the token's
+    issue; an expired token at once. Within `slack` s counts as due."""
+    now, life = time.time(), tok.get("expires_in", 0)
+    ahead = min(300, life / 2) if life > 0 else 300
+    left = tok["expires_at"] - now
+    if left <= slack:
+        return True
+    issued = tok["expires_at"] - life if life > 0 else 0
+    return left <= ahead + slack and now + slack >= issued + 60
+
+
 def history_pending(state_path, today):
     """Some history kind's cursor is not yet at the recent days."""
     try:
@@ -290,7 +303,7 @@ class CrashLoop(IntegrationTest):
                 mode = "random"
                 tally["history_done"] += 1
             expire = rng.random() < 0.2
-            if mode == "refresh" and json.loads(tok_path.read_text())["expires_at"] > time.time() + 300:
+            if mode == "refresh" and not refresh_due(json.loads(tok_path.read_text())):
                 expire = True   # no refresh due otherwise
             if expire:
                 fake.config(expire_access_token=True)       # the 401 path
