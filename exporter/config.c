@@ -18,19 +18,19 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "civil.h"
 #include "config.h"
+#include "config_value.h"
 #include "dotenv.h"
 #include "kinds.h"
 #include "source.h"
 
 #define USER_ID_MAX	63
-#define SHOWN_MAX	64	/* bytes of a value quoted in a message */
 #define INTERVAL_MAX	1440
 
-#define F_SECRET	0x01	/* never quote the value */
-#define F_URL		0x02	/* http:// or https:// with a host */
-#define F_REDIRECT	0x04	/* OAuth redirect URI: no fragment */
+/* the table's short names for config_value.h's flags */
+#define F_SECRET	CONFIG_VALUE_SECRET
+#define F_URL		CONFIG_VALUE_URL
+#define F_REDIRECT	CONFIG_VALUE_REDIRECT
 #define NO_FIELD	((size_t)-1)
 #define FIELD(f)	offsetof(struct config, f)
 
@@ -228,183 +228,11 @@ environ_load(struct raw *raw, char **envp, struct err *err)
 	return 0;
 }
 
-/* v for a message: 'v' on one printable line, or a neutral phrase. */
-static const char *
-shown(char *buf, size_t size, const char *v, int flags)
-{
-	size_t i, n = 0;
-
-	if ((flags & F_SECRET) || ((flags & F_URL) && strchr(v, '@') != NULL))
-		return flags & F_URL ? "the URL" : "the value";
-	buf[n++] = '\'';
-	for (i = 0; v[i] != '\0' && n + 5 < size && i < SHOWN_MAX; i++)
-		buf[n++] = (unsigned char)v[i] < 0x20 || v[i] == 0x7f ?
-		    '?' : v[i];
-	if (v[i] != '\0') {
-		memcpy(buf + n, "...", 3);
-		n += 3;
-	}
-	buf[n++] = '\'';
-	buf[n] = '\0';
-	return buf;
-}
-
-/* Digits only, at most 5 of them, 0..65535. */
-static int
-port_parse(const char *s, size_t n, int *port)
-{
-	size_t i;
-	int p = 0;
-
-	if (n == 0 || n > 5)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		p = p * 10 + (s[i] - '0');
-	}
-	if (p > 65535)
-		return -1;
-	*port = p;
-	return 0;
-}
-
-static int
-is_loopback(const char *host, size_t n)
-{
-	return (n == 9 && strncasecmp(host, "localhost", 9) == 0) ||
-	    (n > 4 && strncmp(host, "127.", 4) == 0) ||
-	    (n == 5 && strncmp(host, "[::1]", 5) == 0);
-}
-
-static int
-url_check(const struct var *var, const char *v, struct err *err)
-{
-	char b[SHOWN_MAX + 8];
-	const char *q = shown(b, sizeof(b), v, var->flags), *h, *e, *c;
-	int https = strncasecmp(v, "https://", 8) == 0, port;
-
-	if (!https && strncasecmp(v, "http://", 7) != 0)
-		return err_set(err, "%s: %s is not an http:// or https:// URL",
-		    var->name, q);
-	for (c = v; *c != '\0'; c++)
-		if ((unsigned char)*c <= 0x20 || *c == 0x7f)
-			return err_set(err, "%s: %s contains a space or a "
-			    "control character", var->name, q);
-	h = v + (https ? 8 : 7);
-	e = h + strcspn(h, "/?#");
-	for (c = h; c < e; c++)
-		if (*c == '@')
-			h = c + 1;	/* user:password@ */
-	c = h;
-	if (*h == '[' && (c = memchr(h, ']', (size_t)(e - h))) == NULL)
-		return err_set(err, "%s: %s has no closing ']'", var->name, q);
-	if ((c = memchr(c, ':', (size_t)(e - c))) == NULL)
-		c = e;
-	if (c == h)
-		return err_set(err, "%s: %s has no host", var->name, q);
-	if (c < e && port_parse(c + 1, (size_t)(e - c - 1), &port) == -1)
-		return err_set(err, "%s: %s has a bad port", var->name, q);
-	if (!(var->flags & F_REDIRECT))
-		return 0;
-	if (strchr(v, '#') != NULL)
-		return err_set(err, "%s: %s must not have a fragment ('#')",
-		    var->name, q);
-	if (https && is_loopback(h, (size_t)(c - h)))
-		return err_set(err, "%s: %s must use http:// on a loopback "
-		    "address (SyncBit receives the callback itself)",
-		    var->name, q);
-	return 0;
-}
-
-/* host:port, [v6]:port or :port (all interfaces). */
-static int
-listen_parse(struct config *cfg, const char *v, struct err *err)
-{
-	const char *name = vars[V_LISTEN_ADDRESS].name, *host = v, *colon;
-	char b[SHOWN_MAX + 8];
-	size_t hlen;
-	int port;
-
-	shown(b, sizeof(b), v, 0);
-	if (v[0] == '[') {
-		host = v + 1;
-		colon = strchr(v, ']');
-		if (colon == NULL || colon == host || colon[1] != ':')
-			return err_set(err, "%s: %s is not [address]:port",
-			    name, b);
-		hlen = (size_t)(colon++ - host);
-	} else {
-		if ((colon = strrchr(v, ':')) == NULL)
-			return err_set(err, "%s: %s is not host:port", name, b);
-		if (memchr(v, ':', (size_t)(colon - v)) != NULL)
-			return err_set(err, "%s: %s: write an IPv6 address as "
-			    "[address]:port", name, b);
-		hlen = (size_t)(colon - v);
-	}
-	if (port_parse(colon + 1, strlen(colon + 1), &port) == -1)
-		return err_set(err, "%s: %s: the port is not 0..65535", name,
-		    b);
-	if (hlen == 0)
-		strcpy(cfg->listen_host, "0.0.0.0");
-	else {
-		memcpy(cfg->listen_host, host, hlen);
-		cfg->listen_host[hlen] = '\0';
-	}
-	cfg->listen_port = port;
-	return 0;
-}
-
-static int
-interval_parse(struct config *cfg, const char *v, struct err *err)
-{
-	const char *name = vars[V_SYNC_INTERVAL_MINUTES].name, *c;
-	char b[SHOWN_MAX + 8];
-	long n = 0;
-
-	shown(b, sizeof(b), v, 0);
-	for (c = v; *c != '\0'; c++) {
-		if (*c < '0' || *c > '9')
-			return err_set(err, "%s: %s is not a whole number",
-			    name, b);
-		if (n <= INTERVAL_MAX)
-			n = n * 10 + (*c - '0');
-	}
-	if (n < 1 || n > INTERVAL_MAX)
-		return err_set(err, "%s: %s is not between 1 and %d", name, b,
-		    INTERVAL_MAX);
-	cfg->sync_interval_minutes = (int)n;
-	return 0;
-}
-
-static int
-date_parse(const char *name, const char *v, int32_t *day, struct err *err)
-{
-	char b[SHOWN_MAX + 8];
-
-	if (civil_parse(v, day) == -1)
-		return err_set(err, "%s: %s is not a date (YYYY-MM-DD)", name,
-		    shown(b, sizeof(b), v, 0));
-	return 0;
-}
-
-static int
-level_parse(const char *name, const char *v, enum log_level *l,
-    struct err *err)
-{
-	char b[SHOWN_MAX + 8];
-
-	if (log_level_parse(v, l) == -1)
-		return err_set(err, "%s: %s is not DEBUG, INFO, WARN or ERROR",
-		    name, shown(b, sizeof(b), v, 0));
-	return 0;
-}
-
 /* SOURCE, and the client of the chosen source where the mode needs it. */
 static int
 source_pick(struct config *cfg, const char *v, struct err *err)
 {
-	char b[SHOWN_MAX + 8];
+	char b[CONFIG_VALUE_SHOWN_SIZE];
 	int need = cfg->mode != MODE_HEALTHCHECK;
 	const char *id, *secret;
 	enum var_id missing;
@@ -415,7 +243,7 @@ source_pick(struct config *cfg, const char *v, struct err *err)
 		cfg->source = SOURCE_FITBIT;
 	else if (*v != '\0')
 		return err_set(err, "SOURCE: %s is not google or fitbit",
-		    shown(b, sizeof(b), v, 0));
+		    config_value_shown(b, sizeof(b), v, 0));
 	else if (cfg->google_client_id[0] == '\0' &&
 	    cfg->fitbit_client_id[0] != '\0')
 		cfg->source = SOURCE_FITBIT;
@@ -462,7 +290,7 @@ vars_apply(struct config *cfg, struct raw *raw, const char **val,
 			return err_set(err, "%s: longer than %d bytes",
 			    var->name, CONFIG_STR_MAX - 1);
 		if ((var->flags & F_URL) && *val[i] != '\0' &&
-		    url_check(var, val[i], err) == -1)
+		    config_value_url(var->name, val[i], var->flags, err) == -1)
 			return -1;
 		if (var->field != NO_FIELD)
 			strcpy((char *)cfg + var->field, val[i]);
@@ -475,14 +303,18 @@ vars_check(struct config *cfg, const struct opts *o, const char **val,
     struct err *err)
 {
 	const char *c;
-	char b[SHOWN_MAX + 8];
+	char b[CONFIG_VALUE_SHOWN_SIZE];
 
-	if (interval_parse(cfg, val[V_SYNC_INTERVAL_MINUTES], err) == -1 ||
-	    listen_parse(cfg, val[V_LISTEN_ADDRESS], err) == -1)
+	if (config_value_int("SYNC_INTERVAL_MINUTES",
+	    val[V_SYNC_INTERVAL_MINUTES], 1, INTERVAL_MAX,
+	    &cfg->sync_interval_minutes, err) == -1 ||
+	    config_value_listen("LISTEN_ADDRESS", val[V_LISTEN_ADDRESS],
+	    cfg->listen_host, &cfg->listen_port, err) == -1)
 		return -1;
 	cfg->backfill_start = -1;
-	if (*val[V_BACKFILL_START] != '\0' && date_parse("BACKFILL_START",
-	    val[V_BACKFILL_START], &cfg->backfill_start, err) == -1)
+	if (*val[V_BACKFILL_START] != '\0' &&
+	    config_value_date("BACKFILL_START", val[V_BACKFILL_START],
+	    &cfg->backfill_start, err) == -1)
 		return -1;
 	if (kinds_parse(val[V_COLLECT], &cfg->collect, err) == -1)
 		return -1;
@@ -490,10 +322,11 @@ vars_check(struct config *cfg, const struct opts *o, const char **val,
 		cfg->collect &= ~kinds_mask("intraday");
 	else if (strcmp(val[V_INTRADAY], "on") != 0)
 		return err_set(err, "INTRADAY: %s is not on or off",
-		    shown(b, sizeof(b), val[V_INTRADAY], 0));
-	if (o->log_level != NULL ? level_parse("--log-level", o->log_level,
-	    &cfg->log_level, err) == -1 : level_parse("LOG_LEVEL",
-	    val[V_LOG_LEVEL], &cfg->log_level, err) == -1)
+		    config_value_shown(b, sizeof(b), val[V_INTRADAY], 0));
+	if (o->log_level != NULL ? config_value_level("--log-level",
+	    o->log_level, &cfg->log_level, err) == -1 :
+	    config_value_level("LOG_LEVEL", val[V_LOG_LEVEL], &cfg->log_level,
+	    err) == -1)
 		return -1;
 	if (strlen(cfg->user_id) > USER_ID_MAX)
 		return err_set(err, "FITBIT_USER_ID: longer than %d bytes",
@@ -615,7 +448,7 @@ opts_getopt(struct opts *o, int argc, char **argv, struct err *err)
 	}
 	if (optind < argc)
 		err_set(err, "unexpected argument '%.*s'; see --help",
-		    SHOWN_MAX, argv[optind]);
+		    CONFIG_VALUE_SHOWN_MAX, argv[optind]);
 }
 
 /* Options; --help and --version win over any mistake in the others. */
@@ -641,11 +474,11 @@ opts_parse(struct config *cfg, struct opts *o, int argc, char **argv,
 		return err_set(err, "--listen-all needs --authorize");
 	cfg->callback_bind_all = o->listen_all;
 	cfg->backfill_from = cfg->backfill_to = -1;
-	if (o->from != NULL &&
-	    date_parse("--from", o->from, &cfg->backfill_from, err) == -1)
+	if (o->from != NULL && config_value_date("--from", o->from,
+	    &cfg->backfill_from, err) == -1)
 		return -1;
-	if (o->to != NULL &&
-	    date_parse("--to", o->to, &cfg->backfill_to, err) == -1)
+	if (o->to != NULL && config_value_date("--to", o->to,
+	    &cfg->backfill_to, err) == -1)
 		return -1;
 	if (o->to != NULL && cfg->backfill_from > cfg->backfill_to)
 		return err_set(err, "--from %s is after --to %s", o->from,
