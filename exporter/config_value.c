@@ -56,6 +56,7 @@ url_refusal(CURLUcode rc, const char *v)
 	case CURLUE_BAD_SCHEME:
 	case CURLUE_UNSUPPORTED_SCHEME:
 	case CURLUE_BAD_SLASHES:
+	case CURLUE_BAD_FILE_URL:
 		return NOT_HTTP;
 	case CURLUE_NO_HOST:
 		return "has no host";
@@ -124,6 +125,8 @@ config_value_url(const char *name, const char *v, int flags,
 		rc = curl_url_get(u, CURLUPART_HOST, &host, 0);
 	if (rc == CURLUE_OK)
 		why = url_rules(v, scheme, host, flags);
+	else if (scheme != NULL)	/* a scheme without a host: file:/// */
+		why = NOT_HTTP;
 	else
 		why = url_refusal(rc, v);
 	curl_free(host);

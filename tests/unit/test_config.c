@@ -397,6 +397,10 @@ test_invalid(void)
 		{ "VICTORIA_ENDPOINT=mailto:vm@example.com",
 		    "VICTORIA_ENDPOINT: the URL is not an http:// or https:// "
 		    "URL" },
+		{ "FITBIT_API_URL=file:///etc/passwd", "FITBIT_API_URL: "
+		    "'file:///etc/passwd' is not an http:// or https:// URL" },
+		{ "FITBIT_API_URL=file://h/etc", "FITBIT_API_URL: "
+		    "'file://h/etc' is not an http:// or https:// URL" },
 		{ "FITBIT_API_URL=http:///api", "FITBIT_API_URL: 'http:///api' "
 		    "has no host" },
 		{ "FITBIT_API_URL=http://?x", "FITBIT_API_URL: 'http://?x' has "
