@@ -7,10 +7,10 @@
  * environment), then checked once, so a value that a later layer replaced
  * is never judged. Messages quote a value only when it is not a secret,
  * shortened to one printable line; a URL holding '@' (user:password) is
- * never quoted.
+ * never quoted. The command line is config_opts.c's, each value's check
+ * config_value.c's, the .env syntax dotenv.c's.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,19 +18,20 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "civil.h"
 #include "config.h"
+#include "config_opts.h"
+#include "config_value.h"
+#include "dotenv.h"
 #include "kinds.h"
 #include "source.h"
 
-#define ENV_FILE_MAX	(1024 * 1024)
 #define USER_ID_MAX	63
-#define SHOWN_MAX	64	/* bytes of a value quoted in a message */
 #define INTERVAL_MAX	1440
 
-#define F_SECRET	0x01	/* never quote the value */
-#define F_URL		0x02	/* http:// or https:// with a host */
-#define F_REDIRECT	0x04	/* OAuth redirect URI: no fragment */
+/* the table's short names for config_value.h's flags */
+#define F_SECRET	CONFIG_VALUE_SECRET
+#define F_URL		CONFIG_VALUE_URL
+#define F_REDIRECT	CONFIG_VALUE_REDIRECT
 #define NO_FIELD	((size_t)-1)
 #define FIELD(f)	offsetof(struct config, f)
 
@@ -133,146 +134,6 @@ struct raw {
 	char *val[V_COUNT];	/* NULL: not set; owned */
 };
 
-struct opts {
-	enum config_mode mode;
-	const char *mode_opt;	/* the option that chose mode */
-	int help;
-	int version;
-	int listen_all;
-	const char *env_file;
-	const char *log_level;
-	const char *from;
-	const char *to;
-};
-
-static int
-is_ws(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static int
-is_key_char(char c, int first)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' ||
-	    (!first && c >= '0' && c <= '9');
-}
-
-static const char *
-skip_ws(const char *s, const char *e)
-{
-	while (s < e && is_ws(*s))
-		s++;
-	return s;
-}
-
-/* Unquoted: trimmed, and " #comment" (a '#' after whitespace) dropped. */
-static void
-env_plain(const char *s, const char *e, char *val)
-{
-	const char *p;
-
-	for (p = s; p < e; p++)
-		if (*p == '#' && is_ws(p[-1]))	/* p[-1] is at worst '=' */
-			break;
-	while (p > s && is_ws(p[-1]))
-		p--;
-	memcpy(val, s, (size_t)(p - s));
-	val[p - s] = '\0';
-}
-
-/* '...' is literal; "..." knows \" \\ \n, other backslashes stay. */
-static int
-env_quoted(const char *s, const char *e, char *val, const char **why)
-{
-	char q = *s++;
-
-	for (; s < e && *s != q; s++) {
-		if (q == '"' && *s == '\\' && s + 1 < e &&
-		    (s[1] == '"' || s[1] == '\\' || s[1] == 'n')) {
-			s++;
-			*val++ = *s == 'n' ? '\n' : *s;
-		} else
-			*val++ = *s;
-	}
-	*val = '\0';
-	if (s == e) {
-		*why = "unterminated quote";
-		return -1;
-	}
-	s = skip_ws(s + 1, e);
-	if (s < e && *s != '#') {
-		*why = "unexpected text after the closing quote";
-		return -1;
-	}
-	return 0;
-}
-
-/* One line [s, e): 0 blank or comment, 1 a pair in key and val, -1 with
- * *why. Nothing of the line goes into *why: it may hold a secret. */
-static int
-env_line(const char *s, const char *e, char *key, char *val,
-    const char **why)
-{
-	const char *k;
-
-	*why = "expected KEY=value";
-	if (e > s && e[-1] == '\r')
-		e--;
-	if (memchr(s, '\0', (size_t)(e - s)) != NULL) {
-		*why = "NUL byte in the line";
-		return -1;
-	}
-	s = skip_ws(s, e);
-	if (s == e || *s == '#')
-		return 0;
-	if (e - s > 7 && strncmp(s, "export", 6) == 0 && is_ws(s[6]))
-		s = skip_ws(s + 6, e);
-	for (k = s; s < e && is_key_char(*s, s == k); s++)
-		;
-	if (s == k)
-		return -1;
-	memcpy(key, k, (size_t)(s - k));
-	key[s - k] = '\0';
-	s = skip_ws(s, e);
-	if (s == e || *s != '=')
-		return -1;
-	s = skip_ws(s + 1, e);
-	if (s < e && (*s == '\'' || *s == '"'))
-		return env_quoted(s, e, val, why) == -1 ? -1 : 1;
-	env_plain(s, e, val);
-	return 1;
-}
-
-int
-config_parse_env(const char *text, size_t len,
-    int (*set)(void *arg, const char *key, const char *value), void *arg,
-    struct err *err)
-{
-	const char *p = text, *end = text + len, *eol, *why;
-	char *scratch, *val;
-	size_t n;
-	int line, r, rc = 0;
-
-	/* a line of n bytes: key and value get n + 1 bytes each */
-	if ((scratch = malloc(2 * (len + 1))) == NULL)
-		return err_set(err, "out of memory");
-	for (line = 1; p < end && rc == 0; line++, p = eol + 1) {
-		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			eol = end;
-		n = (size_t)(eol - p);
-		val = scratch + n + 1;
-		r = env_line(p, eol, scratch, val, &why);
-		if (r == -1)
-			rc = err_set(err, "line %d: %s", line, why);
-		else if (r == 1 && set(arg, scratch, val) == -1)
-			rc = err_set(err, "line %d: out of memory", line);
-		explicit_bzero(scratch, 2 * (n + 1));
-	}
-	free(scratch);
-	return rc;
-}
-
 static int
 var_find(const char *key, size_t n)
 {
@@ -321,16 +182,13 @@ raw_set_cb(void *arg, const char *key, const char *value)
 	return id == -1 ? 0 : raw_set(arg, id, value);	/* unknown: ignored */
 }
 
-/* path NULL: ./.env, which may be missing. The text is scrubbed after. */
+/* path NULL: ./.env, which may be missing. */
 static int
 env_file_load(struct raw *raw, const char *path, struct err *err)
 {
 	const char *p = path != NULL ? path : ".env";
-	struct err perr = { 0 };
-	char *buf;
-	size_t len;
 	FILE *f;
-	int rc = -1;
+	int rc;
 
 	if ((f = fopen(p, "rb")) == NULL) {
 		if (path == NULL && errno == ENOENT)
@@ -338,22 +196,7 @@ env_file_load(struct raw *raw, const char *path, struct err *err)
 		return err_set(err, "%scannot read '%s': %s", path != NULL ?
 		    "--env-file: " : "", p, strerror(errno));
 	}
-	if ((buf = malloc(ENV_FILE_MAX + 1)) == NULL) {
-		err_set(err, "out of memory");
-		goto close;
-	}
-	len = fread(buf, 1, ENV_FILE_MAX + 1, f);
-	if (ferror(f))
-		err_set(err, "cannot read '%s': %s", p, strerror(errno));
-	else if (len > ENV_FILE_MAX)
-		err_set(err, "'%s' is larger than %d bytes", p, ENV_FILE_MAX);
-	else if (config_parse_env(buf, len, raw_set_cb, raw, &perr) == -1)
-		err_set(err, "'%s' %s", p, perr.msg);
-	else
-		rc = 0;
-	explicit_bzero(buf, len);
-	free(buf);
-close:
+	rc = dotenv_read(f, p, raw_set_cb, raw, err);
 	fclose(f);
 	return rc;
 }
@@ -374,183 +217,11 @@ environ_load(struct raw *raw, char **envp, struct err *err)
 	return 0;
 }
 
-/* v for a message: 'v' on one printable line, or a neutral phrase. */
-static const char *
-shown(char *buf, size_t size, const char *v, int flags)
-{
-	size_t i, n = 0;
-
-	if ((flags & F_SECRET) || ((flags & F_URL) && strchr(v, '@') != NULL))
-		return flags & F_URL ? "the URL" : "the value";
-	buf[n++] = '\'';
-	for (i = 0; v[i] != '\0' && n + 5 < size && i < SHOWN_MAX; i++)
-		buf[n++] = (unsigned char)v[i] < 0x20 || v[i] == 0x7f ?
-		    '?' : v[i];
-	if (v[i] != '\0') {
-		memcpy(buf + n, "...", 3);
-		n += 3;
-	}
-	buf[n++] = '\'';
-	buf[n] = '\0';
-	return buf;
-}
-
-/* Digits only, at most 5 of them, 0..65535. */
-static int
-port_parse(const char *s, size_t n, int *port)
-{
-	size_t i;
-	int p = 0;
-
-	if (n == 0 || n > 5)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		p = p * 10 + (s[i] - '0');
-	}
-	if (p > 65535)
-		return -1;
-	*port = p;
-	return 0;
-}
-
-static int
-is_loopback(const char *host, size_t n)
-{
-	return (n == 9 && strncasecmp(host, "localhost", 9) == 0) ||
-	    (n > 4 && strncmp(host, "127.", 4) == 0) ||
-	    (n == 5 && strncmp(host, "[::1]", 5) == 0);
-}
-
-static int
-url_check(const struct var *var, const char *v, struct err *err)
-{
-	char b[SHOWN_MAX + 8];
-	const char *q = shown(b, sizeof(b), v, var->flags), *h, *e, *c;
-	int https = strncasecmp(v, "https://", 8) == 0, port;
-
-	if (!https && strncasecmp(v, "http://", 7) != 0)
-		return err_set(err, "%s: %s is not an http:// or https:// URL",
-		    var->name, q);
-	for (c = v; *c != '\0'; c++)
-		if ((unsigned char)*c <= 0x20 || *c == 0x7f)
-			return err_set(err, "%s: %s contains a space or a "
-			    "control character", var->name, q);
-	h = v + (https ? 8 : 7);
-	e = h + strcspn(h, "/?#");
-	for (c = h; c < e; c++)
-		if (*c == '@')
-			h = c + 1;	/* user:password@ */
-	c = h;
-	if (*h == '[' && (c = memchr(h, ']', (size_t)(e - h))) == NULL)
-		return err_set(err, "%s: %s has no closing ']'", var->name, q);
-	if ((c = memchr(c, ':', (size_t)(e - c))) == NULL)
-		c = e;
-	if (c == h)
-		return err_set(err, "%s: %s has no host", var->name, q);
-	if (c < e && port_parse(c + 1, (size_t)(e - c - 1), &port) == -1)
-		return err_set(err, "%s: %s has a bad port", var->name, q);
-	if (!(var->flags & F_REDIRECT))
-		return 0;
-	if (strchr(v, '#') != NULL)
-		return err_set(err, "%s: %s must not have a fragment ('#')",
-		    var->name, q);
-	if (https && is_loopback(h, (size_t)(c - h)))
-		return err_set(err, "%s: %s must use http:// on a loopback "
-		    "address (SyncBit receives the callback itself)",
-		    var->name, q);
-	return 0;
-}
-
-/* host:port, [v6]:port or :port (all interfaces). */
-static int
-listen_parse(struct config *cfg, const char *v, struct err *err)
-{
-	const char *name = vars[V_LISTEN_ADDRESS].name, *host = v, *colon;
-	char b[SHOWN_MAX + 8];
-	size_t hlen;
-	int port;
-
-	shown(b, sizeof(b), v, 0);
-	if (v[0] == '[') {
-		host = v + 1;
-		colon = strchr(v, ']');
-		if (colon == NULL || colon == host || colon[1] != ':')
-			return err_set(err, "%s: %s is not [address]:port",
-			    name, b);
-		hlen = (size_t)(colon++ - host);
-	} else {
-		if ((colon = strrchr(v, ':')) == NULL)
-			return err_set(err, "%s: %s is not host:port", name, b);
-		if (memchr(v, ':', (size_t)(colon - v)) != NULL)
-			return err_set(err, "%s: %s: write an IPv6 address as "
-			    "[address]:port", name, b);
-		hlen = (size_t)(colon - v);
-	}
-	if (port_parse(colon + 1, strlen(colon + 1), &port) == -1)
-		return err_set(err, "%s: %s: the port is not 0..65535", name,
-		    b);
-	if (hlen == 0)
-		strcpy(cfg->listen_host, "0.0.0.0");
-	else {
-		memcpy(cfg->listen_host, host, hlen);
-		cfg->listen_host[hlen] = '\0';
-	}
-	cfg->listen_port = port;
-	return 0;
-}
-
-static int
-interval_parse(struct config *cfg, const char *v, struct err *err)
-{
-	const char *name = vars[V_SYNC_INTERVAL_MINUTES].name, *c;
-	char b[SHOWN_MAX + 8];
-	long n = 0;
-
-	shown(b, sizeof(b), v, 0);
-	for (c = v; *c != '\0'; c++) {
-		if (*c < '0' || *c > '9')
-			return err_set(err, "%s: %s is not a whole number",
-			    name, b);
-		if (n <= INTERVAL_MAX)
-			n = n * 10 + (*c - '0');
-	}
-	if (n < 1 || n > INTERVAL_MAX)
-		return err_set(err, "%s: %s is not between 1 and %d", name, b,
-		    INTERVAL_MAX);
-	cfg->sync_interval_minutes = (int)n;
-	return 0;
-}
-
-static int
-date_parse(const char *name, const char *v, int32_t *day, struct err *err)
-{
-	char b[SHOWN_MAX + 8];
-
-	if (civil_parse(v, day) == -1)
-		return err_set(err, "%s: %s is not a date (YYYY-MM-DD)", name,
-		    shown(b, sizeof(b), v, 0));
-	return 0;
-}
-
-static int
-level_parse(const char *name, const char *v, enum log_level *l,
-    struct err *err)
-{
-	char b[SHOWN_MAX + 8];
-
-	if (log_level_parse(v, l) == -1)
-		return err_set(err, "%s: %s is not DEBUG, INFO, WARN or ERROR",
-		    name, shown(b, sizeof(b), v, 0));
-	return 0;
-}
-
 /* SOURCE, and the client of the chosen source where the mode needs it. */
 static int
 source_pick(struct config *cfg, const char *v, struct err *err)
 {
-	char b[SHOWN_MAX + 8];
+	char b[CONFIG_VALUE_SHOWN_SIZE];
 	int need = cfg->mode != MODE_HEALTHCHECK;
 	const char *id, *secret;
 	enum var_id missing;
@@ -561,7 +232,7 @@ source_pick(struct config *cfg, const char *v, struct err *err)
 		cfg->source = SOURCE_FITBIT;
 	else if (*v != '\0')
 		return err_set(err, "SOURCE: %s is not google or fitbit",
-		    shown(b, sizeof(b), v, 0));
+		    config_value_shown(b, sizeof(b), v, 0));
 	else if (cfg->google_client_id[0] == '\0' &&
 	    cfg->fitbit_client_id[0] != '\0')
 		cfg->source = SOURCE_FITBIT;
@@ -608,7 +279,7 @@ vars_apply(struct config *cfg, struct raw *raw, const char **val,
 			return err_set(err, "%s: longer than %d bytes",
 			    var->name, CONFIG_STR_MAX - 1);
 		if ((var->flags & F_URL) && *val[i] != '\0' &&
-		    url_check(var, val[i], err) == -1)
+		    config_value_url(var->name, val[i], var->flags, err) == -1)
 			return -1;
 		if (var->field != NO_FIELD)
 			strcpy((char *)cfg + var->field, val[i]);
@@ -617,18 +288,22 @@ vars_apply(struct config *cfg, struct raw *raw, const char **val,
 }
 
 static int
-vars_check(struct config *cfg, const struct opts *o, const char **val,
+vars_check(struct config *cfg, const struct config_opts *o, const char **val,
     struct err *err)
 {
 	const char *c;
-	char b[SHOWN_MAX + 8];
+	char b[CONFIG_VALUE_SHOWN_SIZE];
 
-	if (interval_parse(cfg, val[V_SYNC_INTERVAL_MINUTES], err) == -1 ||
-	    listen_parse(cfg, val[V_LISTEN_ADDRESS], err) == -1)
+	if (config_value_int("SYNC_INTERVAL_MINUTES",
+	    val[V_SYNC_INTERVAL_MINUTES], 1, INTERVAL_MAX,
+	    &cfg->sync_interval_minutes, err) == -1 ||
+	    config_value_listen("LISTEN_ADDRESS", val[V_LISTEN_ADDRESS],
+	    cfg->listen_host, &cfg->listen_port, err) == -1)
 		return -1;
 	cfg->backfill_start = -1;
-	if (*val[V_BACKFILL_START] != '\0' && date_parse("BACKFILL_START",
-	    val[V_BACKFILL_START], &cfg->backfill_start, err) == -1)
+	if (*val[V_BACKFILL_START] != '\0' &&
+	    config_value_date("BACKFILL_START", val[V_BACKFILL_START],
+	    &cfg->backfill_start, err) == -1)
 		return -1;
 	if (kinds_parse(val[V_COLLECT], &cfg->collect, err) == -1)
 		return -1;
@@ -636,10 +311,11 @@ vars_check(struct config *cfg, const struct opts *o, const char **val,
 		cfg->collect &= ~kinds_mask("intraday");
 	else if (strcmp(val[V_INTRADAY], "on") != 0)
 		return err_set(err, "INTRADAY: %s is not on or off",
-		    shown(b, sizeof(b), val[V_INTRADAY], 0));
-	if (o->log_level != NULL ? level_parse("--log-level", o->log_level,
-	    &cfg->log_level, err) == -1 : level_parse("LOG_LEVEL",
-	    val[V_LOG_LEVEL], &cfg->log_level, err) == -1)
+		    config_value_shown(b, sizeof(b), val[V_INTRADAY], 0));
+	if (o->log_level != NULL ? config_value_level("--log-level",
+	    o->log_level, &cfg->log_level, err) == -1 :
+	    config_value_level("LOG_LEVEL", val[V_LOG_LEVEL], &cfg->log_level,
+	    err) == -1)
 		return -1;
 	if (strlen(cfg->user_id) > USER_ID_MAX)
 		return err_set(err, "FITBIT_USER_ID: longer than %d bytes",
@@ -657,160 +333,18 @@ vars_check(struct config *cfg, const struct opts *o, const char **val,
 	return source_pick(cfg, val[V_SOURCE], err);
 }
 
-enum { OPT_AUTHORIZE = 256, OPT_ONCE, OPT_BACKFILL, OPT_FROM, OPT_TO,
-	OPT_LOG_LEVEL, OPT_ENV_FILE, OPT_LISTEN_ALL, OPT_HEALTHCHECK };
-
-static const struct option longopts[] = {
-	{ "authorize", no_argument, NULL, OPT_AUTHORIZE },
-	{ "once", no_argument, NULL, OPT_ONCE },
-	{ "backfill", no_argument, NULL, OPT_BACKFILL },
-	{ "from", required_argument, NULL, OPT_FROM },
-	{ "to", required_argument, NULL, OPT_TO },
-	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
-	{ "env-file", required_argument, NULL, OPT_ENV_FILE },
-	{ "listen-all", no_argument, NULL, OPT_LISTEN_ALL },
-	{ "healthcheck", no_argument, NULL, OPT_HEALTHCHECK },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 }
-};
-
-static void
-mode_set(struct opts *o, enum config_mode mode, const char *opt,
-    struct err *err)
-{
-	if (o->mode != MODE_SERVICE && o->mode != mode)
-		err_set(err, "%s and %s cannot be combined", o->mode_opt, opt);
-	o->mode = mode;
-	o->mode_opt = opt;
-}
-
-/* The text of a bad option, without any "=value" (it may be a secret). */
-static void
-opt_bad(const char *arg, int c, struct err *err)
-{
-	const struct option *lo;
-	size_t n;
-
-	if (c == ':') {
-		err_set(err, "option '%.*s' needs a value; see --help",
-		    (int)strcspn(arg, "="), arg);
-		return;
-	}
-	if (optopt > 0 && optopt < 256) {
-		err_set(err, "unknown option '-%c'; see --help", optopt);
-		return;
-	}
-	n = strcspn(arg, "=");
-	for (lo = longopts; lo->name != NULL && arg[n] == '='; lo++)
-		if (n > 2 && strncmp(lo->name, arg + 2, n - 2) == 0)
-			break;
-	if (lo->name != NULL && arg[n] == '=')
-		err_set(err, "option '--%s' takes no value; see --help",
-		    lo->name);
-	else
-		err_set(err, "unknown option '%.*s'; see --help", (int)n, arg);
-}
-
-static void
-opts_getopt(struct opts *o, int argc, char **argv, struct err *err)
-{
-	int c;
-
-	opterr = 0;
-	optind = 0;	/* a full reset, also of GNU extensions */
-	while ((c = getopt_long(argc, argv, "+:hV", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_AUTHORIZE:
-			mode_set(o, MODE_AUTHORIZE, "--authorize", err);
-			break;
-		case OPT_ONCE:
-			mode_set(o, MODE_ONCE, "--once", err);
-			break;
-		case OPT_BACKFILL:
-			mode_set(o, MODE_BACKFILL, "--backfill", err);
-			break;
-		case OPT_HEALTHCHECK:
-			mode_set(o, MODE_HEALTHCHECK, "--healthcheck", err);
-			break;
-		case OPT_FROM:
-			o->from = optarg;
-			break;
-		case OPT_TO:
-			o->to = optarg;
-			break;
-		case OPT_LOG_LEVEL:
-			o->log_level = optarg;
-			break;
-		case OPT_ENV_FILE:
-			o->env_file = optarg;
-			break;
-		case OPT_LISTEN_ALL:
-			o->listen_all = 1;
-			break;
-		case 'h':
-			o->help = 1;
-			break;
-		case 'V':
-			o->version = 1;
-			break;
-		default:
-			opt_bad(argv[optind - 1], c, err);
-			break;
-		}
-	}
-	if (optind < argc)
-		err_set(err, "unexpected argument '%.*s'; see --help",
-		    SHOWN_MAX, argv[optind]);
-}
-
-/* Options; --help and --version win over any mistake in the others. */
-static int
-opts_parse(struct config *cfg, struct opts *o, int argc, char **argv,
-    struct err *err)
-{
-	struct err perr = { 0 };
-
-	memset(o, 0, sizeof(*o));
-	opts_getopt(o, argc, argv, &perr);
-	cfg->mode = o->help ? MODE_HELP : o->version ? MODE_VERSION : o->mode;
-	if (o->help || o->version)
-		return 0;
-	if (perr.set)
-		return err_set(err, "%s", perr.msg);
-	if ((o->from != NULL || o->to != NULL) && o->mode != MODE_BACKFILL)
-		return err_set(err, "%s needs --backfill",
-		    o->from != NULL ? "--from" : "--to");
-	if (o->mode == MODE_BACKFILL && o->from == NULL)
-		return err_set(err, "--backfill needs --from YYYY-MM-DD");
-	if (o->listen_all && o->mode != MODE_AUTHORIZE)
-		return err_set(err, "--listen-all needs --authorize");
-	cfg->callback_bind_all = o->listen_all;
-	cfg->backfill_from = cfg->backfill_to = -1;
-	if (o->from != NULL &&
-	    date_parse("--from", o->from, &cfg->backfill_from, err) == -1)
-		return -1;
-	if (o->to != NULL &&
-	    date_parse("--to", o->to, &cfg->backfill_to, err) == -1)
-		return -1;
-	if (o->to != NULL && cfg->backfill_from > cfg->backfill_to)
-		return err_set(err, "--from %s is after --to %s", o->from,
-		    o->to);
-	return 0;
-}
-
 int
 config_load(struct config *cfg, int argc, char **argv, char **envp,
     struct err *err)
 {
 	const char *val[V_COUNT];
 	struct raw raw;
-	struct opts o;
+	struct config_opts o;
 	int rc = -1;
 
 	memset(cfg, 0, sizeof(*cfg));
 	memset(&raw, 0, sizeof(raw));
-	if (opts_parse(cfg, &o, argc, argv, err) == -1)
+	if (config_opts_parse(cfg, &o, argc, argv, err) == -1)
 		goto out;
 	if (cfg->mode == MODE_HELP || cfg->mode == MODE_VERSION)
 		return 0;

@@ -85,13 +85,6 @@ struct config {
 int config_load(struct config *cfg, int argc, char **argv, char **envp,
     struct err *);
 
-/* Parse a .env text into setenv-like callbacks; exported for tests.
- * Lines: KEY=value, optional "export ", quotes '..' or "..", # comments.
- * Returns -1 with err naming the line number on a malformed line. */
-int config_parse_env(const char *text, size_t len,
-    int (*set)(void *arg, const char *key, const char *value), void *arg,
-    struct err *);
-
 /* Print --help: every option and variable with its default. */
 void config_usage(FILE *);
 

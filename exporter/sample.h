@@ -39,10 +39,11 @@ void samples_clear(struct samples *);	/* len = 0, keeps memory */
  * NULL, e.g. samples_add(s, "fitbit_active_minutes", day, 12, "type",
  * "very_active", NULL). A label value longer than SAMPLE_LVALUE_MAX - 1 is
  * an error, not a truncation. Returns 0, or -1 on allocation failure or a
- * too-long value (nothing appended then).
+ * too-long value (nothing appended then). The compiler checks that the
+ * list ends with NULL (sentinel).
  */
 int samples_add(struct samples *, const char *metric, int32_t day,
-    double value, ...);
+    double value, ...) __attribute__((sentinel));
 int samples_append(struct samples *, const struct sample *);
 int samples_extend(struct samples *, const struct samples *);
 

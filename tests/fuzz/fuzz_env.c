@@ -1,12 +1,12 @@
 /*
- * fuzz_env: the .env file (config_parse_env).
+ * fuzz_env: the .env file (dotenv_parse).
  *
  * Input: the file's bytes. Beyond memory safety: every pair handed out
  * has a KEY of [A-Za-z_][A-Za-z0-9_]*; a failure names the line and one
  * of the fixed reasons, never anything of the line (it may be a secret).
  * A callback that fails stops the parse with "out of memory".
  */
-#include "config.h"
+#include "dotenv.h"
 #include "fuzz.h"
 
 struct seen {
@@ -71,7 +71,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	seen.lines = 1;
 	for (i = 0; i + 1 < size; i++)
 		seen.lines += text[i] == '\n';
-	rc = config_parse_env(text, size - 1, set, &seen, &err);
+	rc = dotenv_parse(text, size - 1, set, &seen, &err);
 	FUZZ_CHECK(rc == 0 || rc == -1);
 	if (rc == -1)
 		check_failure(&err);

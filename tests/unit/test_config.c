@@ -5,6 +5,7 @@
  * runs in an empty directory for the default ./.env).
  */
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,88 +223,6 @@ test_source(void)
 	}
 }
 
-struct env_case {
-	const char *text;
-	size_t len;		/* 0: strlen(text) */
-	const char *pairs;	/* "K=V|..." or NULL on error */
-	const char *msg;
-};
-
-static int
-collect(void *arg, const char *key, const char *value)
-{
-	char *out = arg;
-	size_t n = strlen(out);
-
-	snprintf(out + n, 512 - n, "%s=%s|", key, value);
-	return 0;
-}
-
-static int
-refuse(void *arg, const char *key, const char *value)
-{
-	(void)arg;
-	(void)key;
-	(void)value;
-	return -1;
-}
-
-static void
-test_parse_env(void)
-{
-	static const struct env_case cases[] = {
-		{ "A=1\nB=2\n", 0, "A=1|B=2|", NULL },
-		{ "A=1", 0, "A=1|", NULL },
-		{ "A=1\r\nB=2\r\n", 0, "A=1|B=2|", NULL },
-		{ "export A=1\nexport\tB=2\nexport=3\n", 0,
-		    "A=1|B=2|export=3|", NULL },
-		{ "  # comment\n\n\t\nA = x y   # trailing\n", 0, "A=x y|",
-		    NULL },
-		{ "A=x#y\nB=  #only a comment\nC=\n", 0, "A=x#y|B=|C=|", NULL },
-		{ "A='a \"b\" #c \\n' # k\n", 0, "A=a \"b\" #c \\n|", NULL },
-		{ "A=\"x\\\"y\\\\z\\nw\"\n", 0, "A=x\"y\\z\nw|", NULL },
-		{ "A=\"a\\tb\"#c\nB=\"\"\n", 0, "A=a\\tb|B=|", NULL },
-		{ "_a9=1\nLOWER_case=ok\n", 0, "_a9=1|LOWER_case=ok|", NULL },
-		{ "A=1\nnot a pair\n", 0, NULL, "line 2: expected KEY=value" },
-		{ "A=1\nB=\"open\nC=2\"\n", 0, NULL,
-		    "line 2: unterminated quote" },
-		{ "A='x' y\n", 0, NULL,
-		    "line 1: unexpected text after the closing quote" },
-		{ "1A=2\n", 0, NULL, "line 1: expected KEY=value" },
-		{ "=x\n", 0, NULL, "line 1: expected KEY=value" },
-		{ "A-B=x\n", 0, NULL, "line 1: expected KEY=value" },
-		{ "export A\n", 0, NULL, "line 1: expected KEY=value" },
-		{ "A=1\n\n\nB=x\0y\n", 12, NULL,
-		    "line 4: NUL byte in the line" },
-		{ "\n\n" SECRET "\n", 0, NULL, "line 3: expected KEY=value" },
-		{ "S=\"" SECRET "\n", 0, NULL, "line 1: unterminated quote" },
-	};
-	const struct env_case *c;
-	struct err err;
-	char out[512];
-	int rc;
-
-	for (c = cases; c < cases + sizeof(cases) / sizeof(cases[0]); c++) {
-		out[0] = '\0';
-		err_clear(&err);
-		rc = config_parse_env(c->text, c->len ? c->len :
-		    strlen(c->text), collect, out, &err);
-		if (c->pairs != NULL) {
-			CHECK(rc == 0);
-			CHECK(strcmp(out, c->pairs) == 0);
-		} else {
-			CHECK(rc == -1);
-			CHECK(strcmp(err.msg, c->msg) == 0);
-			CHECK(strstr(err.msg, SECRET) == NULL);
-		}
-	}
-	err_clear(&err);
-	CHECK(config_parse_env("# c\nA=1\n", 8, refuse, NULL, &err) == -1);
-	CHECK(strcmp(err.msg, "line 2: out of memory") == 0);
-	err_clear(&err);
-	CHECK(config_parse_env("", 0, refuse, NULL, &err) == 0);
-}
-
 /* The .env layer, the environment over it, options over both. */
 static void
 test_layers(void)
@@ -472,6 +391,61 @@ test_invalid(void)
 		{ "GOOGLE_REDIRECT_URI=http://127.0.0.1:8080/cb#x",
 		    "GOOGLE_REDIRECT_URI: 'http://127.0.0.1:8080/cb#x' must "
 		    "not have a fragment ('#')" },
+		/* URLs as curl_url() reads them, in SyncBit's words */
+		{ "VICTORIA_ENDPOINT=http://u:" SECRET "@/api",
+		    "VICTORIA_ENDPOINT: the URL has no host" },
+		{ "VICTORIA_ENDPOINT=mailto:vm@example.com",
+		    "VICTORIA_ENDPOINT: the URL is not an http:// or https:// "
+		    "URL" },
+		{ "FITBIT_API_URL=file:///etc/passwd", "FITBIT_API_URL: "
+		    "'file:///etc/passwd' is not an http:// or https:// URL" },
+		{ "FITBIT_API_URL=file://h/etc", "FITBIT_API_URL: "
+		    "'file://h/etc' is not an http:// or https:// URL" },
+		{ "FITBIT_API_URL=http:///api", "FITBIT_API_URL: 'http:///api' "
+		    "has no host" },
+		{ "FITBIT_API_URL=http://?x", "FITBIT_API_URL: 'http://?x' has "
+		    "no host" },
+		{ "FITBIT_API_URL=http:/h/api", "FITBIT_API_URL: 'http:/h/api' "
+		    "is not an http:// or https:// URL" },
+		{ "FITBIT_API_URL= http://h/", "FITBIT_API_URL: ' http://h/' is "
+		    "not an http:// or https:// URL" },
+		{ "FITBIT_API_URL=http://[::1]:99999/", "FITBIT_API_URL: "
+		    "'http://[::1]:99999/' has a bad port" },
+		{ "FITBIT_API_URL=http://[::1]x/", "FITBIT_API_URL: "
+		    "'http://[::1]x/' has a bad port" },
+		{ "FITBIT_API_URL=http://[zz]:80/", "FITBIT_API_URL: "
+		    "'http://[zz]:80/' has a bad IPv6 address" },
+		{ "FITBIT_API_URL=http://h:-1/", "FITBIT_API_URL: 'http://h:-1/' "
+		    "has a bad port" },
+		{ "FITBIT_API_URL=http://h:80:80/", "FITBIT_API_URL: "
+		    "'http://h:80:80/' has a bad port" },
+		{ "FITBIT_API_URL=http://h/a b", "FITBIT_API_URL: 'http://h/a b' "
+		    "contains a space or a control character" },
+		{ "FITBIT_API_URL=http://h/?q= 1", "FITBIT_API_URL: "
+		    "'http://h/?q= 1' contains a space or a control character" },
+		{ "FITBIT_API_URL=http://h/\tx", "FITBIT_API_URL: 'http://h/?x' "
+		    "contains a space or a control character" },
+		{ "FITBIT_API_URL=http://h/ ", "FITBIT_API_URL: 'http://h/ ' "
+		    "contains a space or a control character" },
+		{ "FITBIT_API_URL=http://h^/", "FITBIT_API_URL: 'http://h^/' has "
+		    "a bad host name" },
+		{ "FITBIT_REDIRECT_URI=http://localhost:8080/cb#",
+		    "FITBIT_REDIRECT_URI: 'http://localhost:8080/cb#' must not "
+		    "have a fragment ('#')" },
+		{ "FITBIT_REDIRECT_URI=http://localhost/cb?a=1#_=_",
+		    "FITBIT_REDIRECT_URI: 'http://localhost/cb?a=1#_=_' must not "
+		    "have a fragment ('#')" },
+		{ "GOOGLE_REDIRECT_URI=https://127.1:8080/cb",
+		    "GOOGLE_REDIRECT_URI: 'https://127.1:8080/cb' must use "
+		    "http:// on a loopback address (SyncBit receives the "
+		    "callback itself)" },
+		{ "GOOGLE_REDIRECT_URI=HTTPS://[0:0::1]/cb",
+		    "GOOGLE_REDIRECT_URI: 'HTTPS://[0:0::1]/cb' must use "
+		    "http:// on a loopback address (SyncBit receives the "
+		    "callback itself)" },
+		{ "GOOGLE_REDIRECT_URI=https://u:" SECRET "@LocalHost/cb",
+		    "GOOGLE_REDIRECT_URI: the URL must use http:// on a loopback "
+		    "address (SyncBit receives the callback itself)" },
 		{ "VICTORIA_PASSWORD=" SECRET,
 		    "VICTORIA_PASSWORD: set without VICTORIA_USER" },
 		{ "CA_FILE=/nonexistent/ca.pem", "CA_FILE: cannot read "
@@ -538,6 +512,55 @@ test_secrets(void)
 	CHECK(load(NULL, NULL, "FITBIT_CLIENT_SECRET=\"" SECRET "\n",
 	    &err) == -1);
 	CHECK(strstr(err.msg, SECRET) == NULL);
+}
+
+struct url_case {
+	const char *var;	/* "KEY=url" */
+	size_t field;		/* where url lands in struct config */
+};
+
+#define AT(f) offsetof(struct config, f)
+
+/* URLs curl_url() and SyncBit's rules accept, kept as written. */
+static void
+test_urls(void)
+{
+	static const struct url_case cases[] = {
+		{ "VICTORIA_ENDPOINT=http://vmuser:" SECRET "@vm:8428/api/v1/"
+		    "write", AT(victoria_endpoint) },
+		{ "VICTORIA_ENDPOINT=https://[2001:db8::1]:8443/api/v1/write",
+		    AT(victoria_endpoint) },
+		{ "VICTORIA_ENDPOINT=HTTP://VM.Example/api/v1/write?"
+		    "extra_label=a%20b", AT(victoria_endpoint) },
+		{ "FITBIT_API_URL=http://[::1]:18082", AT(fitbit_api_url) },
+		{ "FITBIT_API_URL=http://127.0.0.1:0/", AT(fitbit_api_url) },
+		{ "FITBIT_API_URL=http://h_1.example:00080/x",
+		    AT(fitbit_api_url) },
+		{ "FITBIT_API_URL=http://[fe80::1%25eth0]:80/",
+		    AT(fitbit_api_url) },
+		{ "GOOGLE_HEALTH_API_URL=https://health.example/v4#top",
+		    AT(google_health_api_url) },	/* not a redirect URI */
+		{ "GOOGLE_REDIRECT_URI=https://syncbit.example/callback",
+		    AT(google_redirect_uri) },
+		{ "GOOGLE_REDIRECT_URI=http://[::1]:8080/callback?x=1",
+		    AT(google_redirect_uri) },
+		{ "FITBIT_REDIRECT_URI=http://LOCALHOST:8080/callback",
+		    AT(fitbit_redirect_uri) },
+	};
+	const struct url_case *c;
+	const char *env[4] = { FITBIT_OK, NULL, NULL };
+	struct err err;
+	int rc;
+
+	for (c = cases; c < cases + sizeof(cases) / sizeof(cases[0]); c++) {
+		env[2] = c->var;
+		rc = load(NULL, env, NULL, &err);
+		if (rc != 0)
+			printf("# %s: got '%s'\n", c->var, err.msg);
+		CHECK(rc == 0);
+		CHECK(strcmp((char *)&cfg + c->field, strchr(c->var, '=') + 1)
+		    == 0);
+	}
 }
 
 struct listen_case {
@@ -786,11 +809,11 @@ suite_config(void)
 	test_defaults();
 	test_all_set();
 	test_source();
-	test_parse_env();
 	test_layers();
 	test_env_file_missing();
 	test_invalid();
 	test_secrets();
+	test_urls();
 	test_listen();
 	test_options();
 	test_option_values();
