@@ -7,10 +7,13 @@
  *
  * No function here logs or quotes a state or a code.
  */
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <curl/curl.h>
 
 #include "oauth_private.h"
 
@@ -84,41 +87,50 @@ cbargs_check(const struct oauth_cbargs *a, const char *state, char *code,
 	return 0;
 }
 
-static int
-hexval(int c)
+/* Wipe (it may be the code) and free a decoded string. */
+static void
+decoded_free(char **s)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	if (*s != NULL) {
+		explicit_bzero(*s, strlen(*s));
+		curl_free(*s);
+		*s = NULL;
+	}
 }
 
-/* Decode application/x-www-form-urlencoded s[0..n) into out, in place.
- * "%00" is malformed: the NUL would cut the value short ("state=S%00x"
- * would compare equal to S). */
+/*
+ * Decode application/x-www-form-urlencoded s[0..n) into *out (decoded_free)
+ * with curl_easy_unescape, after turning '+' into ' ' ("%2B" stays '+').
+ * curl passes a stray '%' through ("%zz", "%4") and decodes "%00" to a NUL
+ * that would cut the value short ("state=S%00x" would compare equal to
+ * S): both are malformed here.
+ */
 static int
-form_decode(const char *s, size_t n, char *out)
+form_decode(const char *s, size_t n, char **out, struct err *err)
 {
-	size_t i, o = 0;
-	int hi, lo;
+	char plus[OAUTH_QUERY_MAX];
+	size_t i;
+	int len;
 
-	for (i = 0; i < n; i++) {
-		if (s[i] == '+')
-			out[o++] = ' ';
-		else if (s[i] != '%')
-			out[o++] = s[i];
-		else {
-			if (i + 2 >= n || (hi = hexval(s[i + 1])) < 0 ||
-			    (lo = hexval(s[i + 2])) < 0 || (hi | lo) == 0)
-				return -1;
-			out[o++] = (char)(hi << 4 | lo);
-			i += 2;
-		}
+	for (i = 0; i < n; i++)
+		if (s[i] == '%' && (i + 2 >= n ||
+		    !isxdigit((unsigned char)s[i + 1]) ||
+		    !isxdigit((unsigned char)s[i + 2])))
+			return err_setc(err, 400, "malformed query");
+	for (i = 0; i < n; i++)
+		plus[i] = s[i] == '+' ? ' ' : s[i];
+	plus[n] = '\0';		/* n 0: curl takes strlen */
+	/* the handle is ignored since curl 7.82.0 */
+	*out = curl_easy_unescape(NULL, plus, (int)n, &len);
+	explicit_bzero(plus, n);
+	if (*out == NULL)
+		return err_setc(err, 400, "out of memory");
+	if (strlen(*out) != (size_t)len) {
+		explicit_bzero(*out, (size_t)len);
+		curl_free(*out);
+		*out = NULL;
+		return err_setc(err, 400, "malformed query");
 	}
-	out[o] = '\0';
 	return 0;
 }
 
@@ -126,8 +138,8 @@ int
 oauth_cbargs_parse(const char *query, struct oauth_cbargs *a,
     struct err *err)
 {
-	char key[OAUTH_QUERY_MAX], value[OAUTH_QUERY_MAX];
 	const char *p, *amp, *eq, *end;
+	char *key = NULL, *value = NULL;
 	int rc = -1;
 
 	memset(a, 0, sizeof(*a));
@@ -141,17 +153,18 @@ oauth_cbargs_parse(const char *query, struct oauth_cbargs *a,
 			amp = end;
 		if ((eq = memchr(p, '=', (size_t)(amp - p))) == NULL)
 			eq = amp;
-		if (form_decode(p, (size_t)(eq - p), key) == -1 ||
+		if (form_decode(p, (size_t)(eq - p), &key, err) == -1 ||
 		    form_decode(eq + (eq < amp), (size_t)(amp - eq) -
-		    (eq < amp), value) == -1) {
-			err_setc(err, 400, "malformed query");
+		    (eq < amp), &value, err) == -1)
 			goto out;
-		}
 		oauth_cbargs_add(a, key, value);
+		decoded_free(&key);
+		decoded_free(&value);
 	}
 	rc = 0;
 out:
-	explicit_bzero(value, sizeof(value));
+	decoded_free(&key);
+	decoded_free(&value);
 	return rc;
 }
 

@@ -3,7 +3,8 @@
  * oauth_flow.c): a libmicrohttpd daemon on the redirect URI's host:port,
  * in its own thread, that hands each GET on the redirect path to
  * oauth_flow_offer() and answers with a small page. It logs no request
- * line (the code is in it).
+ * line (the code is in it). Where to listen comes from the redirect URI,
+ * read with curl_url() (oauth_redirect_parse).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include <curl/curl.h>
 #include <microhttpd.h>
 
 #include "log.h"
@@ -141,61 +143,115 @@ loopback_host(const char *host)
 	    IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
+/* What the failure of curl_url_set() says about a redirect URI. */
+static int
+url_refused(CURLUcode uc, const char *var, const char *u, struct err *err)
+{
+	switch (uc) {
+	case CURLUE_BAD_PORT_NUMBER:
+		return err_set(err, "%s has a bad port", var);
+	case CURLUE_BAD_HOSTNAME:
+	case CURLUE_BAD_IPV6:
+	case CURLUE_NO_HOST:
+		return err_set(err, "%s has a bad host", var);
+	case CURLUE_BAD_LOGIN:
+	case CURLUE_BAD_USER:
+	case CURLUE_BAD_PASSWORD:
+		return err_set(err, "%s must not hold a user name", var);
+	case CURLUE_OUT_OF_MEMORY:
+		return err_set(err, "out of memory");
+	default:
+		return err_set(err, "%s '%s' is not an http(s) URL", var, u);
+	}
+}
+
+/* The pieces of u that r holds, once curl_url() has parsed it. */
+static int
+url_pieces(CURLU *h, struct oauth_redirect *r, const char *var,
+    struct err *err)
+{
+	char *user = NULL, *host = NULL, *port = NULL, *path = NULL, *end;
+	const char *h0;
+	size_t n;
+	long pn;
+	int rc = -1;
+
+	if (curl_url_get(h, CURLUPART_USER, &user, 0) == CURLUE_OK ||
+	    curl_url_get(h, CURLUPART_PASSWORD, &user, 0) == CURLUE_OK) {
+		err_set(err, "%s must not hold a user name", var);
+		goto out;
+	}
+	if (curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(h, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
+	    CURLUE_OK || curl_url_get(h, CURLUPART_PATH, &path, 0) !=
+	    CURLUE_OK) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	h0 = host;
+	n = strlen(host);
+	if (n > 2 && host[0] == '[' && host[n - 1] == ']') {	/* IPv6 */
+		h0++;
+		n -= 2;
+	}
+	if (n == 0 || n >= sizeof(r->host)) {
+		err_set(err, "%s has a bad host", var);
+		goto out;
+	}
+	memcpy(r->host, h0, n);
+	errno = 0;
+	pn = strtol(port, &end, 10);
+	if (*end != '\0' || errno != 0 || pn < 1 || pn > 65535) {
+		err_set(err, "%s has a bad port", var);
+		goto out;
+	}
+	r->port = (int)pn;
+	if (strlen(path) >= sizeof(r->path)) {
+		err_set(err, "%s has a path that is too long", var);
+		goto out;
+	}
+	snprintf(r->path, sizeof(r->path), "%s", path);	/* "/" when none */
+	r->loopback = loopback_host(r->host);
+	rc = 0;
+out:
+	curl_free(user);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	return rc;
+}
+
 int
 oauth_redirect_parse(const struct oauth_provider *p, struct oauth_redirect *r,
     struct err *err)
 {
-	const char *u = p->redirect_uri, *h, *e, *port = NULL;
-	char var[64], *end;
-	long n;
+	const char *u = p->redirect_uri;
+	char var[64], *scheme = NULL;
+	CURLUcode uc;
+	CURLU *h;
+	int rc = -1;
 
 	oauth_env_name(p, "REDIRECT_URI", var, sizeof(var));
 	memset(r, 0, sizeof(*r));
-	if (strncasecmp(u, "http://", 7) == 0) {
-		r->http = 1;
-		h = u + 7;
-	} else if (strncasecmp(u, "https://", 8) == 0)
-		h = u + 8;
-	else
-		return err_set(err, "%s '%s' is not an http(s) URL", var, u);
-	e = h + strcspn(h, "/?#");
-	if (memchr(h, '@', (size_t)(e - h)) != NULL)
-		return err_set(err, "%s must not hold a user name", var);
-	if (*h == '[') {
-		const char *rb = memchr(h, ']', (size_t)(e - h));
-
-		if (rb == NULL || (size_t)(rb - h - 1) >= sizeof(r->host))
-			return err_set(err, "%s has a bad host", var);
-		memcpy(r->host, h + 1, (size_t)(rb - h - 1));
-		if (rb[1] == ':')
-			port = rb + 2;
-	} else {
-		const char *colon = memchr(h, ':', (size_t)(e - h));
-		const char *he = colon != NULL ? colon : e;
-
-		if (he == h || (size_t)(he - h) >= sizeof(r->host))
-			return err_set(err, "%s has a bad host", var);
-		memcpy(r->host, h, (size_t)(he - h));
-		if (colon != NULL)
-			port = colon + 1;
+	if ((h = curl_url()) == NULL)
+		return err_set(err, "out of memory");
+	/* the path as written: the listener compares it byte for byte */
+	if ((uc = curl_url_set(h, CURLUPART_URL, u, CURLU_PATH_AS_IS)) !=
+	    CURLUE_OK) {
+		url_refused(uc, var, u, err);
+		goto out;
 	}
-	r->port = r->http ? 80 : 443;
-	if (port != NULL) {
-		errno = 0;
-		n = strtol(port, &end, 10);
-		if (end != e || port == e || errno != 0 || n < 1 || n > 65535)
-			return err_set(err, "%s has a bad port", var);
-		r->port = (int)n;
+	if (curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
+		err_set(err, "%s '%s' is not an http(s) URL", var, u);
+		goto out;
 	}
-	n = (long)strcspn(e, "?#");
-	if (*e != '/')
-		snprintf(r->path, sizeof(r->path), "/");
-	else if ((size_t)n >= sizeof(r->path))
-		return err_set(err, "%s has a path that is too long", var);
-	else
-		snprintf(r->path, sizeof(r->path), "%.*s", (int)n, e);
-	r->loopback = loopback_host(r->host);
-	return 0;
+	r->http = strcmp(scheme, "http") == 0;
+	rc = url_pieces(h, r, var, err);
+out:
+	curl_free(scheme);
+	curl_url_cleanup(h);
+	return rc;
 }
 
 struct MHD_Daemon *
