@@ -319,23 +319,13 @@ httpc_header(const struct httpc_resp *r, const char *name, char *buf,
 char *
 httpc_escape(const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t n = strlen(s), o = 0;
-	const unsigned char *p;
-	char *out;
+	char *esc, *out;
 
-	if ((out = malloc(n * 3 + 1)) == NULL)
+	/* the handle is ignored since curl 7.82.0 */
+	if ((esc = curl_easy_escape(NULL, s, 0)) == NULL)
 		return NULL;
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' ||
-		    *p == '~')
-			out[o++] = (char)*p;
-		else {
-			out[o++] = '%';
-			out[o++] = hex[*p >> 4];
-			out[o++] = hex[*p & 15];
-		}
-	}
-	out[o] = '\0';
+	out = strdup(esc);	/* freed with free(), as before */
+	explicit_bzero(esc, strlen(esc));	/* it may be a secret */
+	curl_free(esc);
 	return out;
 }

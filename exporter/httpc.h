@@ -67,7 +67,8 @@ int httpc_do(struct httpc *, const struct httpc_req *, struct httpc_resp *,
 const char *httpc_header(const struct httpc_resp *, const char *name,
     char *buf, size_t size);
 
-/* Percent-encode s for a query or form value. Caller frees. */
+/* Percent-encode s for a query or form value (curl_easy_escape: all but
+ * A-Z a-z 0-9 - . _ ~). Caller frees (free()). */
 char *httpc_escape(const char *s);
 
 #endif

@@ -1,11 +1,13 @@
 /*
  * oauth_private.h: what oauth.c (the service), oauth_token.c (PKCE, the
- * token file and endpoint) and oauth_authorize.c (--authorize) share.
- * Not for other modules: use oauth.h.
+ * token file and endpoint) and --authorize (oauth_flow.c, the flow;
+ * oauth_callback.c, the redirect's check; oauth_listener.c, the loopback
+ * listener) share. Not for other modules: use oauth.h.
  */
 #ifndef SYNCBIT_OAUTH_PRIVATE_H
 #define SYNCBIT_OAUTH_PRIVATE_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -57,5 +59,66 @@ void oauth_env_name(const struct oauth_provider *, const char *suffix,
  * own (oauth_set_clock(NULL) goes back to time(NULL)). */
 time_t oauth_now(void);
 void oauth_set_clock(time_t (*now)(void));
+
+/* --- --authorize --- */
+
+#define OAUTH_CODE_MAX	2048	/* Google's codes are ~75 characters */
+#define OAUTH_QUERY_MAX	8192
+
+struct mhd_guard;
+struct MHD_Daemon;
+
+/* One callback's parameters, decoded. Counts catch repeated keys. */
+struct oauth_cbargs {
+	char state[64];
+	char code[OAUTH_CODE_MAX];
+	char error[64];
+	int nstate, ncode, nerror, code_long;
+};
+
+/* One --authorize wait, shared by the main thread and the listener's
+ * thread, under lock. */
+struct oauth_flow {
+	pthread_mutex_t lock;
+	const char *path;
+	const char *state;
+	struct mhd_guard *guard;	/* the listener's; set before it starts */
+	int done;		/* a code or a final error arrived */
+	char code[OAUTH_CODE_MAX];
+	struct err err;		/* the final error when done without code */
+};
+
+/* The pieces of the redirect URI that the listener needs. */
+struct oauth_redirect {
+	int http;		/* 0: https, no listener possible */
+	int loopback;
+	char host[256];		/* without [] */
+	int port;
+	char path[1024];
+};
+
+/* Record one decoded parameter (key "state", "code" or "error"; others
+ * are ignored). value NULL is "". */
+void oauth_cbargs_add(struct oauth_cbargs *, const char *key,
+    const char *value);
+/* Split and decode a query (leading '?' and a '#fragment' allowed) into
+ * a; -1 with err code 400 when it is malformed or too long. */
+int oauth_cbargs_parse(const char *query, struct oauth_cbargs *,
+    struct err *);
+/* Record the outcome of one callback: 0 done with the code in f->code;
+ * -1 otherwise with why (ERR_AUTH: the flow is over; 409: it was over
+ * already; 400: ignored). */
+int oauth_flow_offer(struct oauth_flow *, const struct oauth_cbargs *,
+    struct err *why);
+
+/* Parse prov->redirect_uri: http[s]://host[:port][/path][?query], no
+ * user info. Errors name the variable (FITBIT_REDIRECT_URI). */
+int oauth_redirect_parse(const struct oauth_provider *,
+    struct oauth_redirect *, struct err *);
+/* Listen where the browser will be sent (bind_all: on all interfaces);
+ * sets f->guard. NULL with err when impossible. Stop with
+ * MHD_stop_daemon, then mhd_guard_free(f->guard). */
+struct MHD_Daemon *oauth_listen_start(struct oauth_flow *,
+    const struct oauth_redirect *, int bind_all, struct err *);
 
 #endif

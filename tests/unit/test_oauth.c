@@ -158,8 +158,11 @@ static void
 test_callback_parse(void)
 {
 	static const char st[] = "Zx9_-state-0123456789abcdefghijk";
+	static const char *const stray[] = { "abc%", "abc%4", "a%4&x=1",
+	    "%g0" };
 	char code[64], q[256];
 	struct err err = { 0 };
+	size_t i;
 
 	snprintf(q, sizeof(q), "code=4%%2F0AbC+d&state=%s", st);
 	CHECK(oauth_callback_parse(q, st, code, sizeof(code), &err) == 0);
@@ -221,6 +224,96 @@ test_callback_parse(void)
 	snprintf(q, sizeof(q), "state=%s&code=0123456789", st);
 	CHECK(oauth_callback_parse(q, st, code, 8, &err) == -1);
 	CHECK(strstr(err.msg, "too long") != NULL);
+	err_clear(&err);
+	/* a stray '%' at the end or before the next pair, "%4" cut short */
+	for (i = 0; i < sizeof(stray) / sizeof(stray[0]); i++) {
+		snprintf(q, sizeof(q), "state=%s&code=%s", st, stray[i]);
+		CHECK(oauth_callback_parse(q, st, code, sizeof(code),
+		    &err) == -1);
+		CHECK(strcmp(err.msg, "malformed query") == 0);
+		err_clear(&err);
+	}
+	/* an encoded key; "%2B" is '+', '+' is ' ' */
+	snprintf(q, sizeof(q), "st%%61te=%s&code=a%%2Bb+c%%7e", st);
+	CHECK(oauth_callback_parse(q, st, code, sizeof(code), &err) == 0);
+	CHECK(strcmp(code, "a+b c~") == 0);
+	/* empty pairs and keys without '=' are ignored */
+	snprintf(q, sizeof(q), "&&x&state=%s&=&code=abc&", st);
+	CHECK(oauth_callback_parse(q, st, code, sizeof(code), &err) == 0);
+	CHECK(strcmp(code, "abc") == 0);
+	CHECK(!err.set);
+}
+
+/* Form values as the token endpoint gets them (httpc_escape). */
+static void
+test_form_add(void)
+{
+	char *form = strdup("grant_type=x");
+
+	CHECK(form != NULL);
+	CHECK(oauth_form_add(&form, "v", "a b/~._-+%&=\xc3\xbcZ9") == 0);
+	CHECK(strcmp(form, "grant_type=x&v=a%20b%2F~._-%2B%25%26%3D%C3%BCZ9")
+	    == 0);
+	CHECK(oauth_form_add(&form, "e", "") == 0);
+	CHECK(strcmp(form + strlen(form) - 3, "&e=") == 0);
+	free(form);
+}
+
+/* The redirect URI the listener serves (oauth_redirect_parse, curl_url). */
+static void
+test_redirect_parse(void)
+{
+	static const struct {
+		const char *uri;
+		int http, loopback, port;
+		const char *host, *path;
+	} good[] = {
+		{ "http://localhost:8080/callback", 1, 1, 8080, "localhost",
+		    "/callback" },
+		{ "http://127.0.0.1:8080", 1, 1, 8080, "127.0.0.1", "/" },
+		{ "HTTP://LocalHost/a/../cb?x=1#f", 1, 1, 80, NULL, "/a/../cb" },
+		{ "http://[::1]:9000/cb", 1, 1, 9000, "::1", "/cb" },
+		{ "https://example.com/cb", 0, 0, 443, "example.com", "/cb" },
+		{ "http://192.168.1.5:8080/cb", 1, 0, 8080, "192.168.1.5", "/cb" },
+	};
+	static const struct {
+		const char *uri, *msg;
+	} bad[] = {
+		{ "ftp://localhost/cb", "FITBIT_REDIRECT_URI 'ftp://localhost/cb' "
+		    "is not an http(s) URL" },
+		{ "localhost:8080/cb", "is not an http(s) URL" },
+		{ "http://user@localhost/cb", "FITBIT_REDIRECT_URI must not hold "
+		    "a user name" },
+		{ "http://u:pw@localhost/cb", "must not hold a user name" },
+		{ "http://localhost:99999/cb", "FITBIT_REDIRECT_URI has a bad port" },
+		{ "http://localhost:0/cb", "has a bad port" },
+		{ "http://localhost:8x/cb", "has a bad port" },
+		{ "http://:8080/cb", "FITBIT_REDIRECT_URI has a bad host" },
+	};
+	struct oauth_provider p = { .name = "fitbit" };
+	struct oauth_redirect r;
+	struct err err = { 0 };
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		p.redirect_uri = good[i].uri;
+		CHECK(oauth_redirect_parse(&p, &r, &err) == 0);
+		CHECK(r.http == good[i].http && r.loopback == good[i].loopback);
+		CHECK(r.port == good[i].port);
+		CHECK(good[i].host == NULL || strcmp(r.host, good[i].host) == 0);
+		CHECK(strcmp(r.path, good[i].path) == 0);
+		if (err.set)
+			fprintf(stderr, "# %s: %s\n", good[i].uri, err.msg);
+		err_clear(&err);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		p.redirect_uri = bad[i].uri;
+		CHECK(oauth_redirect_parse(&p, &r, &err) == -1);
+		CHECK(strstr(err.msg, bad[i].msg) != NULL);
+		if (strstr(err.msg, bad[i].msg) == NULL)
+			fprintf(stderr, "# %s: %s\n", bad[i].uri, err.msg);
+		err_clear(&err);
+	}
 }
 
 static void
@@ -595,6 +688,8 @@ suite_oauth(void)
 	test_b64url();
 	test_pkce();
 	test_callback_parse();
+	test_redirect_parse();
+	test_form_add();
 	test_tokens_from_json();
 	test_token_file();
 }
