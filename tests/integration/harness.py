@@ -414,14 +414,17 @@ class SyncBit:
                                  name=self._name(), stdin=stdin)
         return self.proc
 
-    def wait_http(self, path="/healthz", status=200, timeout=20):
-        """Wait until GET path answers status; the Response."""
+    def wait_http(self, path="/healthz", status=200, timeout=20, text=None):
+        """Wait until GET path answers status (and a body containing text,
+        case-insensitive: /readyz says "first sync not finished" with 503
+        too, before the reason a test waits for); the Response."""
         def probe():
             if self.proc is not None and not self.proc.alive():
                 raise AssertionError(f"syncbit exited ({self.proc.p.returncode}):\n{self.proc.tail()}")
             r = http("GET", self.url(path), timeout=2)
-            return r if r.status == status else None
-        return wait_until(probe, timeout, f"GET {path} -> {status}")
+            ok = r.status == status and (text is None or text.lower() in r.text.lower())
+            return r if ok else None
+        return wait_until(probe, timeout, f"GET {path} -> {status}" + (f" '{text}'" if text else ""))
 
     def get(self, path, **kw):
         return http("GET", self.url(path), **kw)

@@ -473,7 +473,7 @@ class TokenLossWindow(IntegrationTest):
         self.assertEqual(json.loads(tok_path.read_text()), old)
         self.assertEqual(fake.stats()["refresh_attempts"], attempts + 1)
         p = sb.start()
-        r = sb.wait_http("/readyz", 503, timeout=30)
+        r = sb.wait_http("/readyz", 503, timeout=30, text="authorize")
         self.assertIn("authorize", r.text)
         time.sleep(1)
         self.assertEqual(fake.stats()["refresh_attempts"], attempts + 2)

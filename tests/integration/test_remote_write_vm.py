@@ -225,7 +225,7 @@ class VictoriaMetricsRefuses(IntegrationTest):
         serves today's values, nothing reached VictoriaMetrics or
         sync_state.json; one log line says it."""
         self.sb.start(env=env)
-        r = self.sb.wait_http("/readyz", 503, timeout=60)
+        r = self.sb.wait_http("/readyz", 503, timeout=60, text="VictoriaMetrics")
         self.assertEqual(r.text.strip(), reason)
         m = parse_metrics(self.sb.get("/metrics").text)
         self.assertEqual(m.get('fitbit_steps_total{user="bob"}'),

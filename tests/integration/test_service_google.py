@@ -191,7 +191,7 @@ class ServiceGoogle(IntegrationTest):
         sb = self.authorized()
         self.fake.config(not_linked=True)
         sb.start()
-        r = sb.wait_http("/readyz", 503, timeout=60)
+        r = sb.wait_http("/readyz", 503, timeout=60, text="not linked")
         self.assertIn("not linked", r.text.lower())
         # no retry storm on a user-action error
         time.sleep(1)
