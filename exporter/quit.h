@@ -1,7 +1,8 @@
 /*
  * quit: the process-wide shutdown request, and sleeps it interrupts.
  *
- * main's signal thread calls quit_request() on SIGTERM/SIGINT; every wait
+ * main's signal thread calls quit_request() on SIGTERM, SIGINT and
+ * SIGQUIT; every wait
  * in SyncBit (rate-limit resets, backoff, the sync interval) goes through
  * quit_sleep() so that shutdown takes effect within milliseconds.
  */
@@ -12,7 +13,7 @@ void quit_request(void);
 int quit_requested(void);
 /* Sleep up to ms; returns 1 if a quit was requested (before or during). */
 int quit_sleep(long ms);
-/* Wake sleepers without quitting (e.g. a new token file). Unused for now. */
-void quit_reset(void);	/* for tests */
+/* Clears a quit request, so that a test can go on after one. */
+void quit_reset(void);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * sha256: SHA-256 (FIPS 180-4), enough for PKCE S256 and for telling two
- * versions of a small file apart. Not for secrets at rest: SyncBit links
- * no crypto library and needs no more than this.
+ * versions of a small file apart. Not for secrets at rest. SyncBit calls
+ * no crypto library itself: libcurl's TLS backend is its own business, and
+ * one hash is not worth tying the build to it.
  */
 #ifndef SYNCBIT_SHA256_H
 #define SYNCBIT_SHA256_H
