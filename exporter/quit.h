@@ -2,9 +2,9 @@
  * quit: the process-wide shutdown request, and sleeps it interrupts.
  *
  * main's signal thread calls quit_request() on SIGTERM, SIGINT and
- * SIGQUIT; every wait
- * in SyncBit (rate-limit resets, backoff, the sync interval) goes through
- * quit_sleep() so that shutdown takes effect within milliseconds.
+ * SIGQUIT; every wait in SyncBit (rate-limit resets, backoff, the sync
+ * interval) goes through quit_sleep() so that shutdown takes effect
+ * within milliseconds.
  */
 #ifndef SYNCBIT_QUIT_H
 #define SYNCBIT_QUIT_H
