@@ -13,6 +13,7 @@
 
 #include "civil.h"
 #include "fitbit.h"
+#include "fitbit_json.h"
 #include "jsonv.h"
 
 const struct fitbit_series fitbit_series[FITBIT_NSERIES] = {
@@ -68,21 +69,6 @@ add(struct samples *out, const char *metric, int32_t day, double v,
 	else
 		rc = samples_add(out, metric, day, v, lname, lvalue, NULL);
 	return rc == -1 ? err_set(err, "out of memory") : 0;
-}
-
-/* A sample of metric{lvalue} for day among out->v[base..]. */
-static int
-has_sample(const struct samples *out, size_t base, const char *metric,
-    const char *lvalue, int32_t day)
-{
-	size_t i;
-
-	for (i = base; i < out->len; i++)
-		if (out->v[i].day == day &&
-		    strcmp(out->v[i].metric, metric) == 0 &&
-		    strcmp(out->v[i].lvalue[0], lvalue ? lvalue : "") == 0)
-			return 1;
-	return 0;
 }
 
 /* ---- pure parsers ---- */
@@ -276,7 +262,7 @@ fitbit_parse_series(const char *json, size_t len, const char *resource,
 	cJSON_ArrayForEach(e, list) {
 		if (civil_parse(cJSON_GetStringValue(jv_get(e, "dateTime")),
 		    &day) == -1 || day < from || day > to ||
-		    has_sample(out, base, s->metric, s->type, day) ||
+		    fj_find(out, base, s->metric, s->type, day) < out->len ||
 		    value(jv_get(e, "value"), &v) == -1)
 			continue;
 		if (add(out, s->metric, day, v, "type", s->type, err) == -1)
