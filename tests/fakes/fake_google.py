@@ -111,6 +111,9 @@ Live evidence (shared/research/google-live.md, which wins over the docs):
   are its intervals' durations split at local midnight (the truth does so);
 - dailyRollUp answers newest day first, days without data left out
   (haelan; biotrackr samples); AZM zero members sent as "0" (mcp-fitbit-air);
+- a roll-up range past the type's cap (14 days for total-calories and
+  calories-in-heart-rate-zone) is refused with ErrorInfo reason
+  INVALID_ROLLUP_QUERY_DURATION and metadata.maxDurationDays (haelan);
 - list pages hold at most 5000 points whatever pageSize says
   (fitbit-grafana PR #65); an empty page may carry a nextPageToken
   (fit-gauge#3);
@@ -1769,7 +1772,8 @@ class Fake(DataClock, RequestLog):
         cap = ROLLUPS[dtype][1]
         if (b - a).days > cap:
             return 400, bad_request(
-                f"The maximum range for {dtype} is {cap} days.", "range")
+                f"The maximum range for {dtype} is {cap} days.", "range",
+                "INVALID_ROLLUP_QUERY_DURATION", {"maxDurationDays": str(cap)})
         member = ROLLUPS[dtype][0]
         points = []
         d = a
@@ -1870,7 +1874,8 @@ class Fake(DataClock, RequestLog):
             return 400, bad_request("range.startTime must be before range.endTime.", "range")
         cap = ROLLUPS[dtype][1]
         if b - a > cap * 86400000:
-            return 400, bad_request(f"The maximum range for {dtype} is {cap} days.", "range")
+            return 400, bad_request(f"The maximum range for {dtype} is {cap} days.", "range",
+                                    "INVALID_ROLLUP_QUERY_DURATION", {"maxDurationDays": str(cap)})
         if (b - a) % win:
             return 400, bad_request("The range must be a whole number of windowSize windows.",
                                     "window_size")

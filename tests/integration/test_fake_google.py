@@ -105,8 +105,12 @@ class FakeGoogleTest(IntegrationTest):
         self.assertEqual((r.status, r.json()["error"]["status"]), (400, "INVALID_ARGUMENT"))
         for dtype in ("heart-rate", "total-calories", "active-minutes", "calories-in-heart-rate-zone"):
             self.assertEqual(self.rollup(dtype, t - timedelta(days=13), t + timedelta(days=1)).status, 200)
-            self.assertEqual(self.rollup(dtype, t - timedelta(days=14), t + timedelta(days=1)).status, 400,
-                             dtype)
+            r = self.rollup(dtype, t - timedelta(days=14), t + timedelta(days=1))
+            self.assertEqual(r.status, 400, dtype)
+            # live: the reason and the cap (google-live.md, haelan)
+            info = [d for d in r.json()["error"]["details"] if d.get("reason")]
+            self.assertEqual(info[0]["reason"], "INVALID_ROLLUP_QUERY_DURATION", dtype)
+            self.assertEqual(info[0]["metadata"]["maxDurationDays"], "14", dtype)
         self.assertEqual(self.rollup("steps", t, t).status, 400)          # start < end
         r = self.rollup("steps", t - timedelta(days=3), t, windowSizeDays=None)
         self.assertEqual((r.status, r.json()["error"]["status"]), (400, "INVALID_ARGUMENT"))
