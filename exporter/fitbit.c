@@ -2,7 +2,8 @@
  * fitbit: the legacy Fitbit Web API source (see fitbit.h).
  *
  * Runs on the collector thread only (or alone, for --once/--backfill).
- * Guarantees: every request goes through api_call(): Bearer token, no
+ * Guarantees: every request goes through api_call() (the loop of
+ * apicall.h under this file's policy): Bearer token, no
  * Accept-Language (metric units), body capped at FITBIT_MAX_BODY, counted
  * (stats_count_request), rate headers read, one debug line by path only.
  * A response body never reaches a log or an err: only the identifiers
@@ -15,10 +16,7 @@
  * "0" for every day, so once a summary showed no altimeter the floors and
  * elevation history is skipped rather than filled with made-up zeros.
  */
-#include <ctype.h>
-#include <errno.h>
 #include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,13 +24,14 @@
 
 #include <cJSON.h>
 
+#include "apicall.h"
 #include "civil.h"
 #include "fitbit.h"
 #include "fitbit_parse.h"
 #include "jsonv.h"
 #include "httpc.h"
+#include "jitter.h"
 #include "log.h"
-#include "monotime.h"
 #include "oauth.h"
 #include "quit.h"
 #include "stats.h"
@@ -104,15 +103,12 @@ struct fitbit {
 	struct httpc *http;
 	uint64_t requests;
 	struct source_budget budget;
-	uint64_t rng;
 	unsigned char warned[EP_COUNT];	/* 403/404 said for this endpoint */
 	int altimeter;			/* -1 unknown, 0 none, 1 present */
 	int said_no_altimeter;
 	int said_no_intraday;
 	int said_shut_down;
 	int off_streak;			/* shut-down-like answers in a row */
-	char token[4096];
-	char used[4096];
 };
 
 /* One request: its endpoint (messages, warnings) and URL. */
@@ -138,97 +134,60 @@ has_altimeter(const struct samples *out, size_t base)
 
 /* ---- requests ---- */
 
+/* The hooks' view of one call. */
+struct ctx {
+	struct fitbit *fb;
+	const struct call *c;
+};
 
-static uint64_t
-next_rand(struct fitbit *fb)
+/* Every answer may carry the budget (header names in any case); r NULL:
+ * none came. The remaining budget, -1 when unknown. */
+static int
+read_budget(void *ctx, const struct httpc_resp *r)
 {
-	fb->rng ^= fb->rng << 13;	/* xorshift64 */
-	fb->rng ^= fb->rng >> 7;
-	fb->rng ^= fb->rng << 17;
-	return fb->rng;
-}
+	struct fitbit *fb = ((struct ctx *)ctx)->fb;
+	long rem, lim, reset;
 
-/* A header holding a count of seconds or requests; -1 when absent. */
-static long
-header_num(const struct httpc_resp *r, const char *name)
-{
-	char buf[32], *end;
-	long v;
-
-	if (httpc_header(r, name, buf, sizeof(buf)) == NULL ||
-	    !isdigit((unsigned char)buf[0]))
-		return -1;
-	errno = 0;
-	v = strtol(buf, &end, 10);
-	return *end == '\0' && errno == 0 ? v : -1;
-}
-
-/* Every answer may carry the budget (header names in any case). */
-static void
-read_budget(struct fitbit *fb, const struct httpc_resp *r)
-{
-	long rem = header_num(r, "Fitbit-Rate-Limit-Remaining");
-	long lim = header_num(r, "Fitbit-Rate-Limit-Limit");
-	long reset = header_num(r, "Fitbit-Rate-Limit-Reset");
-
-	if (rem >= 0) {
-		fb->budget.known = 1;
-		fb->budget.remaining = rem > INT_MAX ? INT_MAX : (int)rem;
-		atomic_store(&stats_get()->rate_limit_remaining, (int64_t)rem);
+	if (r != NULL) {
+		rem = apicall_header_num(r, "Fitbit-Rate-Limit-Remaining");
+		lim = apicall_header_num(r, "Fitbit-Rate-Limit-Limit");
+		reset = apicall_header_num(r, "Fitbit-Rate-Limit-Reset");
+		if (rem >= 0) {
+			fb->budget.known = 1;
+			fb->budget.remaining = rem > INT_MAX ? INT_MAX :
+			    (int)rem;
+			atomic_store(&stats_get()->rate_limit_remaining,
+			    (int64_t)rem);
+		}
+		if (lim >= 0)
+			fb->budget.limit = lim > INT_MAX ? INT_MAX : (int)lim;
+		if (reset >= 0)
+			fb->budget.reset_at = time(NULL) +
+			    (reset > RATE_WAIT_MAX_S ? RATE_WAIT_MAX_S : reset);
 	}
-	if (lim >= 0)
-		fb->budget.limit = lim > INT_MAX ? INT_MAX : (int)lim;
-	if (reset >= 0)
-		fb->budget.reset_at = time(NULL) +
-		    (reset > RATE_WAIT_MAX_S ? RATE_WAIT_MAX_S : reset);
+	return fb->budget.known ? fb->budget.remaining : -1;
 }
 
-/* One exchange: counted, budget read, logged at debug level by path. */
+/* The n-th 429 of a call: sleep until the window resets, plus jitter;
+ * ERR_RATE after RATE_TRIES. */
 static int
-send_once(struct fitbit *fb, const struct call *c, struct httpc_resp *r,
-    struct err *err)
+wait_rate(void *ctx, const struct httpc_resp *r, int n, struct err *err)
 {
-	struct httpc_req req;
-	const char *path = c->url + strlen(fb->api_url);
-	int64_t t0 = monotime_ms();
-	long status;
-	int rc;
-
-	memset(&req, 0, sizeof(req));
-	req.method = "GET";
-	req.url = c->url;
-	req.bearer = fb->token;
-	req.max_body = FITBIT_MAX_BODY;
-	fb->requests++;
-	rc = httpc_do(fb->http, &req, r, err);
-	if (rc == -1 && err->code == ERR_STOP)
-		return -1;
-	status = rc == 0 ? r->status : 0;
-	stats_count_request(status);
-	if (rc == 0)
-		read_budget(fb, r);
-	log_debug("fitbit api", "method=GET path=%.*s status=%ld remaining=%d "
-	    "duration_ms=%lld", (int)strcspn(path, "?"), path, status,
-	    fb->budget.known ? fb->budget.remaining : -1,
-	    (long long)(monotime_ms() - t0));
-	return rc;
-}
-
-/* 429: sleep until the window resets, plus jitter. */
-static int
-wait_rate(struct fitbit *fb, const struct call *c, const struct httpc_resp *r,
-    struct err *err)
-{
+	struct fitbit *fb = ((struct ctx *)ctx)->fb;
+	const struct call *c = ((struct ctx *)ctx)->c;
 	const char *from = "Fitbit-Rate-Limit-Reset";
-	long s = header_num(r, from), ms;
+	long s = apicall_header_num(r, from), ms;
 
-	if (s < 0 && (s = header_num(r, from = "Retry-After")) < 0) {
+	if (n > RATE_TRIES)
+		return err_setc(err, ERR_RATE, "Fitbit Web API answered 429 "
+		    "for '%s' %d times", c->what, n);
+	if (s < 0 && (s = apicall_header_num(r, from = "Retry-After")) < 0) {
 		s = RATE_WAIT_DEFAULT_S;
 		from = "default";
 	}
 	if (s > RATE_WAIT_MAX_S)
 		s = RATE_WAIT_MAX_S;
-	ms = s * 1000 + 1000 + (long)(next_rand(fb) % JITTER_MS);
+	ms = s * 1000 + 1000 + jitter_below(JITTER_MS);
 	fb->budget.known = 1;
 	fb->budget.remaining = 0;
 	fb->budget.reset_at = time(NULL) + s;
@@ -242,17 +201,25 @@ wait_rate(struct fitbit *fb, const struct call *c, const struct httpc_resp *r,
 
 /* 401 that a new access token may cure. */
 static int
-refreshable(const struct httpc_resp *r)
+refreshable(void *ctx, const struct httpc_resp *r)
 {
 	struct fitbit_error fe;
 	struct err e = { 0 };
 
+	(void)ctx;
 	if (fitbit_parse_error(r->body, r->len, &fe, &e) == -1)
 		return 1;	/* no readable reason: the token is the suspect */
 	if (fe.google)
 		return 0;
 	return fe.type[0] == '\0' || strcmp(fe.type, "expired_token") == 0 ||
 	    strcmp(fe.type, "invalid_token") == 0;
+}
+
+static int
+retryable(void *ctx, const struct httpc_resp *r)
+{
+	(void)ctx;
+	return r->status >= 500;
 }
 
 static void
@@ -269,16 +236,21 @@ say_shut_down(struct fitbit *fb, const struct call *c, long status,
 /*
  * A final error answer -> err, plus the user's line where one is due: a
  * refused endpoint once (until it answers again), a shut-down API once.
+ * A 5xx is final only after RETRIES more tries.
  */
 static int
-api_error(struct fitbit *fb, const struct call *c, const struct httpc_resp *r,
-    struct err *err)
+api_error(void *ctx, const struct httpc_resp *r, int tries, struct err *err)
 {
+	struct fitbit *fb = ((struct ctx *)ctx)->fb;
+	const struct call *c = ((struct ctx *)ctx)->c;
 	struct fitbit_error fe;
 	struct err perr = { 0 };
 	const char *id;
 	long st = r->status;
 
+	if (st >= 500)
+		return err_setc(err, ERR_TRANSIENT, "Fitbit Web API answered "
+		    "%ld for '%s' %d times", st, c->what, tries);
 	fitbit_parse_error(r->body, r->len, &fe, &perr);	/* zeroed on -1 */
 	id = fe.google ? fe.status : fe.type;
 	if (fe.google || st == 404 || st == 410)
@@ -301,76 +273,39 @@ api_error(struct fitbit *fb, const struct call *c, const struct httpc_resp *r,
 }
 
 /*
- * Perform c until an answer settles it: 0 with a 2xx in r, or -1 with err.
  * 429: wait for the reset and try again (RATE_TRIES times). 401 with an
  * expired or invalid token: one refresh, one more try. 5xx or no answer:
  * RETRIES more tries after 1, 2, 4 s. Anything else ends the call.
  */
+static const struct apicall_policy policy = {
+	.log = { "fitbit api", "fitbit api retry", "endpoint" },
+	.retries = RETRIES,
+	.backoff = { APICALL_EXP_PLUS_JITTER, BACKOFF_BASE_MS, 0, 250, 0 },
+	.budget = read_budget,
+	.refreshable = refreshable,
+	.rate_wait = wait_rate,
+	.retryable = retryable,
+	.fail = api_error,
+};
+
+/* Perform c: 0 with a 2xx in r, or -1 with err. */
 static int
 api_call(struct fitbit *fb, const struct call *c, struct httpc_resp *r,
     struct err *err)
 {
-	struct err e;
-	int fails = 0, limited = 0, refreshed = 0, rc = -1;
-	long wait;
+	struct ctx x = { fb, c };
+	struct apicall a = { &policy, fb->oauth, fb->http, fb->api_url,
+	    &fb->requests, &x };
+	struct httpc_req req = { 0 };
 
-	if (oauth_access_token(fb->oauth, fb->token, sizeof(fb->token),
-	    err) == -1)
-		goto out;
-	for (;;) {
-		err_clear(&e);
-		if (send_once(fb, c, r, &e) == -1) {
-			if (e.code == ERR_STOP) {
-				err_setc(err, ERR_STOP, "stopping");
-				goto out;
-			}
-		} else if (r->status >= 200 && r->status < 300) {
-			fb->warned[c->ep] = 0;
-			fb->off_streak = 0;
-			rc = 0;
-			goto out;
-		} else if (r->status == 429) {
-			if (++limited > RATE_TRIES) {
-				err_setc(err, ERR_RATE, "Fitbit Web API answered "
-				    "429 for '%s' %d times", c->what, limited);
-				goto out;
-			}
-			if (wait_rate(fb, c, r, err) == -1)
-				goto out;
-			continue;
-		} else if (r->status == 401 && !refreshed && refreshable(r)) {
-			refreshed = 1;
-			memcpy(fb->used, fb->token, sizeof(fb->used));
-			if (oauth_refresh_after_401(fb->oauth, fb->used,
-			    fb->token, sizeof(fb->token), err) == -1)
-				goto out;
-			continue;
-		} else if (r->status < 500) {
-			api_error(fb, c, r, err);
-			goto out;
-		}
-		if (fails == RETRIES) {
-			if (e.set)
-				err_setc(err, ERR_TRANSIENT, "%s", e.msg);
-			else
-				err_setc(err, ERR_TRANSIENT, "Fitbit Web API "
-				    "answered %ld for '%s' %d times", r->status,
-				    c->what, fails + 1);
-			goto out;
-		}
-		wait = (BACKOFF_BASE_MS << fails) + (long)(next_rand(fb) % 250);
-		fails++;
-		log_debug("fitbit api retry", "endpoint=%s status=%ld wait_ms=%ld",
-		    c->what, e.set ? 0 : r->status, wait);
-		if (quit_sleep(wait)) {
-			err_setc(err, ERR_STOP, "stopping");
-			goto out;
-		}
-	}
-out:
-	explicit_bzero(fb->token, sizeof(fb->token));
-	explicit_bzero(fb->used, sizeof(fb->used));
-	return rc;
+	req.method = "GET";
+	req.url = c->url;
+	req.max_body = FITBIT_MAX_BODY;
+	if (apicall_perform(&a, &req, c->what, r, err) == -1)
+		return -1;
+	fb->warned[c->ep] = 0;
+	fb->off_streak = 0;
+	return 0;
 }
 
 /* snprintf's n -> 0, or -1 when c->url did not hold the URL. */
@@ -604,8 +539,6 @@ f_free(struct source *s)
 
 	if (fb == NULL)
 		return;
-	explicit_bzero(fb->token, sizeof(fb->token));
-	explicit_bzero(fb->used, sizeof(fb->used));
 	free(fb->api_url);
 	free(fb);
 }
@@ -641,9 +574,5 @@ fitbit_new(const struct fitbit_config *cfg)
 	fb->oauth = cfg->oauth;
 	fb->http = cfg->http;
 	fb->altimeter = -1;
-	fb->rng = ((uint64_t)time(NULL) * 0x9E3779B97F4A7C15ull) ^
-	    (uint64_t)(uintptr_t)fb;
-	if (fb->rng == 0)
-		fb->rng = 1;
 	return &fb->src;
 }

@@ -2,24 +2,22 @@
  * google: the Google Health API v4 source (see google.h).
  *
  * Runs on the collector thread only (or alone, for --once/--backfill).
- * Guarantees: every request is paced (token bucket), counted
- * (stats_count_request) and logged at debug level without its query or
- * body; a 4xx or a malformed answer costs only the metric it concerns;
+ * Guarantees: every request goes through apicall (apicall.h) under this
+ * file's policy: paced (token bucket), counted (stats_count_request) and
+ * logged at debug level without its query or body; a 4xx or a malformed answer costs only the metric it concerns;
  * samples are appended all-or-nothing per data type; an error body's
  * free text never reaches a log or an err, only its status and reason.
- * The answers are read by google_daily.c and google_parse.c.
+ * The answers are read by google_daily.c and google_parse.c, the error
+ * answers by google_explain.c.
  */
-#include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <cJSON.h>
 
+#include "apicall.h"
 #include "civil.h"
 #include "google.h"
 #include "google_activity.h"
@@ -31,9 +29,7 @@
 #include "httpc.h"
 #include "log.h"
 #include "monotime.h"
-#include "oauth.h"
 #include "quit.h"
-#include "stats.h"
 
 #define RETRIES 5			/* tries after the first one */
 #define BACKOFF_BASE_MS 1000L
@@ -116,12 +112,9 @@ struct google {
 	double tokens;
 	int64_t last_ms;
 	uint64_t requests;
-	uint64_t rng;
 	int not_linked;
 	enum google_problem problem;	/* of the last failed answer */
 	struct google_memo memo;	/* lines said, refusals */
-	char token[4096];
-	char used[4096];
 };
 
 /* One API request: what it is for (messages), its scope, its method,
@@ -139,11 +132,17 @@ struct call {
 
 /* ---- pacing, retries, errors ---- */
 
+/* The hooks' view of one call. */
+struct ctx {
+	struct google *g;
+	const struct call *c;
+};
 
 /* Take one token from the bucket, sleeping until there is one. */
 static int
-pace(struct google *g, struct err *err)
+pace(void *ctx, struct err *err)
 {
+	struct google *g = ((struct ctx *)ctx)->g;
 	int64_t now;
 
 	for (;;) {
@@ -161,200 +160,79 @@ pace(struct google *g, struct err *err)
 	return 0;
 }
 
-/* Full jitter: uniform in [100 ms, min(cap, base * 2^attempt)]. */
-static long
-backoff_ms(struct google *g, int attempt)
-{
-	long cap = BACKOFF_BASE_MS << (attempt < 6 ? attempt : 6);
-
-	if (cap > BACKOFF_CAP_MS)
-		cap = BACKOFF_CAP_MS;
-	g->rng ^= g->rng << 13;		/* xorshift64 */
-	g->rng ^= g->rng >> 7;
-	g->rng ^= g->rng << 17;
-	return 100 + (long)(g->rng % (uint64_t)cap);
-}
-
-/* Retry-After in seconds (an HTTP date is ignored), or -1. */
-static long
-retry_after_ms(const struct httpc_resp *r)
-{
-	char buf[32], *end;
-	long s;
-
-	if (httpc_header(r, "Retry-After", buf, sizeof(buf)) == NULL ||
-	    !isdigit((unsigned char)buf[0]))
-		return -1;
-	s = strtol(buf, &end, 10);
-	if (*end != '\0' || s <= 0)
-		return -1;
-	return (s > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S : s) * 1000;
-}
-
-/* An error answer -> err (and the user's line, once). */
+/* A final error answer -> err (and the user's line, once). */
 static int
-api_error(struct google *g, const struct call *c,
-    const struct httpc_resp *r, struct err *err)
+api_error(void *ctx, const struct httpc_resp *r, int tries, struct err *err)
 {
-	struct google_status st;
-	struct err perr = { 0 };
-	int code;
+	struct google *g = ((struct ctx *)ctx)->g;
+	const struct call *c = ((struct ctx *)ctx)->c;
 
-	if (google_parse_status(r->body, r->len, r->status, &st, &perr) == -1)
-		st.problem = GOOGLE_OTHER;
-	st.code = (int)r->status;	/* the HTTP status is what we act on */
-	g->problem = st.problem;
-	if (google_refusal(&st))
-		google_refuse(&g->memo, c->what, c->op, &st);
-	if (st.problem != GOOGLE_OTHER || !google_refusal(&st))
-		google_explain(&g->memo, c->what, c->scope, &st);
-	if (st.problem == GOOGLE_NOT_LINKED) {
+	(void)tries;
+	google_answer_error(&g->memo, c->what, c->op, c->scope, r->status,
+	    r->body, r->len, &g->problem, err);
+	if (g->problem == GOOGLE_NOT_LINKED)
 		g->not_linked = 1;
-		return err_setc(err, ERR_NOT_LINKED, "Google Health: account "
-		    "not linked (400 ACCOUNT_NOT_LINKED) for '%s'", c->what);
-	}
-	code = r->status == 429 ? ERR_RATE : (int)r->status;
-	return err_setc(err, code, "Google Health answered %ld%s%s%s%s for "
-	    "'%s'", r->status, st.status[0] ? " " : "", st.status,
-	    st.reason[0] ? " " : "", st.reason, c->what);
+	return -1;
 }
 
+/* 429 and the 5xx worth another try; a narrow call's 5xx is answered at
+ * once (its caller retries narrower). */
 static int
-retryable(long status)
+retryable(void *ctx, const struct httpc_resp *r)
 {
-	return status == 429 || status == 500 || status == 502 ||
-	    status == 503 || status == 504;
+	long s = r->status;
+
+	if (((struct ctx *)ctx)->c->narrow && s >= 500)
+		return 0;
+	return s == 429 || s == 500 || s == 502 || s == 503 || s == 504;
 }
 
-/* One exchange: counted and logged at debug level (path only). */
+/*
+ * 401: one refresh and one more try. 429/5xx/no answer: up to RETRIES
+ * more tries, waiting Retry-After or a full-jitter backoff: uniform in
+ * [100 ms, 100 ms + min(cap, base * 2^attempt)).
+ */
+static const struct apicall_policy policy = {
+	.log = { "google api", "google api retry", "what" },
+	.retries = RETRIES,
+	.backoff = { APICALL_FULL_JITTER, BACKOFF_BASE_MS, BACKOFF_CAP_MS, 0,
+	    100 },
+	.retry_after_max_s = RETRY_AFTER_MAX_S,
+	.pace = pace,
+	.retryable = retryable,
+	.fail = api_error,
+};
+
+/* Perform c unless it was refused before: 0 with a 2xx in r, or -1 with
+ * err. */
 static int
-send_once(struct google *g, const struct call *c, struct httpc_resp *r,
+api_call(struct google *g, const struct call *c, struct httpc_resp *r,
     struct err *err)
 {
-	struct httpc_req req;
-	const char *hdrs[] = { "Accept: application/json", NULL };
-	const char *path = c->url + strlen(g->api_url);
-	int64_t t0 = monotime_ms();
-	int rc;
+	static const char *const hdrs[] = { "Accept: application/json", NULL };
+	struct ctx x = { g, c };
+	struct apicall a = { &policy, g->oauth, g->http, g->api_url,
+	    &g->requests, &x };
+	struct httpc_req req = { 0 };
 
-	memset(&req, 0, sizeof(req));
+	g->problem = GOOGLE_OTHER;
+	if (google_refused(&g->memo, c->what, c->op, err))
+		return -1;
 	req.method = c->method;
 	req.url = c->url;
-	req.bearer = g->token;
 	req.headers = hdrs;
 	if (c->body != NULL) {
 		req.content_type = "application/json";
 		req.body = c->body;
 		req.body_len = strlen(c->body);
 	}
-	g->requests++;
-	rc = httpc_do(g->http, &req, r, err);
-	if (rc == -1 && err->code == ERR_STOP)
+	if (apicall_perform(&a, &req, c->what, r, err) == -1)
 		return -1;
-	stats_count_request(rc == 0 ? r->status : 0);
-	log_debug("google api",
-	    "method=%s path=%.*s status=%ld duration_ms=%lld", c->method,
-	    (int)strcspn(path, "?"), path, rc == 0 ? r->status : 0,
-	    (long long)(monotime_ms() - t0));
-	return rc;
-}
-
-/*
- * Perform c until an answer settles it: 0 with a 2xx in r, or -1 with err.
- * 401: one refresh and one more try. 429/5xx/no answer: up to RETRIES more
- * tries, waiting Retry-After or a jittered backoff.
- */
-static int
-api_call(struct google *g, const struct call *c, struct httpc_resp *r,
-    struct err *err)
-{
-	struct err e;
-	int tries = 0, refreshed = 0, rc = -1;
-	long wait;
-
-	g->problem = GOOGLE_OTHER;
-	if (google_refused(&g->memo, c->what, c->op, err))
-		return -1;
-	if (oauth_access_token(g->oauth, g->token, sizeof(g->token), err) == -1)
-		goto out;
-	for (;;) {
-		err_clear(&e);
-		if (pace(g, err) == -1)
-			goto out;
-		if (send_once(g, c, r, &e) == 0 &&
-		    r->status >= 200 && r->status < 300) {
-			g->not_linked = 0;
-			rc = 0;
-			goto out;
-		}
-		if (e.code == ERR_STOP) {
-			err_setc(err, ERR_STOP, "stopping");
-			goto out;
-		}
-		if (!e.set && r->status == 401 && !refreshed) {
-			refreshed = 1;
-			memcpy(g->used, g->token, sizeof(g->used));
-			if (oauth_refresh_after_401(g->oauth, g->used, g->token,
-			    sizeof(g->token), err) == -1)
-				goto out;
-			continue;
-		}
-		if (e.set ? tries >= RETRIES : !retryable(r->status) ||
-		    tries >= RETRIES || (c->narrow && r->status >= 500))
-			break;
-		wait = e.set ? -1 : retry_after_ms(r);
-		if (wait < 0)
-			wait = backoff_ms(g, tries);
-		log_debug("google api retry", "what=%s status=%ld wait_ms=%ld",
-		    c->what, e.set ? 0 : r->status, wait);
-		tries++;
-		if (quit_sleep(wait)) {
-			err_setc(err, ERR_STOP, "stopping");
-			goto out;
-		}
-	}
-	if (e.set)
-		err_setc(err, ERR_TRANSIENT, "%s", e.msg);
-	else
-		api_error(g, c, r, err);
-out:
-	explicit_bzero(g->token, sizeof(g->token));
-	explicit_bzero(g->used, sizeof(g->used));
-	return rc;
-}
-
-/* Errors about the whole API, not one data type: the call ends. */
-static int
-ends_call(const struct google *g, const struct err *e)
-{
-	switch (e->code) {
-	case ERR_STOP:
-	case ERR_AUTH:
-	case ERR_RATE:
-	case ERR_TRANSIENT:
-	case ERR_NOT_LINKED:
-	case 401:
-		return 1;
-	}
-	return g->problem == GOOGLE_UBERMINT || g->problem == GOOGLE_DISABLED ||
-	    g->problem == GOOGLE_REVOKED || g->problem == GOOGLE_BAD_SCOPES;
+	g->not_linked = 0;
+	return 0;
 }
 
 /* ---- fetching ---- */
-
-/* A body that does not parse: one warning per data type, then err. */
-static int
-bad_answer(struct google *g, const char *what, struct err *err)
-{
-	char key[96], q[ERR_MSG_MAX + 16];
-
-	snprintf(key, sizeof(key), "bad:%s", what);
-	if (google_once(&g->memo, key))
-		log_warn("Google Health sent an answer SyncBit cannot read, "
-		    "that metric is skipped", "data_type=%s error=%s", what,
-		    log_q(q, sizeof(q), err->msg));
-	return -1;
-}
 
 static int
 fetch_rollup(struct google *g, const struct google_rollup *rt, int32_t from,
@@ -384,7 +262,7 @@ fetch_rollup(struct google *g, const struct google_rollup *rt, int32_t from,
 			goto out;
 		if (google_parse_rollup(rt->type, r.body, r.len, a, b, out,
 		    err) == -1) {
-			bad_answer(g, rt->type, err);
+			google_bad_answer(&g->memo, rt->type, err);
 			goto out;
 		}
 	}
@@ -499,7 +377,7 @@ fetch_pages(struct google *g, const struct profile *p, size_t k,
 		if (api_call(g, &c, &r, err) == -1)
 			goto out;
 		if (parse_page(k, &r, from, to, out, &lv, next, err) == -1) {
-			bad_answer(g, c.what, err);
+			google_bad_answer(&g->memo, c.what, err);
 			goto out;
 		}
 		if (next[0] != '\0' && strcmp(next, prev) == 0) {
@@ -567,13 +445,13 @@ g_profile(struct source *s, struct profile *p, struct err *err)
 	snprintf(url, sizeof(url), "%s/v4/users/me/profile", g->api_url);
 	c.what = "profile";
 	c.scope = "profile.readonly";
-	if (api_call(g, &c, &r, &e) == -1 && ends_call(g, &e)) {
+	if (api_call(g, &c, &r, &e) == -1 && google_ends_call(g->problem, &e)) {
 		err_setc(err, e.code, "%s", e.msg);
 		goto out;
 	}
 	/* Without a start date, history starts at BACKFILL_START. */
 	if (!e.set && google_parse_profile(r.body, r.len, p, &e) == -1)
-		bad_answer(g, "profile", &e);
+		google_bad_answer(&g->memo, "profile", &e);
 	rc = 0;
 out:
 	httpc_resp_release(&r);
@@ -605,7 +483,7 @@ g_days(struct source *s, const struct profile *p, int32_t from, int32_t to,
 			ok++;
 			continue;
 		}
-		if (ends_call(g, &e))
+		if (google_ends_call(g->problem, &e))
 			return err_setc(err, e.code, "%s", e.msg);
 		if (!first.set)
 			first = e;
@@ -704,10 +582,6 @@ google_new(const struct google_config *cfg)
 	g->per_ms = rpm / 60000.0;
 	g->tokens = GOOGLE_BURST;
 	g->last_ms = monotime_ms();
-	g->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^
-	    (uint64_t)(uintptr_t)g;
-	if (g->rng == 0)
-		g->rng = 0x9e3779b97f4a7c15ULL;
 	return &g->src;
 }
 

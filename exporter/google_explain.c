@@ -151,3 +151,59 @@ google_refused(const struct google_memo *g, const char *what,
 		}
 	return 0;
 }
+
+int
+google_answer_error(struct google_memo *g, const char *what, const char *op,
+    const char *scope, long status, const char *body, size_t len,
+    enum google_problem *problem, struct err *err)
+{
+	struct google_status st;
+	struct err perr = { 0 };
+	int code;
+
+	if (google_parse_status(body, len, status, &st, &perr) == -1)
+		st.problem = GOOGLE_OTHER;
+	st.code = (int)status;	/* the HTTP status is what we act on */
+	*problem = st.problem;
+	if (google_refusal(&st))
+		google_refuse(g, what, op, &st);
+	if (st.problem != GOOGLE_OTHER || !google_refusal(&st))
+		google_explain(g, what, scope, &st);
+	if (st.problem == GOOGLE_NOT_LINKED)
+		return err_setc(err, ERR_NOT_LINKED, "Google Health: account "
+		    "not linked (400 ACCOUNT_NOT_LINKED) for '%s'", what);
+	code = status == 429 ? ERR_RATE : (int)status;
+	return err_setc(err, code, "Google Health answered %ld%s%s%s%s for "
+	    "'%s'", status, st.status[0] ? " " : "", st.status,
+	    st.reason[0] ? " " : "", st.reason, what);
+}
+
+int
+google_ends_call(enum google_problem problem, const struct err *e)
+{
+	switch (e->code) {
+	case ERR_STOP:
+	case ERR_AUTH:
+	case ERR_RATE:
+	case ERR_TRANSIENT:
+	case ERR_NOT_LINKED:
+	case 401:
+		return 1;
+	}
+	return problem == GOOGLE_UBERMINT || problem == GOOGLE_DISABLED ||
+	    problem == GOOGLE_REVOKED || problem == GOOGLE_BAD_SCOPES;
+}
+
+int
+google_bad_answer(struct google_memo *g, const char *what,
+    const struct err *err)
+{
+	char key[96], q[ERR_MSG_MAX + 16];
+
+	snprintf(key, sizeof(key), "bad:%s", what);
+	if (google_once(g, key))
+		log_warn("Google Health sent an answer SyncBit cannot read, "
+		    "that metric is skipped", "data_type=%s error=%s", what,
+		    log_q(q, sizeof(q), err->msg));
+	return -1;
+}

@@ -50,4 +50,23 @@ void google_refuse(struct google_memo *, const char *what, const char *op,
 int google_refused(const struct google_memo *, const char *what,
     const char *op, struct err *err);
 
+/*
+ * A final error answer (HTTP status, body) to the call `what` (op, scope)
+ * -> err, with the user's line once and the refusal remembered: code
+ * ERR_NOT_LINKED for ACCOUNT_NOT_LINKED, ERR_RATE for a 429, else the
+ * status. *problem gets the answer's problem. Returns -1.
+ */
+int google_answer_error(struct google_memo *, const char *what,
+    const char *op, const char *scope, long status, const char *body,
+    size_t len, enum google_problem *problem, struct err *err);
+
+/* 1 when e is about the whole API, not one data type (problem: that of
+ * the last error answer): the caller's call ends. */
+int google_ends_call(enum google_problem problem, const struct err *e);
+
+/* A body of data type `what` that does not parse (err says why): one
+ * warning per data type. Returns -1. */
+int google_bad_answer(struct google_memo *, const char *what,
+    const struct err *err);
+
 #endif

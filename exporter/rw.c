@@ -18,12 +18,13 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <snappy-c.h>
 
 #include "httpc.h"
+#include "jitter.h"
 #include "log.h"
+#include "monotime.h"
 #include "quit.h"
 #include "remote.pb-c.h"
 #include "rw.h"
@@ -38,7 +39,6 @@
 struct rw {
 	struct rw_config cfg;
 	struct httpc *http;
-	uint64_t rng;		/* jitter only: no need for a good source */
 	size_t batch;		/* samples a request; shrinks on "too big" */
 	int problem;		/* rwstatus code of the refusal logged, 0 */
 };
@@ -56,7 +56,6 @@ struct rw *
 rw_new(const struct rw_config *cfg, struct httpc *http)
 {
 	struct rw *rw;
-	struct timespec now;
 
 	if (cfg->endpoint == NULL || http == NULL)
 		return NULL;
@@ -71,11 +70,6 @@ rw_new(const struct rw_config *cfg, struct httpc *http)
 		rw->cfg.backoff_max_ms = 5 * 60 * 1000;
 	if (rw->cfg.backoff_max_ms < rw->cfg.backoff_min_ms)
 		rw->cfg.backoff_max_ms = rw->cfg.backoff_min_ms;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	rw->rng = ((uint64_t)now.tv_sec << 30) ^ (uint64_t)now.tv_nsec ^
-	    (uint64_t)(uintptr_t)rw;
-	if (rw->rng == 0)
-		rw->rng = 0x9e3779b97f4a7c15ULL;
 	return rw;
 }
 
@@ -290,16 +284,6 @@ rw_encode(const struct sample *v, size_t n, const char *user_label,
 	return rc;
 }
 
-static uint64_t
-next_rand(struct rw *rw)
-{
-	/* xorshift64* */
-	rw->rng ^= rw->rng >> 12;
-	rw->rng ^= rw->rng << 25;
-	rw->rng ^= rw->rng >> 27;
-	return rw->rng * 0x2545f4914f6cdd1dULL;
-}
-
 /* Retry-After in seconds (the HTTP-date form is not used by VM): -1 when
  * absent or not a plain number. */
 static long
@@ -335,7 +319,7 @@ backoff_ms(struct rw *rw, unsigned attempt)
 		cap *= 2;
 	if (cap > rw->cfg.backoff_max_ms)
 		cap = rw->cfg.backoff_max_ms;
-	return (long)(next_rand(rw) % ((uint64_t)cap + 1));
+	return (long)(jitter_next() % ((uint64_t)cap + 1));
 }
 
 /*
@@ -440,7 +424,7 @@ post(struct rw *rw, const uint8_t *body, size_t len, size_t n,
 	long delay;
 	int rc;
 	enum rw_verdict v;
-	struct timespec t0, t1;
+	int64_t t0;
 	long waited;
 
 	memset(&req, 0, sizeof(req));
@@ -456,7 +440,7 @@ post(struct rw *rw, const uint8_t *body, size_t len, size_t n,
 		req.basic_pass = rw->cfg.password;
 	}
 	httpc_resp_init(&resp);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = monotime_ms();
 	for (attempt = 1;; attempt++) {
 		memset(&e, 0, sizeof(e));
 		if (httpc_do(rw->http, &req, &resp, &e) == -1 &&
@@ -496,9 +480,7 @@ post(struct rw *rw, const uint8_t *body, size_t len, size_t n,
 		/* 1, 2, 4, 8, ...: a long outage costs a few lines */
 		if ((attempt & (attempt - 1)) == 0)
 			log_retry(&resp, &e, attempt, delay, n);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		waited = (long)(t1.tv_sec - t0.tv_sec) * 1000 +
-		    (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		waited = (long)(monotime_ms() - t0);
 		if (rw->cfg.give_up_ms > 0 &&
 		    waited + delay > rw->cfg.give_up_ms) {
 			rc = err_setc(err, ERR_TRANSIENT, "VictoriaMetrics did "
