@@ -18,7 +18,12 @@ override CFLAGS += -fsanitize=$(SAN) -fno-sanitize-recover=all -fno-omit-frame-p
 LDFLAGS += -fsanitize=$(SAN)
 endif
 
-LIB_SRC = $(filter-out exporter/main.c,$(wildcard exporter/*.c))
+# exporter/ and its folders (README: Architecture).
+SRC_DIRS = exporter exporter/config exporter/auth exporter/source \
+	exporter/source/fitbit exporter/source/google exporter/sync \
+	exporter/expose exporter/remote
+LIB_SRC = $(filter-out exporter/main.c,$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
+LIB_HDR = $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.h))
 LIB_OBJ = $(LIB_SRC:exporter/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/remote.pb-c.o
 GEN_HDR = $(BUILD)/gen/remote.pb-c.h
 # The compiler and flags of this build: every object depends on them, so
@@ -32,7 +37,7 @@ FUZZ_REPLAY = $(FUZZ_NAMES:%=$(BUILD)/fuzz_replay/%)
 FUZZ_SECONDS ?= 60
 # A harness that #includes a module's .c (to reach its static parsers)
 # links without that module's object.
-FUZZ_OWN_oauth = oauth_token
+FUZZ_OWN_oauth = auth/oauth_token
 fuzz_objs = $(filter-out $(FUZZ_OWN_$(1):%=$(BUILD)/obj/%.o),$(LIB_OBJ))
 
 .PHONY: all check test asan tsan valgrind bench fuzz demo deps clean install \
@@ -103,14 +108,14 @@ valgrind: $(BUILD)/unit_tests $(BUILD)/syncbit
 # Each fuzz harness with a plain main that replays its corpus and crash
 # inputs (tests/fuzz/replay.c): part of `make test`, in any build.
 $(BUILD)/fuzz_replay/%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c \
-    tests/fuzz/fuzz.h $(LIB_OBJ) $(wildcard exporter/*.h)
+    tests/fuzz/fuzz.h $(LIB_OBJ) $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -Itests/fuzz -DFUZZ_TARGET='"$*"' -o $@ \
 		$< tests/fuzz/replay.c $(call fuzz_objs,$*) $(LDLIBS)
 
 # The same harnesses under libFuzzer, built with BUILD=build/fuzz (below).
 $(BUILD)/fuzzer/%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIB_OBJ) \
-    $(wildcard exporter/*.h)
+    $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< \
 		$(call fuzz_objs,$*) $(LDLIBS)

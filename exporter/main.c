@@ -17,20 +17,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cache.h"
+#include "auth/oauth.h"
 #include "civil.h"
-#include "collector.h"
-#include "config.h"
+#include "config/config.h"
+#include "expose/cache.h"
+#include "expose/server.h"
 #include "file.h"
-#include "fitbit.h"
-#include "google.h"
 #include "httpc.h"
 #include "log.h"
-#include "oauth.h"
 #include "quit.h"
-#include "rw.h"
-#include "server.h"
+#include "remote/rw.h"
+#include "source/fitbit/fitbit.h"
+#include "source/google/google.h"
 #include "stats.h"
+#include "sync/collector.h"
 
 #define USER_AGENT "syncbit/" SYNCBIT_VERSION
 #define AUTHORIZE_TIMEOUT_S 600

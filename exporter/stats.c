@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "rwstatus.h"
+#include "remote/rwstatus.h"
 #include "stats.h"
 
 static struct stats the_stats = {

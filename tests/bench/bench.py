@@ -462,9 +462,9 @@ def installation(h, source, days, window=None, **env):
 
 
 def google_pacing():
-    """(GOOGLE_RPM, GOOGLE_BURST) from exporter/google.h, or (None, 0)."""
+    """(GOOGLE_RPM, GOOGLE_BURST) from exporter/source/google/google.h, or (None, 0)."""
     try:
-        text = (harness.REPO / "exporter" / "google.h").read_text()
+        text = (harness.REPO / "exporter" / "source" / "google" / "google.h").read_text()
         rpm = int(re.search(r"#define\s+GOOGLE_RPM\s+(\d+)", text).group(1))
         m = re.search(r"#define\s+GOOGLE_BURST\s+(\d+)", text)
         return rpm, int(m.group(1)) if m else 0

@@ -16,7 +16,7 @@
 
 #include <snappy-c.h>
 
-#include "rw.h"
+#include "remote/rw.h"
 #include "sample.h"
 
 static double

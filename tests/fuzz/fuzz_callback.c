@@ -10,7 +10,7 @@
  * one printable line, and never quote the state or a code ("c0de").
  */
 #include "fuzz.h"
-#include "oauth.h"
+#include "auth/oauth.h"
 
 #define STATE "Zk3vQ9xLm2Pw7Rt5Yb8Nc4Hd6Jf1Gs0A"	/* 32 characters */
 

@@ -18,9 +18,9 @@
  */
 #include <strings.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "fuzz.h"
-#include "kinds.h"
+#include "sync/kinds.h"
 #include "log.h"
 
 #define MARK "s3cr3t"

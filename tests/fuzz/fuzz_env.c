@@ -6,7 +6,7 @@
  * of the fixed reasons, never anything of the line (it may be a secret).
  * A callback that fails stops the parse with "out of memory".
  */
-#include "dotenv.h"
+#include "config/dotenv.h"
 #include "fuzz.h"
 
 struct seen {

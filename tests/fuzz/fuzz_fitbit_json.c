@@ -10,8 +10,8 @@
  * first NUL of the JSON, parsed into the same samples.
  */
 #include "fuzz.h"
-#include "fitbit.h"
-#include "fitbit_parse.h"
+#include "source/fitbit/fitbit.h"
+#include "source/fitbit/fitbit_parse.h"
 
 /* Not in parse_stubs.c: linked only once fitbit_parse.c exists. */
 #pragma weak fitbit_vo2max_value

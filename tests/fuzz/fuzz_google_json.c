@@ -14,9 +14,9 @@
  * Europe/Berlin.
  */
 #include "fuzz.h"
-#include "google.h"
-#include "google_activity.h"
-#include "google_parse.h"
+#include "source/google/google.h"
+#include "source/google/google_activity.h"
+#include "source/google/google_parse.h"
 
 /* Not in parse_stubs.c: linked only once google_parse.c exists. */
 #pragma weak google_time_ms

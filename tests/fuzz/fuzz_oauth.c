@@ -15,7 +15,7 @@
  * quotes a value (a value holding "s3cr3t" never reaches err.msg), except
  * the error answer's name, an identifier.
  */
-#include "../../exporter/oauth_token.c"
+#include "../../exporter/auth/oauth_token.c"
 
 #include "fuzz.h"
 

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "state.h"
+#include "sync/state.h"
 
 static char dir[64];
 static char path[96];

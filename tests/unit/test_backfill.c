@@ -8,10 +8,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "backfill.h"
-#include "kinds.h"
+#include "sync/backfill.h"
+#include "sync/kinds.h"
 #include "log.h"
-#include "state.h"
+#include "sync/state.h"
 #include "t.h"
 
 #define START 20000		/* a civil day */

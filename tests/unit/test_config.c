@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "civil.h"
-#include "config.h"
-#include "kinds.h"
+#include "config/config.h"
+#include "sync/kinds.h"
 #include "t.h"
 
 #define SECRET "Sup3r-S3cret-Value!"

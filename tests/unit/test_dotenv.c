@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dotenv.h"
+#include "config/dotenv.h"
 #include "t.h"
 
 #define SECRET "Sup3r-S3cret-Value!"

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache.h"
-#include "expo.h"
-#include "metrics.h"
+#include "expose/cache.h"
+#include "expose/expo.h"
+#include "expose/metrics.h"
 #include "t.h"
 
 static const struct expo_info info = { "alice", "0.1.0", "fitbit" };

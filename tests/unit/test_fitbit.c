@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "civil.h"
-#include "fitbit.h"
+#include "source/fitbit/fitbit.h"
 #include "t.h"
 
 #define NOV(d) civil_from_ymd(2026, 11, (d))

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "civil.h"
-#include "fitbit_parse.h"
+#include "source/fitbit/fitbit_parse.h"
 #include "t.h"
 
 #define ZONE "Europe/Berlin"

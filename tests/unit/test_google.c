@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "civil.h"
-#include "google.h"
+#include "source/google/google.h"
 #include "t.h"
 
 #define NOV(d) civil_from_ymd(2026, 11, (d))

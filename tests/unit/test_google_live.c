@@ -12,11 +12,11 @@
 #include <cJSON.h>
 
 #include "civil.h"
-#include "google.h"
-#include "google_activity.h"
-#include "google_explain.h"
-#include "google_parse.h"
-#include "google_request.h"
+#include "source/google/google.h"
+#include "source/google/google_activity.h"
+#include "source/google/google_explain.h"
+#include "source/google/google_parse.h"
+#include "source/google/google_request.h"
 #include "t.h"
 
 #define DAY(m, d) civil_from_ymd(2026, (m), (d))

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "civil.h"
-#include "google_parse.h"
+#include "source/google/google_parse.h"
 #include "t.h"
 
 #define NOV(d) civil_from_ymd(2026, 11, (d))

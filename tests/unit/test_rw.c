@@ -20,8 +20,8 @@
 #include "log.h"
 #include "quit.h"
 #include "remote.pb-c.h"
-#include "rw.h"
-#include "rwstatus.h"
+#include "remote/rw.h"
+#include "remote/rwstatus.h"
 #include "stats.h"
 #include "t.h"
 

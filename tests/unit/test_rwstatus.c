@@ -1,11 +1,11 @@
 /*
  * rwstatus: the verdict for each answer of a remote-write receiver. The
  * 400 bodies are those of the real victoria-metrics (Debian 1.79.5),
- * recorded on 127.0.0.1 (see exporter/rwstatus.c).
+ * recorded on 127.0.0.1 (see exporter/remote/rwstatus.c).
  */
 #include <string.h>
 
-#include "rwstatus.h"
+#include "remote/rwstatus.h"
 #include "t.h"
 
 static void

@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "civil.h"
-#include "kinds.h"
+#include "sync/kinds.h"
 #include "sample.h"
-#include "schedule.h"
-#include "source.h"
+#include "sync/schedule.h"
+#include "source/source.h"
 #include "t.h"
 
 #define NOW 1800000000

@@ -12,9 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cache.h"
+#include "expose/cache.h"
 #include "httpc.h"
-#include "server.h"
+#include "expose/server.h"
 #include "stats.h"
 #include "t.h"
 

@@ -8,7 +8,7 @@
 
 #include "civil.h"
 #include "file.h"
-#include "state.h"
+#include "sync/state.h"
 #include "t.h"
 
 static char *

@@ -17,7 +17,6 @@
 
 #include <cJSON.h>
 
-#include "apicall.h"
 #include "civil.h"
 #include "google.h"
 #include "google_activity.h"
@@ -25,11 +24,12 @@
 #include "google_parse.h"
 #include "google_request.h"
 #include "google_rollup.h"
-#include "jsonv.h"
 #include "httpc.h"
+#include "jsonv.h"
 #include "log.h"
 #include "monotime.h"
 #include "quit.h"
+#include "source/apicall.h"
 
 #define RETRIES 5			/* tries after the first one */
 #define BACKOFF_BASE_MS 1000L

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "kinds.h"
-#include "source.h"
+#include "source/source.h"
 
 /* The index of group name[0..len) in SOURCE_GROUPS, or -1. */
 static int

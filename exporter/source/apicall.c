@@ -5,10 +5,10 @@
 #include <string.h>
 
 #include "apicall.h"
+#include "auth/oauth.h"
 #include "jitter.h"
 #include "log.h"
 #include "monotime.h"
-#include "oauth.h"
 #include "quit.h"
 #include "stats.h"
 

@@ -36,7 +36,7 @@
 
 #include "err.h"
 #include "sample.h"
-#include "source.h"
+#include "source/source.h"
 
 struct oauth;
 struct httpc;

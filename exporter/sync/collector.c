@@ -10,15 +10,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth/oauth.h"
 #include "backfill.h"
 #include "civil.h"
 #include "collector.h"
-#include "expo.h"
+#include "expose/expo.h"
 #include "kinds.h"
 #include "log.h"
-#include "oauth.h"
 #include "quit.h"
-#include "rw.h"
+#include "remote/rw.h"
 #include "schedule.h"
 #include "state.h"
 #include "stats.h"

@@ -22,7 +22,7 @@
 
 #include "err.h"
 #include "sample.h"
-#include "source.h"
+#include "source/source.h"
 #include "state.h"
 
 struct rw;

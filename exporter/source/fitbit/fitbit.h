@@ -23,7 +23,7 @@
 
 #include "err.h"
 #include "sample.h"
-#include "source.h"
+#include "source/source.h"
 
 struct oauth;
 struct httpc;

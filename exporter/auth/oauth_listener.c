@@ -18,8 +18,8 @@
 #include <curl/curl.h>
 #include <microhttpd.h>
 
+#include "expose/mhd_guard.h"
 #include "log.h"
-#include "mhd_guard.h"
 #include "oauth_private.h"
 
 #define REQUEST_DEADLINE_S 10	/* for a complete request (mhd_guard.h) */

@@ -24,16 +24,16 @@
 
 #include <cJSON.h>
 
-#include "apicall.h"
+#include "auth/oauth.h"
 #include "civil.h"
 #include "fitbit.h"
 #include "fitbit_parse.h"
-#include "jsonv.h"
 #include "httpc.h"
 #include "jitter.h"
+#include "jsonv.h"
 #include "log.h"
-#include "oauth.h"
 #include "quit.h"
+#include "source/apicall.h"
 #include "stats.h"
 
 #define RETRIES 3		/* after the first try: waits of 1, 2, 4 s */

@@ -22,8 +22,8 @@
 #include "config_opts.h"
 #include "config_value.h"
 #include "dotenv.h"
-#include "kinds.h"
-#include "source.h"
+#include "source/source.h"
+#include "sync/kinds.h"
 
 #define USER_ID_MAX	63
 #define INTERVAL_MAX	1440

@@ -18,7 +18,7 @@
 #include "log.h"
 #include "monotime.h"
 #include "quit.h"
-#include "rw.h"
+#include "remote/rw.h"
 #include "stats.h"
 
 int

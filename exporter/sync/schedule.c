@@ -5,7 +5,7 @@
 
 #include "civil.h"
 #include "schedule.h"
-#include "source.h"
+#include "source/source.h"
 
 int
 sched_due(unsigned flags, const struct sched_read *r, time_t now,

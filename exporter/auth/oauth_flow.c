@@ -27,9 +27,9 @@
 
 #include <microhttpd.h>
 
+#include "expose/mhd_guard.h"
 #include "httpc.h"
 #include "log.h"
-#include "mhd_guard.h"
 #include "oauth_private.h"
 #include "quit.h"
 

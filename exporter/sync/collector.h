@@ -17,10 +17,10 @@
 
 #include <stdint.h>
 
-#include "cache.h"
-#include "schedule.h"
 #include "err.h"
-#include "source.h"
+#include "expose/cache.h"
+#include "schedule.h"
+#include "source/source.h"
 
 
 struct rw;
