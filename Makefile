@@ -153,4 +153,4 @@ clean:
 install: $(BUILD)/syncbit
 	install -D -m 0755 $(BUILD)/syncbit $(DESTDIR)/usr/local/bin/syncbit
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tobj/*.d)
+-include $(LIB_OBJ:.o=.d) $(BUILD)/obj/main.d $(TEST_OBJ:.o=.d)
