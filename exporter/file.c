@@ -93,25 +93,25 @@ file_write_atomic(const char *path, const void *data, size_t len,
 	n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%u", path, (long)getpid(),
 	    atomic_fetch_add(&tmp_seq, 1));
 	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return err_setc(err, ENAMETOOLONG, "path '%s' is too long",
+		return err_sys(err, ENAMETOOLONG, "path '%s' is too long",
 		    path);
 	if ((fd = tmp_create(tmp, mode)) == -1)
-		return err_setc(err, errno, "cannot create '%s': %s", tmp,
+		return err_sys(err, errno, "cannot create '%s': %s", tmp,
 		    strerror(errno));
 	/* the umask may only have narrowed mode, but a 0600 file must be
 	 * exactly 0600 and a 0644 one readable as promised */
 	if (fchmod(fd, mode) == -1) {
-		err_setc(err, errno, "cannot chmod '%s': %s", tmp,
+		err_sys(err, errno, "cannot chmod '%s': %s", tmp,
 		    strerror(errno));
 		goto remove_tmp;
 	}
 	if (write_all(fd, data, len) == -1) {
-		err_setc(err, errno, "cannot write '%s': %s", tmp,
+		err_sys(err, errno, "cannot write '%s': %s", tmp,
 		    strerror(errno));
 		goto remove_tmp;
 	}
 	if (fsync(fd) == -1) {
-		err_setc(err, errno, "cannot fsync '%s': %s", tmp,
+		err_sys(err, errno, "cannot fsync '%s': %s", tmp,
 		    strerror(errno));
 		goto remove_tmp;
 	}
@@ -119,18 +119,18 @@ file_write_atomic(const char *path, const void *data, size_t len,
 	n = close(fd);
 	fd = -1;
 	if (n == -1) {
-		err_setc(err, errno, "cannot close '%s': %s", tmp,
+		err_sys(err, errno, "cannot close '%s': %s", tmp,
 		    strerror(errno));
 		goto remove_tmp;
 	}
 	if (rename(tmp, path) == -1) {
-		err_setc(err, errno, "cannot rename '%s' to '%s': %s", tmp,
+		err_sys(err, errno, "cannot rename '%s' to '%s': %s", tmp,
 		    path, strerror(errno));
 		goto remove_tmp;
 	}
 	/* The new content is in place: only its durability is in doubt. */
 	if (dir_sync(path) == -1)
-		return err_setc(err, errno, "'%s' replaced but its directory "
+		return err_sys(err, errno, "'%s' replaced but its directory "
 		    "could not be synced: %s", path, strerror(errno));
 	return 0;
 remove_tmp:
@@ -222,7 +222,7 @@ file_recover_atomic(const char *path, size_t max,
 	if (stat(path, &st) == 0)
 		floor = st.st_mtim;
 	if ((d = opendir(dir)) == NULL)
-		return err_setc(err, errno, "cannot read directory '%s': %s",
+		return err_sys(err, errno, "cannot read directory '%s': %s",
 		    dir, strerror(errno));
 	while ((e = readdir(d)) != NULL) {
 		if ((pid = tmp_pid(e->d_name, base)) == -1 ||
@@ -248,12 +248,12 @@ file_recover_atomic(const char *path, size_t max,
 		return 0;
 	/* on failure best stays: it may hold the only live token */
 	if (rename(best, path) == -1)
-		return err_setc(err, errno, "cannot rename '%s' to '%s': %s",
+		return err_sys(err, errno, "cannot rename '%s' to '%s': %s",
 		    best, path, strerror(errno));
 	if (adopted != NULL)
 		*adopted = 1;
 	if (dir_sync(path) == -1)
-		return err_setc(err, errno, "'%s' replaced but its directory "
+		return err_sys(err, errno, "'%s' replaced but its directory "
 		    "could not be synced: %s", path, strerror(errno));
 	return 0;
 }
@@ -270,7 +270,7 @@ file_read(const char *path, size_t max, char **out, size_t *len,
 	*out = NULL;
 	*len = 0;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return err_setc(err, errno, "cannot open '%s': %s", path,
+		return err_sys(err, errno, "cannot open '%s': %s", path,
 		    strerror(errno));
 	for (;;) {
 		if (n == cap) {
@@ -280,7 +280,7 @@ file_read(const char *path, size_t max, char **out, size_t *len,
 			if (cap > max + 1)
 				cap = max + 1;
 			if ((nbuf = malloc(cap + 1)) == NULL) {
-				err_setc(err, ENOMEM, "out of memory reading "
+				err_sys(err, ENOMEM, "out of memory reading "
 				    "'%s'", path);
 				goto fail;
 			}
@@ -295,7 +295,7 @@ file_read(const char *path, size_t max, char **out, size_t *len,
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1) {
-			err_setc(err, errno, "cannot read '%s': %s", path,
+			err_sys(err, errno, "cannot read '%s': %s", path,
 			    strerror(errno));
 			goto fail;
 		}
@@ -303,7 +303,7 @@ file_read(const char *path, size_t max, char **out, size_t *len,
 			break;
 		n += (size_t)r;
 		if (n > max) {
-			err_setc(err, EFBIG, "'%s' is larger than %zu bytes",
+			err_sys(err, EFBIG, "'%s' is larger than %zu bytes",
 			    path, max);
 			goto fail;
 		}
@@ -331,13 +331,13 @@ mkdir_one(const char *path, mode_t mode, struct err *err)
 	if (mkdir(path, mode) == 0)
 		return 0;
 	if (errno != EEXIST)
-		return err_setc(err, errno, "cannot create directory '%s': %s",
+		return err_sys(err, errno, "cannot create directory '%s': %s",
 		    path, strerror(errno));
 	if (stat(path, &st) == -1)
-		return err_setc(err, errno, "cannot stat '%s': %s", path,
+		return err_sys(err, errno, "cannot stat '%s': %s", path,
 		    strerror(errno));
 	if (!S_ISDIR(st.st_mode))
-		return err_setc(err, ENOTDIR, "'%s' exists and is not a "
+		return err_sys(err, ENOTDIR, "'%s' exists and is not a "
 		    "directory", path);
 	return 0;
 }
@@ -352,7 +352,7 @@ file_mkdirs(const char *path, mode_t mode, struct err *err)
 	if (n == 0)
 		return err_set(err, "empty directory path");
 	if (n >= sizeof(buf))
-		return err_setc(err, ENAMETOOLONG, "path '%s' is too long",
+		return err_sys(err, ENAMETOOLONG, "path '%s' is too long",
 		    path);
 	memcpy(buf, path, n + 1);
 	while (n > 1 && buf[n - 1] == '/')

@@ -31,7 +31,7 @@ int file_recover_atomic(const char *path, size_t max,
     int (*complete)(const char *buf, size_t len), int *adopted,
     struct err *);
 /* Read at most max bytes (more is an error). *out is NUL-terminated; caller
- * frees. A missing file: -1 with err.code = ENOENT. */
+ * frees. A missing file: -1 with err.sys = ENOENT. */
 int file_read(const char *path, size_t max, char **out, size_t *len,
     struct err *);
 /* mkdir -p with mode for the last component; existing dirs are fine. */

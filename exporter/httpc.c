@@ -229,7 +229,7 @@ httpc_do(struct httpc *h, const struct httpc_req *req,
 		size_t n = strlen(req->bearer) + 32;
 
 		if ((auth = malloc(n)) == NULL) {
-			err_setc(err, ERR_TRANSIENT, "out of memory");
+			err_kind(err, ERR_TRANSIENT, "out of memory");
 			goto out;
 		}
 		snprintf(auth, n, "Authorization: Bearer %s", req->bearer);
@@ -248,14 +248,14 @@ httpc_do(struct httpc *h, const struct httpc_req *req,
 	rc = curl_easy_perform(c);
 	if (rc != CURLE_OK) {
 		if (rc == CURLE_ABORTED_BY_CALLBACK)
-			err_setc(err, ERR_STOP, "request to '%s' stopped: "
+			err_kind(err, ERR_STOP, "request to '%s' stopped: "
 			    "shutting down", origin);
 		else if (body.over)
-			err_setc(err, ERR_TRANSIENT,
+			err_kind(err, ERR_TRANSIENT,
 			    "answer from '%s' is larger than %zu bytes",
 			    origin, body.cap);
 		else
-			err_setc(err, ERR_TRANSIENT, "request to '%s' failed: %s",
+			err_kind(err, ERR_TRANSIENT, "request to '%s' failed: %s",
 			    origin, errbuf[0] != '\0' ? errbuf :
 			    curl_easy_strerror(rc));
 		goto out;
@@ -268,7 +268,7 @@ httpc_do(struct httpc *h, const struct httpc_req *req,
 	body.buf = head.buf = NULL;
 	if (resp->body == NULL || resp->headers == NULL) {
 		httpc_resp_release(resp);
-		err_setc(err, ERR_TRANSIENT, "out of memory");
+		err_kind(err, ERR_TRANSIENT, "out of memory");
 		goto out;
 	}
 	ret = 0;

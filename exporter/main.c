@@ -261,6 +261,8 @@ app_collector(struct app *app, struct err *err)
 	cc.interval_s = app->cfg.sync_interval_minutes * 60;
 	cc.groups = app->cfg.collect;
 	cc.user = app->cfg.user_id;
+	cc.account_hint = "account not linked to Google Health "
+	    "(ACCOUNT_NOT_LINKED): see README, Troubleshooting";
 	app->collector = collector_new(&cc, err);
 	return app->collector == NULL ? -1 : 0;
 }
@@ -390,7 +392,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	rc = app_open(&app, &err) == 0 ? run_mode(&app, &err) : -1;
-	if (rc == -1 && err.code == ERR_STOP && app.cfg.mode == MODE_SERVICE)
+	if (rc == -1 && err.kind == ERR_STOP && app.cfg.mode == MODE_SERVICE)
 		rc = 0;		/* a requested shutdown is a clean exit */
 	if (rc == -1)
 		log_error("syncbit failed", "error=%s",

@@ -63,9 +63,11 @@ stats_ready(int64_t now, const char **reason)
 		*reason = "refresh token refused (invalid_grant): "
 		    "run 'syncbit --authorize' again";
 		return 0;
-	case READY_NOT_LINKED:
-		*reason = "account not linked to Google Health "
-		    "(ACCOUNT_NOT_LINKED): see README, Troubleshooting";
+	case READY_ACCOUNT:
+		*reason = atomic_load(&s->ready_hint);
+		if (*reason == NULL)
+			*reason = "the API has no data of this account: "
+			    "see the log";
 		return 0;
 	case READY_FORBIDDEN:
 		*reason = "the API refuses every request (403): "

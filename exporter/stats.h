@@ -19,7 +19,7 @@ enum stats_ready {
 	READY_OK,
 	READY_NO_TOKEN,		/* no token file: run --authorize */
 	READY_INVALID_GRANT,	/* refresh refused: run --authorize */
-	READY_NOT_LINKED,	/* Google: ACCOUNT_NOT_LINKED */
+	READY_ACCOUNT,		/* ERR_ACCOUNT: reason in ready_hint */
 	READY_FORBIDDEN,	/* every call 403: access revoked / API off */
 };
 
@@ -35,6 +35,9 @@ struct stats {
 	_Atomic int64_t last_sync_ts;		/* UTC s of last success */
 	_Atomic int64_t failing_since;		/* UTC s of first failure, 0 */
 	_Atomic int ready;			/* enum stats_ready */
+	/* READY_ACCOUNT's reason in the source's words: a static string
+	 * (the driver's account_hint), so readers need no lock */
+	const char *_Atomic ready_hint;
 	_Atomic int sync_interval_s;
 	/* rwstatus problem code while the remote-write receiver refuses
 	 * our writes (401, RWSTATUS_PATH, ...), 0 once it accepts them */

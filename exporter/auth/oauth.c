@@ -79,7 +79,7 @@ adopt(struct oauth *o, const struct oauth_tokens *t)
 
 /*
  * Take the token file over when its content changed since we last read or
- * wrote it. *changed says whether it did. -1: missing (err.code ENOENT)
+ * wrote it. *changed says whether it did. -1: missing (err.sys ENOENT)
  * or unusable; the tokens in memory stay as they were.
  */
 static int
@@ -154,7 +154,7 @@ refresh_locked(struct oauth *o, time_t now, struct err *err)
 	if ((form = strdup("grant_type=refresh_token")) == NULL ||
 	    oauth_form_add(&form, "refresh_token", o->tok.refresh_token) == -1) {
 		free(form);
-		return err_setc(err, ERR_TRANSIENT, "out of memory");
+		return err_kind(err, ERR_TRANSIENT, "out of memory");
 	}
 	rc = oauth_token_post(&o->prov, o->http, form, o->tok.refresh_token,
 	    &t, &why, &e);
@@ -163,16 +163,16 @@ refresh_locked(struct oauth *o, time_t now, struct err *err)
 	if (rc == -1) {
 		if (why == OAUTH_REFUSED_GRANT) {
 			atomic_store(&o->state, OAUTH_INVALID_GRANT);
-			return err_setc(err, ERR_AUTH, "%s",
+			return err_kind(err, ERR_AUTH, "%s",
 			    o->prov.invalid_grant_hint != NULL ?
 			    o->prov.invalid_grant_hint : e.msg);
 		}
 		if (why == OAUTH_REFUSED_CLIENT) {
 			o->client_bad = 1;
 			atomic_store(&o->state, OAUTH_INVALID_GRANT);
-		} else if (e.code != ERR_STOP)
+		} else if (e.kind != ERR_STOP)
 			o->refresh_retry_at = now + REFRESH_COOLDOWN;
-		return err_setc(err, e.code, "%s", e.msg);
+		return err_copy(err, &e);
 	}
 	/* on disk before anyone uses it: the old refresh token is spent */
 	if (oauth_tokens_write(o->prov.token_path, &t, o->disk, &e) == 0) {
@@ -202,19 +202,19 @@ blocked(struct oauth *o, const struct err *load, struct err *err)
 	char id[64], secret[64];
 
 	if (atomic_load(&o->state) == OAUTH_NO_TOKEN) {
-		if (load->set && load->code != ENOENT)
-			return err_setc(err, ERR_AUTH, "%s", load->msg);
-		return err_setc(err, ERR_AUTH, "no token file '%s': run "
+		if (load->set && load->sys != ENOENT)
+			return err_kind(err, ERR_AUTH, "%s", load->msg);
+		return err_kind(err, ERR_AUTH, "no token file '%s': run "
 		    "'syncbit --authorize'", o->prov.token_path);
 	}
 	if (o->client_bad) {
 		oauth_env_name(&o->prov, "CLIENT_ID", id, sizeof(id));
 		oauth_env_name(&o->prov, "CLIENT_SECRET", secret,
 		    sizeof(secret));
-		return err_setc(err, ERR_AUTH, "%s rejected the client: check "
+		return err_kind(err, ERR_AUTH, "%s rejected the client: check "
 		    "%s and %s, then restart", o->prov.name, id, secret);
 	}
-	return err_setc(err, ERR_AUTH, "%s", o->prov.invalid_grant_hint !=
+	return err_kind(err, ERR_AUTH, "%s", o->prov.invalid_grant_hint !=
 	    NULL ? o->prov.invalid_grant_hint : "refresh token refused "
 	    "(invalid_grant): run 'syncbit --authorize' again");
 }
@@ -282,12 +282,12 @@ fresh_locked(struct oauth *o, time_t now, struct err *err)
 	if (o->client_bad)
 		return blocked(o, &e, err);
 	if (cooling)
-		err_setc(&e, ERR_TRANSIENT, "token refresh failed less than "
+		err_kind(&e, ERR_TRANSIENT, "token refresh failed less than "
 		    "%d s ago", REFRESH_COOLDOWN);
 	else if (refresh_locked(o, now, &e) == 0)
 		return 0;
 	/* a failed refresh ahead of time: the token still works a while */
-	if (e.code == ERR_TRANSIENT &&
+	if (e.kind == ERR_TRANSIENT &&
 	    o->tok.expires_at - now > STILL_VALID_MIN) {
 		if (!cooling)
 			log_warn("token refresh failed; the current token is "
@@ -296,7 +296,7 @@ fresh_locked(struct oauth *o, time_t now, struct err *err)
 			    (long long)o->tok.expires_at);
 		return 0;
 	}
-	return err_setc(err, e.code, "%s", e.msg);
+	return err_copy(err, &e);
 }
 
 static int
@@ -348,7 +348,7 @@ oauth_refresh_after_401(struct oauth *o, const char *used, char *buf,
 		goto out;
 	}
 	if (now < o->refresh_retry_at) {
-		rc = err_setc(err, ERR_TRANSIENT, "token refresh failed less "
+		rc = err_kind(err, ERR_TRANSIENT, "token refresh failed less "
 		    "than %d s ago", REFRESH_COOLDOWN);
 		goto out;
 	}
@@ -387,7 +387,7 @@ recover_save(const struct oauth_provider *prov)
 
 	if (file_recover_atomic(prov->token_path, OAUTH_MAX_BODY,
 	    tokens_complete, &adopted, &e) == -1) {
-		if (e.code != ENOENT)
+		if (e.sys != ENOENT)
 			log_warn("cannot finish or clear an interrupted save of "
 			    "the token file", "error=%s",
 			    log_q(q, sizeof(q), e.msg));
@@ -413,7 +413,7 @@ oauth_new(const struct oauth_provider *prov, struct httpc *http)
 	log_add_secret(prov->client_secret);
 	recover_save(prov);
 	if (disk_load(o, &changed, &e) == -1) {
-		if (e.code == ENOENT)
+		if (e.sys == ENOENT)
 			log_warn("no token file: run 'syncbit --authorize'",
 			    "path=%s", prov->token_path);
 		else

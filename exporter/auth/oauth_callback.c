@@ -62,7 +62,7 @@ oauth_cbargs_add(struct oauth_cbargs *a, const char *key,
 
 /*
  * 0 and the code when the callback carries our state and a code. -1
- * otherwise: err.code ERR_AUTH when the flow is over (the user or the
+ * otherwise: err.kind ERR_AUTH when the flow is over (the user or the
  * server said no), 400 when the request is to be ignored.
  */
 static int
@@ -70,19 +70,19 @@ cbargs_check(const struct oauth_cbargs *a, const char *state, char *code,
     size_t size, struct err *err)
 {
 	if (a->nstate != 1 || !same_secret(a->state, state))
-		return err_setc(err, 400, "state mismatch");
+		return err_http(err, ERR_HTTP, 400, "state mismatch");
 	if (a->nerror > 0) {
 		if (strcmp(a->error, "access_denied") == 0)
-			return err_setc(err, ERR_AUTH, "authorization denied "
+			return err_kind(err, ERR_AUTH, "authorization denied "
 			    "by the user (access_denied)");
-		return err_setc(err, ERR_AUTH, "authorization failed: %s",
+		return err_kind(err, ERR_AUTH, "authorization failed: %s",
 		    a->error[0] != '\0' ? a->error : "unknown error");
 	}
 	if (a->ncode != 1 || a->code[0] == '\0')
-		return err_setc(err, 400, a->code_long ? "'code' is too long" :
+		return err_http(err, ERR_HTTP, 400, a->code_long ? "'code' is too long" :
 		    a->ncode > 1 ? "more than one 'code'" : "missing 'code'");
 	if (strlen(a->code) >= size)
-		return err_setc(err, 400, "'code' is too long");
+		return err_http(err, ERR_HTTP, 400, "'code' is too long");
 	strcpy(code, a->code);
 	return 0;
 }
@@ -116,7 +116,7 @@ form_decode(const char *s, size_t n, char **out, struct err *err)
 		if (s[i] == '%' && (i + 2 >= n ||
 		    !isxdigit((unsigned char)s[i + 1]) ||
 		    !isxdigit((unsigned char)s[i + 2])))
-			return err_setc(err, 400, "malformed query");
+			return err_http(err, ERR_HTTP, 400, "malformed query");
 	for (i = 0; i < n; i++)
 		plus[i] = s[i] == '+' ? ' ' : s[i];
 	plus[n] = '\0';		/* n 0: curl takes strlen */
@@ -124,12 +124,12 @@ form_decode(const char *s, size_t n, char **out, struct err *err)
 	*out = curl_easy_unescape(NULL, plus, (int)n, &len);
 	explicit_bzero(plus, n);
 	if (*out == NULL)
-		return err_setc(err, 400, "out of memory");
+		return err_http(err, ERR_HTTP, 400, "out of memory");
 	if (strlen(*out) != (size_t)len) {
 		explicit_bzero(*out, (size_t)len);
 		curl_free(*out);
 		*out = NULL;
-		return err_setc(err, 400, "malformed query");
+		return err_http(err, ERR_HTTP, 400, "malformed query");
 	}
 	return 0;
 }
@@ -147,7 +147,7 @@ oauth_cbargs_parse(const char *query, struct oauth_cbargs *a,
 		query++;
 	end = query + strcspn(query, "#");
 	if ((size_t)(end - query) >= OAUTH_QUERY_MAX)
-		return err_setc(err, 400, "query is too long");
+		return err_http(err, ERR_HTTP, 400, "query is too long");
 	for (p = query; p < end; p = amp + 1) {
 		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
 			amp = end;
@@ -190,14 +190,14 @@ oauth_flow_offer(struct oauth_flow *f, const struct oauth_cbargs *a,
 
 	pthread_mutex_lock(&f->lock);
 	if (f->done) {
-		err_setc(why, 409, "this authorization is complete already");
+		err_http(why, ERR_HTTP, 409, "this authorization is complete already");
 		goto out;
 	}
 	rc = cbargs_check(a, f->state, f->code, sizeof(f->code), why);
-	if (rc == 0 || why->code == ERR_AUTH) {
+	if (rc == 0 || why->kind == ERR_AUTH) {
 		f->done = 1;
 		if (rc == -1)
-			err_setc(&f->err, why->code, "%s", why->msg);
+			err_copy(&f->err, why);
 	}
 out:
 	pthread_mutex_unlock(&f->lock);

@@ -115,7 +115,7 @@ paste_lines(struct oauth_flow *f, char *buf, size_t *len)
 		err_clear(&why);
 		if (*line != '\0' &&
 		    (oauth_cbargs_parse(q != NULL ? q : line, &a, &why) == -1 ||
-		    oauth_flow_offer(f, &a, &why) == -1) && why.code != ERR_AUTH)
+		    oauth_flow_offer(f, &a, &why) == -1) && why.kind != ERR_AUTH)
 			fprintf(stderr, "syncbit: that is not the redirect of "
 			    "this authorization (%s); paste the whole URL from "
 			    "the browser's address bar\n", why.msg);
@@ -162,7 +162,7 @@ flow_wait(struct oauth_flow *f, int listening, int timeout_s, struct err *err)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!flow_done(f)) {
 		if (quit_requested()) {
-			err_setc(err, ERR_STOP, "stopping");
+			err_kind(err, ERR_STOP, "stopping");
 			goto out;
 		}
 		if (!listening && !use_stdin) {
@@ -204,7 +204,7 @@ flow_wait(struct oauth_flow *f, int listening, int timeout_s, struct err *err)
 		paste_lines(f, buf, &len);
 	}
 	pthread_mutex_lock(&f->lock);
-	rc = f->err.set ? err_setc(err, f->err.code, "%s", f->err.msg) : 0;
+	rc = f->err.set ? err_copy(err, &f->err) : 0;
 	pthread_mutex_unlock(&f->lock);
 out:
 	explicit_bzero(buf, sizeof(buf));
@@ -262,12 +262,12 @@ exchange(const struct oauth_provider *p, struct httpc *h, const char *code,
 	explicit_bzero(form, strlen(form));
 	free(form);
 	if (rc == -1 && why == OAUTH_REFUSED_GRANT)
-		return err_setc(err, ERR_AUTH, "%s refused the authorization "
+		return err_kind(err, ERR_AUTH, "%s refused the authorization "
 		    "code (invalid_grant): a code works once and for 10 "
 		    "minutes, and the redirect URI must match the app's; run "
 		    "'syncbit --authorize' again", p->name);
 	if (rc == -1)
-		return err_setc(err, e.code, "%s", e.msg);
+		return err_copy(err, &e);
 	return 0;
 }
 

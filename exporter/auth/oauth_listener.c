@@ -108,12 +108,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, on_arg, &a);
 	if (oauth_flow_offer(f, &a, &why) == 0)
 		ret = reply(conn, MHD_HTTP_OK, "authorized", NULL);
-	else if (why.code == ERR_AUTH) {
+	else if (why.kind == ERR_AUTH) {
 		snprintf(text, sizeof(text), "SyncBit was not authorized: %s. "
 		    "Run <code>syncbit --authorize</code> again to retry.",
 		    why.msg);
 		ret = reply(conn, MHD_HTTP_FORBIDDEN, "not authorized", text);
-	} else if (why.code == 409)
+	} else if (why.status == 409)
 		ret = reply(conn, MHD_HTTP_OK, "done", "This authorization is "
 		    "complete already; you can close this tab.");
 	else {

@@ -32,7 +32,7 @@ enum oauth_refusal {
  * prov->token_url with the client credentials, retrying transient
  * failures (no answer, 429, 5xx) with backoff. On success out holds the
  * tokens; old_refresh is kept when the answer has no refresh_token.
- * On failure: err.code ERR_TRANSIENT, ERR_STOP or ERR_AUTH, and *why.
+ * On failure: err.kind ERR_TRANSIENT, ERR_STOP or ERR_AUTH, and *why.
  * Nothing secret reaches err: the body is parsed for the error name only.
  */
 int oauth_token_post(const struct oauth_provider *, struct httpc *,

@@ -345,7 +345,7 @@ oauth_tokens_parse(const char *path, const char *buf, size_t len,
 	rc = 0;
 out:
 	if (rc == -1) {
-		err_setc(err, ERR_AUTH, "token file '%s' is unusable: %s; run "
+		err_kind(err, ERR_AUTH, "token file '%s' is unusable: %s; run "
 		    "'syncbit --authorize' again", path, e.msg);
 		oauth_tokens_wipe(t);
 	}
@@ -413,7 +413,7 @@ refusal(const struct oauth_provider *p, long status, const char *name,
 
 	if (strcmp(name, "invalid_grant") == 0) {
 		*why = OAUTH_REFUSED_GRANT;
-		return err_setc(err, ERR_AUTH, "%s token endpoint refused the "
+		return err_kind(err, ERR_AUTH, "%s token endpoint refused the "
 		    "grant (invalid_grant)", p->name);
 	}
 	/* RFC 6749 5.2: a 401 from the token endpoint is client auth */
@@ -423,12 +423,12 @@ refusal(const struct oauth_provider *p, long status, const char *name,
 		*why = OAUTH_REFUSED_CLIENT;
 		oauth_env_name(p, "CLIENT_ID", id, sizeof(id));
 		oauth_env_name(p, "CLIENT_SECRET", secret, sizeof(secret));
-		return err_setc(err, ERR_AUTH, "%s token endpoint rejected the "
+		return err_kind(err, ERR_AUTH, "%s token endpoint rejected the "
 		    "client (HTTP %ld %s): check %s and %s", p->name, status,
 		    name[0] != '\0' ? name : "unauthorized", id, secret);
 	}
 	*why = OAUTH_REFUSED_OTHER;
-	return err_setc(err, ERR_AUTH, "%s token endpoint refused the "
+	return err_kind(err, ERR_AUTH, "%s token endpoint refused the "
 	    "request: HTTP %ld%s%s", p->name, status, name[0] != '\0' ? " " : "",
 	    name);
 }
@@ -475,8 +475,8 @@ token_try(const struct oauth_provider *p, struct httpc *h,
 
 	httpc_resp_init(&resp);
 	if (httpc_do(h, req, &resp, last) == -1) {
-		if (last->code == ERR_STOP)
-			err_setc(err, ERR_STOP, "%s", last->msg);
+		if (last->kind == ERR_STOP)
+			err_kind(err, ERR_STOP, "%s", last->msg);
 		else
 			retry = 1;
 		goto out;
@@ -485,12 +485,12 @@ token_try(const struct oauth_provider *p, struct httpc *h,
 		*rc = oauth_tokens_from_json(resp.body, resp.len, oauth_now(),
 		    old_refresh, out, last);
 		if (*rc == -1)
-			err_setc(err, ERR_TRANSIENT, "%s token endpoint: %s",
+			err_kind(err, ERR_TRANSIENT, "%s token endpoint: %s",
 			    p->name, last->msg);
 		goto out;
 	}
 	if (resp.status == 429 || resp.status >= 500) {
-		err_setc(last, ERR_TRANSIENT, "%s token endpoint answered "
+		err_kind(last, ERR_TRANSIENT, "%s token endpoint answered "
 		    "HTTP %ld", p->name, resp.status);
 		retry = 1;
 		goto out;
@@ -521,7 +521,7 @@ oauth_token_post(const struct oauth_provider *p, struct httpc *h,
 	    p->client_id) == -1 || oauth_form_add(&body, "client_secret",
 	    p->client_secret) == -1))) {
 		free(body);
-		return err_setc(err, ERR_TRANSIENT, "out of memory");
+		return err_kind(err, ERR_TRANSIENT, "out of memory");
 	}
 	memset(&req, 0, sizeof(req));
 	req.method = "POST";
@@ -545,14 +545,14 @@ oauth_token_post(const struct oauth_provider *p, struct httpc *h,
 		    err))
 			break;
 		if (try == OAUTH_TRIES) {
-			err_setc(err, ERR_TRANSIENT, "%s (%d tries)", last.msg,
+			err_kind(err, ERR_TRANSIENT, "%s (%d tries)", last.msg,
 			    OAUTH_TRIES);
 			break;
 		}
 		log_debug("token request failed, retrying", "provider=%s "
 		    "try=%d", p->name, try);
 		if (quit_sleep(1000L << (try - 1))) {
-			err_setc(err, ERR_STOP, "stopping");
+			err_kind(err, ERR_STOP, "stopping");
 			break;
 		}
 	}

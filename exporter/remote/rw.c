@@ -381,7 +381,7 @@ refused(struct rw *rw, const struct httpc_resp *resp, int problem, size_t n,
 		rw->problem = problem;
 	}
 	atomic_store(&stats_get()->rw_refused, problem);
-	return err_setc(err, ERR_REFUSED, "%s", hint);
+	return err_kind(err, ERR_REFUSED, "%s", hint);
 }
 
 static void
@@ -444,8 +444,8 @@ post(struct rw *rw, const uint8_t *body, size_t len, size_t n,
 	for (attempt = 1;; attempt++) {
 		memset(&e, 0, sizeof(e));
 		if (httpc_do(rw->http, &req, &resp, &e) == -1 &&
-		    (e.code == ERR_STOP || quit_requested())) {
-			rc = err_setc(err, ERR_STOP, "remote write stopped: "
+		    (e.kind == ERR_STOP || quit_requested())) {
+			rc = err_kind(err, ERR_STOP, "remote write stopped: "
 			    "shutting down");
 			break;
 		}
@@ -483,13 +483,13 @@ post(struct rw *rw, const uint8_t *body, size_t len, size_t n,
 		waited = (long)(monotime_ms() - t0);
 		if (rw->cfg.give_up_ms > 0 &&
 		    waited + delay > rw->cfg.give_up_ms) {
-			rc = err_setc(err, ERR_TRANSIENT, "VictoriaMetrics did "
+			rc = err_kind(err, ERR_TRANSIENT, "VictoriaMetrics did "
 			    "not acknowledge within %ld s; will retry later",
 			    rw->cfg.give_up_ms / 1000);
 			break;
 		}
 		if (quit_sleep(delay)) {
-			rc = err_setc(err, ERR_STOP, "remote write stopped: "
+			rc = err_kind(err, ERR_STOP, "remote write stopped: "
 			    "shutting down");
 			break;
 		}

@@ -67,7 +67,7 @@ send_once(const struct apicall *a, const struct httpc_req *req,
 
 	(*a->requests)++;
 	rc = httpc_do(a->http, req, r, err);
-	if (rc == -1 && err->code == ERR_STOP)
+	if (rc == -1 && err->kind == ERR_STOP)
 		return -1;
 	status = rc == 0 ? r->status : 0;
 	stats_count_request(status);
@@ -153,11 +153,11 @@ apicall_perform(const struct apicall *a, const struct httpc_req *req,
 				goto out;
 			if (go == 2)
 				continue;
-		} else if (e.code == ERR_STOP) {
-			err_setc(err, ERR_STOP, "stopping");
+		} else if (e.kind == ERR_STOP) {
+			err_kind(err, ERR_STOP, "stopping");
 			goto out;
 		} else if (run.tries >= p->retries) {
-			err_setc(err, ERR_TRANSIENT, "%s", e.msg);
+			err_kind(err, ERR_TRANSIENT, "%s", e.msg);
 			goto out;
 		}
 		if (wait < 0)
@@ -166,7 +166,7 @@ apicall_perform(const struct apicall *a, const struct httpc_req *req,
 		    p->log.what_key, what, e.set ? 0 : r->status, wait);
 		run.tries++;
 		if (quit_sleep(wait)) {
-			err_setc(err, ERR_STOP, "stopping");
+			err_kind(err, ERR_STOP, "stopping");
 			goto out;
 		}
 	}

@@ -10,8 +10,8 @@
  * Failure of one metric (403/404 on one endpoint, a missing field) is not
  * a failure of the call: the source logs one warning, skips that metric,
  * and returns what it has. A call fails (-1) when nothing could be read:
- * err.code tells why (ERR_AUTH, ERR_RATE, ERR_TRANSIENT, ERR_STOP or an
- * HTTP status).
+ * err.kind tells why (ERR_AUTH, ERR_RATE, ERR_TRANSIENT, ERR_STOP,
+ * ERR_ACCOUNT, or ERR_HTTP with the answer's err.status).
  */
 #ifndef SYNCBIT_SOURCE_H
 #define SYNCBIT_SOURCE_H
@@ -77,7 +77,7 @@ struct source_ops {
 	/* Samples of kind k for each day of [from, to] (to - from + 1 <=
 	 * max_days; UTC days for KIND_INTRADAY). Days without data yield no
 	 * sample. A kind the account or app cannot read (scope not granted,
-	 * no intraday access) fails with err.code 403. */
+	 * no intraday access) fails with err.status 403. */
 	int (*range)(struct source *, const struct profile *, size_t k,
 	    int32_t from, int32_t to, struct samples *, struct err *);
 	void (*budget)(struct source *, struct source_budget *);

@@ -138,15 +138,15 @@ out:
 static int
 refused_for_good(const struct err *err)
 {
-	return err->code >= 400 && err->code < 500 && err->code != 429;
+	return err_refused(err);
 }
 
 /* A failure of the whole API (or of us), not of one kind's endpoint. */
 static int
 ends_step(const struct err *err)
 {
-	return err->code == ERR_STOP || err->code == ERR_AUTH ||
-	    err->code == ERR_RATE || err->code == ERR_NOT_LINKED;
+	return err->kind == ERR_STOP || err->kind == ERR_AUTH ||
+	    err->kind == ERR_RATE || err->kind == ERR_ACCOUNT;
 }
 
 
@@ -205,7 +205,7 @@ chunk_failed(struct backfill *bf, const struct source_kind *kind, size_t k,
 		return 0;
 	if (refused_for_good(err)) {
 		log_warn("history kind skipped until restart",
-		    "kind=%s status=%d", kind->name, err->code);
+		    "kind=%s status=%d", kind->name, err->status);
 		bf->skip[k] = 1;
 	} else {
 		/* this kind again next cycle; the others go on meanwhile */
@@ -278,7 +278,7 @@ step_daily(struct backfill *bf, int32_t start, int32_t end,
 		began = monotime_ms();
 		while (next <= end) {
 			if (quit_requested())
-				return err_setc(err, ERR_STOP, "stopping"),
+				return err_kind(err, ERR_STOP, "stopping"),
 				    BACKFILL_FAILED;
 			if (cycle_due(bf))
 				return BACKFILL_YIELDED;
@@ -329,7 +329,7 @@ step_intraday(struct backfill *bf, int32_t start, time_t *resume_at,
 		if (best == n)
 			return BACKFILL_DONE;
 		if (quit_requested())
-			return err_setc(err, ERR_STOP, "stopping"),
+			return err_kind(err, ERR_STOP, "stopping"),
 			    BACKFILL_FAILED;
 		if (cycle_due(bf))
 			return BACKFILL_YIELDED;
@@ -400,7 +400,7 @@ backfill_range(struct backfill *bf, int32_t from, int32_t to,
 				    resume_at - now : 1));
 				if (quit_sleep(1000L * (resume_at > now ?
 				    resume_at - now + 1 : 1)))
-					return err_setc(err, ERR_STOP,
+					return err_kind(err, ERR_STOP,
 					    "stopping");
 			}
 			end = next + kinds[k].max_days - 1;
@@ -411,7 +411,7 @@ backfill_range(struct backfill *bf, int32_t from, int32_t to,
 					return -1;
 				log_warn("kind skipped: the API refused it",
 				    "kind=%s status=%d", kinds[k].name,
-				    err->code);
+				    err->status);
 				err_clear(err);
 				break;
 			}

@@ -87,7 +87,7 @@ collector_free(struct collector *c)
 
 /* Map an error of the API or of OAuth to readiness. */
 static void
-note_failure(const struct err *err)
+note_failure(const struct collector *c, const struct err *err)
 {
 	struct stats *st = stats_get();
 	int64_t now = (int64_t)time(NULL);
@@ -95,11 +95,13 @@ note_failure(const struct err *err)
 
 	atomic_store(&st->last_sync_success, 0);
 	atomic_compare_exchange_strong(&st->failing_since, &zero, now);
-	if (err->code == ERR_AUTH)
+	if (err->kind == ERR_AUTH)
 		atomic_store(&st->ready, READY_INVALID_GRANT);
-	else if (err->code == ERR_NOT_LINKED)
-		atomic_store(&st->ready, READY_NOT_LINKED);
-	else if (err->code == 403)
+	else if (err->kind == ERR_ACCOUNT) {
+		atomic_store(&st->ready_hint, c->cfg.account_hint);
+		atomic_store(&st->ready, READY_ACCOUNT);
+	}
+	else if (err->kind == ERR_HTTP && err->status == 403)
 		atomic_store(&st->ready, READY_FORBIDDEN);
 }
 
@@ -143,8 +145,8 @@ ensure_profile(struct collector *c, struct err *err)
 static int
 api_down(const struct err *err)
 {
-	return err->code == ERR_STOP || err->code == ERR_AUTH ||
-	    err->code == ERR_RATE || err->code == ERR_NOT_LINKED;
+	return err->kind == ERR_STOP || err->kind == ERR_AUTH ||
+	    err->kind == ERR_RATE || err->kind == ERR_ACCOUNT;
 }
 
 /* The snapshot: today's days() values and the newest of everything else. */
@@ -285,7 +287,7 @@ kind_failed(struct collector *c, const struct source_kind *kinds, size_t n,
 	char q[ERR_MSG_MAX + 16];
 	size_t i;
 
-	if (err->code >= 400 && err->code < 500 && err->code != 429) {
+	if (err_refused(err)) {
 		for (i = 0; i < n && i < STATE_KINDS_MAX; i++)
 			if (i == k || ((kinds[k].flags & KIND_INTRADAY) &&
 			    (kinds[i].flags & KIND_INTRADAY)))
@@ -340,7 +342,7 @@ read_kinds(struct collector *c, struct sched_cycle *cy, int devices,
 		err_clear(&e);
 		if (read_kind(c, cy, k, &kinds[k], &ks, &from, &to, &e) == -1) {
 			if (api_down(&e))
-				rc = err_setc(err, e.code, "%s", e.msg);
+				rc = err_copy(err, &e);
 			else
 				kind_failed(c, kinds, n, k, &e);
 			continue;
@@ -425,7 +427,7 @@ collect_history(struct collector *c, const struct sched_cycle *cy, int wait_budg
 			return 0;
 		if (quit_sleep(1000L * (c->resume_at > now ?
 		    c->resume_at - now + 1 : 1)))
-			return err_setc(err, ERR_STOP, "stopping");
+			return err_kind(err, ERR_STOP, "stopping");
 	}
 }
 
@@ -480,12 +482,12 @@ collector_cycle(struct collector *c, int wait_budget, struct err *err)
 	c->next_cycle = wait_budget ? 0 : cy.now + c->cfg.interval_s;
 	if (oauth_state(c->cfg.oauth) == OAUTH_NO_TOKEN) {
 		atomic_store(&st->ready, READY_NO_TOKEN);
-		return err_setc(err, ERR_AUTH, "no token: run 'syncbit "
+		return err_kind(err, ERR_AUTH, "no token: run 'syncbit "
 		    "--authorize' first");
 	}
 	if (ensure_profile(c, err) == -1 ||
 	    collect_current(c, &cy, err, &soft) == -1) {
-		note_failure(err);
+		note_failure(c, err);
 		return -1;
 	}
 	c->cycle_cost = (int)(c->cfg.src->ops->requests(c->cfg.src) - before);
@@ -500,9 +502,9 @@ collector_cycle(struct collector *c, int wait_budget, struct err *err)
 	}
 	/* History problems are retried next cycle; today's values stand. */
 	if (soft.set || collect_history(c, &cy, wait_budget, &soft) == -1) {
-		if (soft.code == ERR_STOP)
-			return err_setc(err, ERR_STOP, "stopping");
-		if (soft.code != ERR_REFUSED)	/* rw says it once */
+		if (soft.kind == ERR_STOP)
+			return err_kind(err, ERR_STOP, "stopping");
+		if (soft.kind != ERR_REFUSED)	/* rw says it once */
 			log_warn("history sync incomplete, retrying next cycle",
 			    "error=%s", log_q(q, sizeof(q), soft.msg));
 		if (wait_budget)
@@ -546,7 +548,7 @@ resume_history(struct collector *c, time_t now, time_t *wake)
 		return 0;
 	err_clear(&err);
 	if (collect_history(c, &c->last, 0, &err) == -1 &&
-	    err.code != ERR_STOP)
+	    err.kind != ERR_STOP)
 		log_warn("backfill failed", "error=%s",
 		    log_q(q, sizeof(q), err.msg));
 	return 1;
@@ -566,7 +568,7 @@ run(void *arg)
 			err_clear(&err);
 			c->backfill_paused = c->backfill_yielded = 0;
 			if (collector_cycle(c, 0, &err) == -1 &&
-			    err.code != ERR_STOP)
+			    err.kind != ERR_STOP)
 				log_error("sync failed", "error=%s",
 				    log_q(q, sizeof(q), err.msg));
 			next = now + c->cfg.interval_s;

@@ -37,6 +37,9 @@ struct collector_config {
 	int interval_s;
 	unsigned groups;		/* kinds.h mask; 0: all */
 	const char *user;		/* the user label, for /metrics */
+	/* /readyz's reason when the API has no data of the account
+	 * (ERR_ACCOUNT), in the source's words; static */
+	const char *account_hint;
 };
 
 struct collector *collector_new(const struct collector_config *,

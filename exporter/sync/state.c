@@ -296,11 +296,11 @@ state_load(const char *path, struct state *st, struct err *err)
 	file_recover_atomic(path, STATE_MAX_BYTES, state_complete, NULL, &e);
 	err_clear(&e);
 	if (file_read(path, STATE_MAX_BYTES, &buf, &len, &e) == -1) {
-		if (e.code == ENOENT) {
+		if (e.sys == ENOENT) {
 			state_init(st);
 			return 0;
 		}
-		return err_setc(err, e.code, "%s", e.msg);
+		return err_copy(err, &e);
 	}
 	snprintf(name, sizeof(name), "'%s'", path);
 	rc = parse_named(name, buf, len, st, err);

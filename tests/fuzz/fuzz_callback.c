@@ -35,7 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(code[0] != '\0');
 	} else {
 		fuzz_check_err(&err);
-		FUZZ_CHECK(err.code == 400 || err.code == ERR_AUTH);
+		FUZZ_CHECK(err.status == 400 || err.kind == ERR_AUTH);
 		for (i = 0; err.msg[i] != '\0'; i++)
 			FUZZ_CHECK(err.msg[i] >= ' ' && err.msg[i] <= '~');
 		FUZZ_CHECK(strstr(err.msg, STATE) == NULL);

@@ -30,7 +30,7 @@ check_tokens(const struct oauth_tokens *t, int rc, const struct err *err)
 	if (rc == -1) {
 		fuzz_check_err(err);
 		FUZZ_CHECK(memcmp(t, &zero, sizeof(*t)) == 0);
-		FUZZ_CHECK(err->code == 0 || err->code == ERR_AUTH);
+		FUZZ_CHECK(err->kind == ERR_NONE || err->kind == ERR_AUTH);
 		return;
 	}
 	FUZZ_CHECK(rc == 0);
@@ -96,7 +96,7 @@ error_answer(long status, const char *body, size_t len)
 	FUZZ_CHECK(fuzz_ident(name, sizeof(name)));
 	FUZZ_CHECK(refusal(&prov, status, name, &why, &err) == -1);
 	fuzz_check_err(&err);
-	FUZZ_CHECK(err.code == ERR_AUTH);
+	FUZZ_CHECK(err.kind == ERR_AUTH);
 	FUZZ_CHECK(why == OAUTH_REFUSED_GRANT || why == OAUTH_REFUSED_CLIENT ||
 	    why == OAUTH_REFUSED_OTHER);
 	/* the error's name is shown (an identifier), nothing else */

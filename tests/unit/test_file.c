@@ -83,7 +83,7 @@ test_write_mode_and_replace(void)
 /*
  * file_write_atomic(path, text) as a user without write permission: the
  * process itself when it is not root, else a child that dropped to
- * nobody (65534). The child's errno comes back as err.code.
+ * nobody (65534). The child's errno comes back as err.sys.
  */
 static int
 write_unprivileged(const char *path, const char *text, struct err *err)
@@ -99,15 +99,15 @@ write_unprivileged(const char *path, const char *text, struct err *err)
 		if (setgid(65534) == -1 || setuid(65534) == -1)
 			_exit(255);
 		_exit(file_write_atomic(path, text, strlen(text), 0600,
-		    err) == 0 ? 0 : err->code > 0 && err->code < 255 ?
-		    err->code : 254);
+		    err) == 0 ? 0 : err->sys > 0 && err->sys < 255 ?
+		    err->sys : 254);
 	}
 	if (waitpid(pid, &status, 0) == -1 || !WIFEXITED(status))
 		return err_set(err, "the unprivileged child failed");
 	code = WEXITSTATUS(status);
 	if (code == 0)
 		return 0;
-	err_setc(err, code, "write as nobody failed (%d)", code);
+	err_sys(err, code, "write as nobody failed (%d)", code);
 	return -1;
 }
 
@@ -130,7 +130,7 @@ test_write_failure_keeps_old(void)
 	CHECK(file_write_atomic(path, big, sizeof(big), 0600, &err) == -1);
 	setrlimit(RLIMIT_FSIZE, &saved);
 	signal(SIGXFSZ, oldsig);
-	CHECK(err.set && err.code == EFBIG);
+	CHECK(err.set && err.sys == EFBIG);
 	CHECK(strstr(err.msg, "cannot write") != NULL);
 	CHECK(has_content(path, "old content"));
 	CHECK(entries(dir) == 1);
@@ -149,7 +149,7 @@ test_write_failure_keeps_old(void)
 	chmod(dir, 0555);
 	snprintf(path, sizeof(path), "%s/state.json", dir);
 	CHECK(write_unprivileged(path, "new", &err) == -1);
-	CHECK(err.code == EACCES);
+	CHECK(err.sys == EACCES);
 	chmod(dir, 0700);
 	CHECK(has_content(path, "old content"));
 	CHECK(entries(dir) == 2);
@@ -166,7 +166,7 @@ test_read(void)
 
 	snprintf(path, sizeof(path), "%s/f", dir);
 	CHECK(file_read(path, 100, &buf, &len, &err) == -1);
-	CHECK(err.code == ENOENT && buf == NULL);
+	CHECK(err.sys == ENOENT && buf == NULL);
 	CHECK(strstr(err.msg, path) != NULL);
 	err_clear(&err);
 	CHECK(file_write_atomic(path, "0123456789", 10, 0600, &err) == 0);
@@ -176,7 +176,7 @@ test_read(void)
 	free(buf);
 	buf = NULL;
 	CHECK(file_read(path, 9, &buf, &len, &err) == -1);
-	CHECK(err.code == EFBIG && buf == NULL);
+	CHECK(err.sys == EFBIG && buf == NULL);
 	CHECK(strstr(err.msg, "larger than 9 bytes") != NULL);
 	t_rmrf(dir);
 	free(dir);
@@ -199,7 +199,7 @@ test_mkdirs(void)
 	CHECK(file_write_atomic(file, "x", 1, 0600, &err) == 0);
 	snprintf(file, sizeof(file), "%s/plain/sub", path);
 	CHECK(file_mkdirs(file, 0700, &err) == -1);
-	CHECK(err.code == ENOTDIR);
+	CHECK(err.sys == ENOTDIR);
 	t_rmrf(dir);
 	free(dir);
 }
@@ -303,7 +303,7 @@ test_recover(void)
 	/* a missing directory */
 	snprintf(path, sizeof(path), "%s/nodir/tokens.json", dir);
 	CHECK(file_recover_atomic(path, 4096, closed, NULL, &err) == -1);
-	CHECK(err.code == ENOENT);
+	CHECK(err.sys == ENOENT);
 	t_rmrf(dir);
 	free(dir);
 }

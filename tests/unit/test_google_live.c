@@ -218,7 +218,7 @@ test_refusals(void)
 	CHECK(!google_refused(&memo, "activity-level", "dailyRollUp", &err));
 	google_refuse(&memo, "activity-level", "dailyRollUp", &st);
 	CHECK(google_refused(&memo, "activity-level", "dailyRollUp", &err));
-	CHECK(err.code == 400 && strstr(err.msg, "dailyRollUp") != NULL &&
+	CHECK(err.status == 400 && strstr(err.msg, "dailyRollUp") != NULL &&
 	    strstr(err.msg, "'activity-level'") != NULL);
 	CHECK(!google_refused(&memo, "activity-level", "list", &err));
 	CHECK(!google_refused(&memo, "steps", "dailyRollUp", &err));

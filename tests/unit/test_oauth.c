@@ -175,7 +175,7 @@ test_callback_parse(void)
 
 	CHECK(oauth_callback_parse("code=abc&state=Zx9_-state-0123456789"
 	    "abcdefghijx", st, code, sizeof(code), &err) == -1);
-	CHECK(err.code == 400 && strcmp(err.msg, "state mismatch") == 0);
+	CHECK(err.status == 400 && strcmp(err.msg, "state mismatch") == 0);
 	err_clear(&err);
 	CHECK(oauth_callback_parse("code=abc", st, code, sizeof(code),
 	    &err) == -1);
@@ -189,7 +189,7 @@ test_callback_parse(void)
 
 	snprintf(q, sizeof(q), "state=%s", st);
 	CHECK(oauth_callback_parse(q, st, code, sizeof(code), &err) == -1);
-	CHECK(err.code == 400 && strcmp(err.msg, "missing 'code'") == 0);
+	CHECK(err.status == 400 && strcmp(err.msg, "missing 'code'") == 0);
 	err_clear(&err);
 	snprintf(q, sizeof(q), "state=%s&code=", st);
 	CHECK(oauth_callback_parse(q, st, code, sizeof(code), &err) == -1);
@@ -198,23 +198,23 @@ test_callback_parse(void)
 
 	snprintf(q, sizeof(q), "error=access_denied&state=%s", st);
 	CHECK(oauth_callback_parse(q, st, code, sizeof(code), &err) == -1);
-	CHECK(err.code == ERR_AUTH);
+	CHECK(err.kind == ERR_AUTH);
 	CHECK(strstr(err.msg, "denied by the user") != NULL);
 	CHECK(strstr(err.msg, "access_denied") != NULL);
 	err_clear(&err);
 	/* a NUL must not cut the state (or the code) short */
 	snprintf(q, sizeof(q), "code=abc&state=%s%%00junk", st);
 	CHECK(oauth_callback_parse(q, st, code, sizeof(code), &err) == -1);
-	CHECK(err.code == 400);
+	CHECK(err.status == 400);
 	err_clear(&err);
 	snprintf(q, sizeof(q), "code=abc%%00def&state=%s", st);
 	CHECK(oauth_callback_parse(q, st, code, sizeof(code), &err) == -1);
-	CHECK(err.code == 400);
+	CHECK(err.status == 400);
 	err_clear(&err);
 	/* a forged denial without our state does not end the flow */
 	CHECK(oauth_callback_parse("error=access_denied&state=nope", st, code,
 	    sizeof(code), &err) == -1);
-	CHECK(err.code == 400);
+	CHECK(err.status == 400);
 	err_clear(&err);
 
 	snprintf(q, sizeof(q), "state=%s&code=%%zz", st);
@@ -413,7 +413,7 @@ test_token_file(void)
 	mode_t old = umask(0);
 
 	snprintf(path, sizeof(path), "%s/fitbit_tokens.json", dir);
-	CHECK(oauth_tokens_load(path, &u, &err) == -1 && err.code == ENOENT);
+	CHECK(oauth_tokens_load(path, &u, &err) == -1 && err.sys == ENOENT);
 	err_clear(&err);
 	fill(&t, "access-\"quoted\"\\-1", 1800000000);
 	CHECK(oauth_tokens_save(path, &t, &err) == 0);
@@ -427,7 +427,7 @@ test_token_file(void)
 	/* truncated: a clear line naming the file, never its content */
 	CHECK(put(path, "{\"access_token\":\"SECRET-at-1234\",\"refresh_tok"));
 	CHECK(oauth_tokens_load(path, &u, &err) == -1);
-	CHECK(err.code == ERR_AUTH && strstr(err.msg, path) != NULL);
+	CHECK(err.kind == ERR_AUTH && strstr(err.msg, path) != NULL);
 	CHECK(strstr(err.msg, "SECRET") == NULL);
 	CHECK(strstr(err.msg, "--authorize") != NULL);
 	CHECK(strchr(err.msg, '\n') == NULL);
@@ -484,7 +484,7 @@ test_service_without_requests(void)
 	CHECK(o != NULL && oauth_state(o) == OAUTH_NO_TOKEN);
 	CHECK(oauth_expires_at(o) == 0);
 	CHECK(oauth_access_token(o, buf, sizeof(buf), &err) == -1);
-	CHECK(err.code == ERR_AUTH && strstr(err.msg, "--authorize") != NULL);
+	CHECK(err.kind == ERR_AUTH && strstr(err.msg, "--authorize") != NULL);
 	err_clear(&err);
 
 	/* --authorize ran meanwhile: the new file is picked up */
@@ -515,7 +515,7 @@ test_service_without_requests(void)
 	o = oauth_new(&p, NULL);
 	CHECK(oauth_state(o) == OAUTH_NO_TOKEN);
 	CHECK(oauth_access_token(o, buf, sizeof(buf), &err) == -1);
-	CHECK(err.code == ERR_AUTH && strstr(err.msg, path) != NULL);
+	CHECK(err.kind == ERR_AUTH && strstr(err.msg, path) != NULL);
 	oauth_free(o);
 	oauth_free(NULL);
 	t_rmrf(dir);

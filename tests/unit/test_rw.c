@@ -742,7 +742,7 @@ test_give_up(struct env *env)
 	if (rw == NULL)
 		goto out;
 	CHECK(rw_write(rw, &s, &rejected, &err) == -1);
-	CHECK(err.code == ERR_TRANSIENT);
+	CHECK(err.kind == ERR_TRANSIENT);
 	CHECK(f.nreq >= 2);
 	CHECK(atomic_load(&stats_get()->rw_sent) == 0);
 	CHECK(atomic_load(&stats_get()->rw_rejected) == 0);
@@ -911,7 +911,7 @@ test_quit_stops_retries(struct env *env)
 	if (rw == NULL)
 		goto out;
 	CHECK(rw_write(rw, &s, NULL, &err) == -1);
-	CHECK(err.code == ERR_STOP);
+	CHECK(err.kind == ERR_STOP);
 	CHECK(f.nreq == 2);
 	CHECK(atomic_load(&stats_get()->rw_sent) == 0);
 out:
@@ -970,7 +970,7 @@ test_refused_then_accepted(struct env *env)
 	if (rw == NULL)
 		goto out;
 	CHECK(rw_write(rw, &s, &rejected, &err) == -1);
-	CHECK(err.code == ERR_REFUSED);
+	CHECK(err.kind == ERR_REFUSED);
 	CHECK(strcmp(err.msg, hint) == 0);
 	CHECK(f.nreq == 1);
 	CHECK(rejected == 3);			/* only NaN and infinities */
@@ -980,7 +980,7 @@ test_refused_then_accepted(struct env *env)
 	CHECK(atomic_load(&st->rw_refused) == 401);
 	CHECK(stats_ready(0, &reason) == 0 && strcmp(reason, hint) == 0);
 	err_clear(&err);
-	CHECK(rw_write(rw, &s, NULL, &err) == -1 && err.code == ERR_REFUSED);
+	CHECK(rw_write(rw, &s, NULL, &err) == -1 && err.kind == ERR_REFUSED);
 	CHECK(f.nreq == 2);
 	err_clear(&err);
 	CHECK(rw_write(rw, &s, NULL, &err) == 0);
@@ -1056,7 +1056,7 @@ test_refusals(struct env *env)
 		memset(&err, 0, sizeof(err));
 		rejected = 99;
 		CHECK(rw != NULL && rw_write(rw, &s, &rejected, &err) == -1);
-		CHECK(err.code == ERR_REFUSED);
+		CHECK(err.kind == ERR_REFUSED);
 		CHECK(strcmp(err.msg, cases[i].hint) == 0);
 		CHECK(f.nreq == 1 && rejected == 0);
 		CHECK(atomic_load(&stats_get()->rw_rejected) == 0);
@@ -1168,7 +1168,7 @@ test_one_sample_too_big(struct env *env)
 	if (rw == NULL)
 		goto out;
 	CHECK(rw_write(rw, &s, &rejected, &err) == -1);
-	CHECK(err.code == ERR_REFUSED);
+	CHECK(err.kind == ERR_REFUSED);
 	CHECK(strcmp(err.msg, "VictoriaMetrics refuses our writes: one sample "
 	    "is too big for it, raise its -maxInsertRequestSize") == 0);
 	CHECK(f.nreq == 2);		/* the pair, then its first half */

@@ -179,7 +179,7 @@ wait_rate(void *ctx, const struct httpc_resp *r, int n, struct err *err)
 	long s = apicall_header_num(r, from), ms;
 
 	if (n > RATE_TRIES)
-		return err_setc(err, ERR_RATE, "Fitbit Web API answered 429 "
+		return err_kind(err, ERR_RATE, "Fitbit Web API answered 429 "
 		    "for '%s' %d times", c->what, n);
 	if (s < 0 && (s = apicall_header_num(r, from = "Retry-After")) < 0) {
 		s = RATE_WAIT_DEFAULT_S;
@@ -195,7 +195,7 @@ wait_rate(void *ctx, const struct httpc_resp *r, int n, struct err *err)
 	log_warn("Fitbit rate limit reached, waiting for the reset",
 	    "endpoint=%s wait_s=%ld from=%s", c->what, (ms + 999) / 1000, from);
 	if (quit_sleep(ms))
-		return err_setc(err, ERR_STOP, "stopping");
+		return err_kind(err, ERR_STOP, "stopping");
 	return 0;
 }
 
@@ -249,7 +249,7 @@ api_error(void *ctx, const struct httpc_resp *r, int tries, struct err *err)
 	long st = r->status;
 
 	if (st >= 500)
-		return err_setc(err, ERR_TRANSIENT, "Fitbit Web API answered "
+		return err_kind(err, ERR_TRANSIENT, "Fitbit Web API answered "
 		    "%ld for '%s' %d times", st, c->what, tries);
 	fitbit_parse_error(r->body, r->len, &fe, &perr);	/* zeroed on -1 */
 	id = fe.google ? fe.status : fe.type;
@@ -268,7 +268,7 @@ api_error(void *ctx, const struct httpc_resp *r, int tries, struct err *err)
 		    "endpoint=%s status=%ld error_type=%s", c->what, st,
 		    id[0] != '\0' ? id : "-");
 	}
-	return err_setc(err, (int)st, "Fitbit Web API answered %ld%s%s for "
+	return err_http(err, ERR_HTTP, (int)st, "Fitbit Web API answered %ld%s%s for "
 	    "'%s'", st, id[0] != '\0' ? " " : "", id, c->what);
 }
 
@@ -420,7 +420,7 @@ no_intraday(struct fitbit *fb, struct err *err)
 		    "app (register it as a \"Personal\" app): intraday heart "
 		    "rate and steps are off", NULL);
 	fb->said_no_intraday = 1;
-	return err_setc(err, 403, "no intraday access");
+	return err_http(err, ERR_HTTP, 403, "no intraday access");
 }
 
 /* Intraday heart rate or steps of one UTC day, minute by minute. */
@@ -440,7 +440,7 @@ range_intraday(struct fitbit *fb, struct call *c, size_t k, int32_t day,
 	if (rc == 0)
 		rc = fitbit_parse_intraday(r.body, r.len, res, day, out, err);
 	httpc_resp_release(&r);
-	if (rc == FITBIT_NO_INTRADAY || (rc == -1 && err->code == 403))
+	if (rc == FITBIT_NO_INTRADAY || (rc == -1 && err->status == 403))
 		return err_clear(err), no_intraday(fb, err);
 	return rc;
 }

@@ -10,7 +10,7 @@
  * Each op makes one request (plus retries): profile.json, the daily
  * summary activities/date/D.json, or one range endpoint per history kind:
  * the nine activity time series (1095 days a request) and the heart-rate
- * series (365 days). A failed op returns -1 with err.code ERR_AUTH,
+ * series (365 days). A failed op returns -1 with err.kind ERR_AUTH,
  * ERR_RATE, ERR_TRANSIENT, ERR_STOP or the HTTP status (403, 404, 400...).
  * No response body is ever logged or copied into an err: only the
  * identifiers errors[0].errorType / error.status are.

@@ -154,7 +154,7 @@ pace(void *ctx, struct err *err)
 		if (g->tokens >= 1)
 			break;
 		if (quit_sleep((long)ceil((1 - g->tokens) / g->per_ms)))
-			return err_setc(err, ERR_STOP, "stopping");
+			return err_kind(err, ERR_STOP, "stopping");
 	}
 	g->tokens -= 1;
 	return 0;
@@ -411,7 +411,7 @@ fetch_sleep(struct google *g, const struct profile *p, int32_t from,
 
 	err_clear(err);
 	if (fetch_pages(g, p, K_SLEEP, from, to, out, err) == 0 ||
-	    from == to || err->code < 500 || err->code > 599)
+	    from == to || err->status < 500 || err->status > 599)
 		return err->set ? -1 : 0;
 	log_debug("google api narrower", "what=sleep days=%d", to - from + 1);
 	if (fetch_sleep(g, p, from, mid, out, err) == -1 ||
@@ -446,7 +446,7 @@ g_profile(struct source *s, struct profile *p, struct err *err)
 	c.what = "profile";
 	c.scope = "profile.readonly";
 	if (api_call(g, &c, &r, &e) == -1 && google_ends_call(g->problem, &e)) {
-		err_setc(err, e.code, "%s", e.msg);
+		err_copy(err, &e);
 		goto out;
 	}
 	/* Without a start date, history starts at BACKFILL_START. */
@@ -484,12 +484,12 @@ g_days(struct source *s, const struct profile *p, int32_t from, int32_t to,
 			continue;
 		}
 		if (google_ends_call(g->problem, &e))
-			return err_setc(err, e.code, "%s", e.msg);
+			return err_copy(err, &e);
 		if (!first.set)
 			first = e;
 	}
 	if (ok == 0)
-		return err_setc(err, first.code, "%s", first.msg);
+		return err_copy(err, &first);
 	return 0;
 }
 

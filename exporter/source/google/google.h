@@ -25,7 +25,7 @@
  * Per-metric failures (a 4xx, a 5xx that outlived its retries, a body that
  * does not parse) skip that metric; failures of the whole API (no answer,
  * quota, no token, ACCOUNT_NOT_LINKED, shutdown) end the call.
- * err.code: ERR_NOT_LINKED for ACCOUNT_NOT_LINKED, ERR_AUTH, ERR_RATE,
+ * err.kind: ERR_ACCOUNT for ACCOUNT_NOT_LINKED, ERR_AUTH, ERR_RATE,
  * ERR_TRANSIENT, ERR_STOP, or the HTTP status. Collector thread only.
  */
 #ifndef SYNCBIT_GOOGLE_H

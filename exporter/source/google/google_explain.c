@@ -144,7 +144,7 @@ google_refused(const struct google_memo *g, const char *what,
 	snprintf(key, sizeof(key), "%s %s", what, op);
 	for (i = 0; i < g->nrefused; i++)
 		if (strcmp(g->refused[i].key, key) == 0) {
-			err_setc(err, g->refused[i].code, "Google Health "
+			err_http(err, ERR_HTTP, g->refused[i].code, "Google Health "
 			    "refused %s on '%s' before, not asked again",
 			    op, what);
 			return 1;
@@ -159,7 +159,7 @@ google_answer_error(struct google_memo *g, const char *what, const char *op,
 {
 	struct google_status st;
 	struct err perr = { 0 };
-	int code;
+	enum err_kind kind;
 
 	if (google_parse_status(body, len, status, &st, &perr) == -1)
 		st.problem = GOOGLE_OTHER;
@@ -170,10 +170,10 @@ google_answer_error(struct google_memo *g, const char *what, const char *op,
 	if (st.problem != GOOGLE_OTHER || !google_refusal(&st))
 		google_explain(g, what, scope, &st);
 	if (st.problem == GOOGLE_NOT_LINKED)
-		return err_setc(err, ERR_NOT_LINKED, "Google Health: account "
+		return err_kind(err, ERR_ACCOUNT, "Google Health: account "
 		    "not linked (400 ACCOUNT_NOT_LINKED) for '%s'", what);
-	code = status == 429 ? ERR_RATE : (int)status;
-	return err_setc(err, code, "Google Health answered %ld%s%s%s%s for "
+	kind = status == 429 ? ERR_RATE : ERR_HTTP;
+	return err_http(err, kind, (int)status, "Google Health answered %ld%s%s%s%s for "
 	    "'%s'", status, st.status[0] ? " " : "", st.status,
 	    st.reason[0] ? " " : "", st.reason, what);
 }
@@ -181,14 +181,17 @@ google_answer_error(struct google_memo *g, const char *what, const char *op,
 int
 google_ends_call(enum google_problem problem, const struct err *e)
 {
-	switch (e->code) {
+	if (e->kind == ERR_HTTP && e->status == 401)
+		return 1;
+	switch (e->kind) {
 	case ERR_STOP:
 	case ERR_AUTH:
 	case ERR_RATE:
 	case ERR_TRANSIENT:
-	case ERR_NOT_LINKED:
-	case 401:
+	case ERR_ACCOUNT:
 		return 1;
+	default:
+		break;
 	}
 	return problem == GOOGLE_UBERMINT || problem == GOOGLE_DISABLED ||
 	    problem == GOOGLE_REVOKED || problem == GOOGLE_BAD_SCOPES;

@@ -45,7 +45,7 @@ int google_refusal(const struct google_status *st);
  * and the operation (a missing scope: google_explain() says it). */
 void google_refuse(struct google_memo *, const char *what, const char *op,
     const struct google_status *st);
-/* 1 with err (the refusal's status as err.code) when (what, op) was
+/* 1 with err (the refusal's status as err.status) when (what, op) was
  * refused before. */
 int google_refused(const struct google_memo *, const char *what,
     const char *op, struct err *err);
@@ -53,7 +53,7 @@ int google_refused(const struct google_memo *, const char *what,
 /*
  * A final error answer (HTTP status, body) to the call `what` (op, scope)
  * -> err, with the user's line once and the refusal remembered: code
- * ERR_NOT_LINKED for ACCOUNT_NOT_LINKED, ERR_RATE for a 429, else the
+ * ERR_ACCOUNT for ACCOUNT_NOT_LINKED, ERR_RATE for a 429, else the
  * status. *problem gets the answer's problem. Returns -1.
  */
 int google_answer_error(struct google_memo *, const char *what,
