@@ -27,23 +27,13 @@
 #include "log.h"
 #include "quit.h"
 #include "remote/rw.h"
-#include "source/fitbit/fitbit.h"
-#include "source/google/google.h"
+#include "source/driver.h"
+#include "source/source.h"
 #include "stats.h"
 #include "sync/collector.h"
 
 #define USER_AGENT "syncbit/" SYNCBIT_VERSION
 #define AUTHORIZE_TIMEOUT_S 600
-
-#define FITBIT_SCOPES "activity heartrate profile settings sleep " \
-	"oxygen_saturation respiratory_rate temperature cardio_fitness weight"
-#define GOOGLE_SCOPE(s) "https://www.googleapis.com/auth/googlehealth." s
-#define GOOGLE_SCOPES \
-	GOOGLE_SCOPE("activity_and_fitness.readonly") " " \
-	GOOGLE_SCOPE("health_metrics_and_measurements.readonly") " " \
-	GOOGLE_SCOPE("sleep.readonly") " " \
-	GOOGLE_SCOPE("profile.readonly") " " \
-	GOOGLE_SCOPE("settings.readonly")
 
 extern char **environ;
 
@@ -144,41 +134,26 @@ signals_stop(struct app *app)
 	pthread_join(app->sig_thread, NULL);
 }
 
+/* OAuth for the chosen source, from its driver and its variables. */
 static void
 provider_init(struct app *app)
 {
-	struct config *cfg = &app->cfg;
+	const struct config_source *cs = config_source(&app->cfg);
+	const struct source_driver *d = cs->driver;
 	struct oauth_provider *p = &app->prov;
 
 	memset(p, 0, sizeof(*p));
 	p->token_path = app->token_path;
-	if (cfg->source == SOURCE_GOOGLE) {
-		p->name = "google";
-		p->auth_url = cfg->google_auth_url;
-		p->token_url = cfg->google_token_url;
-		p->client_id = cfg->google_client_id;
-		p->client_secret = cfg->google_client_secret;
-		p->redirect_uri = cfg->google_redirect_uri;
-		p->scopes = GOOGLE_SCOPES;
-		p->basic_auth = 0;
-		p->extra_params = "access_type=offline&prompt=consent";
-		p->invalid_grant_hint = "Google refused the refresh token "
-		    "(invalid_grant): an OAuth app in \"Testing\" status gets "
-		    "refresh tokens that die after 7 days, access may have been "
-		    "revoked, or the token was unused for 6 months; publish the "
-		    "app \"In production\" and run 'syncbit --authorize' again";
-		return;
-	}
-	p->name = "fitbit";
-	p->auth_url = cfg->fitbit_auth_url;
-	p->token_url = cfg->fitbit_token_url;
-	p->client_id = cfg->fitbit_client_id;
-	p->client_secret = cfg->fitbit_client_secret;
-	p->redirect_uri = cfg->fitbit_redirect_uri;
-	p->scopes = FITBIT_SCOPES;
-	p->basic_auth = 1;
-	p->invalid_grant_hint = "Fitbit refused the refresh token "
-	    "(invalid_grant): run 'syncbit --authorize' again";
+	p->name = d->name;
+	p->auth_url = cs->auth_url;
+	p->token_url = cs->token_url;
+	p->client_id = cs->client_id;
+	p->client_secret = cs->client_secret;
+	p->redirect_uri = cs->redirect_uri;
+	p->scopes = d->scopes;
+	p->basic_auth = d->basic_auth;
+	p->extra_params = d->auth_params;
+	p->invalid_grant_hint = d->invalid_grant_hint;
 }
 
 /* DATA_DIR, the log file, HTTP clients, OAuth and the source. */
@@ -187,7 +162,9 @@ app_open(struct app *app, struct err *err)
 {
 	struct config *cfg = &app->cfg;
 	char log_path[CONFIG_STR_MAX + 64];
-	struct fitbit_config fc;
+	const struct config_source *cs = config_source(cfg);
+	struct source_settings ss;
+	size_t i;
 
 	if (file_mkdirs(cfg->data_dir, 0700, err) == -1)
 		return -1;
@@ -197,8 +174,8 @@ app_open(struct app *app, struct err *err)
 		    strerror(errno));
 	config_token_path(cfg, app->token_path, sizeof(app->token_path));
 	config_state_path(cfg, app->state_path, sizeof(app->state_path));
-	log_pin_secret(cfg->fitbit_client_secret);
-	log_pin_secret(cfg->google_client_secret);
+	for (i = 0; i < cfg->nsources; i++)
+		log_pin_secret(cfg->sources[i].client_secret);
 	log_pin_secret(cfg->victoria_password);
 	provider_init(app);
 
@@ -209,21 +186,11 @@ app_open(struct app *app, struct err *err)
 		return 0;
 	if ((app->oauth = oauth_new(&app->prov, app->api_http)) == NULL)
 		return err_set(err, "out of memory");
-	if (cfg->source == SOURCE_GOOGLE) {
-		struct google_config gc;
-
-		memset(&gc, 0, sizeof(gc));
-		gc.api_url = cfg->google_health_api_url;
-		gc.oauth = app->oauth;
-		gc.http = app->api_http;
-		app->src = google_new(&gc);
-	} else {
-		memset(&fc, 0, sizeof(fc));
-		fc.api_url = cfg->fitbit_api_url;
-		fc.oauth = app->oauth;
-		fc.http = app->api_http;
-		app->src = fitbit_new(&fc);
-	}
+	memset(&ss, 0, sizeof(ss));
+	ss.api_url = cs->api_url;
+	ss.oauth = app->oauth;
+	ss.http = app->api_http;
+	app->src = cs->driver->create(&ss);
 	if (app->src == NULL)
 		return err_set(err, "out of memory");
 	if (cfg->victoria_endpoint[0] != '\0') {
@@ -261,8 +228,7 @@ app_collector(struct app *app, struct err *err)
 	cc.interval_s = app->cfg.sync_interval_minutes * 60;
 	cc.groups = app->cfg.collect;
 	cc.user = app->cfg.user_id;
-	cc.account_hint = "account not linked to Google Health "
-	    "(ACCOUNT_NOT_LINKED): see README, Troubleshooting";
+	cc.account_hint = config_source(&app->cfg)->driver->account_hint;
 	app->collector = collector_new(&cc, err);
 	return app->collector == NULL ? -1 : 0;
 }

@@ -22,6 +22,7 @@
 #include "config_opts.h"
 #include "config_value.h"
 #include "dotenv.h"
+#include "source/driver.h"
 #include "source/source.h"
 #include "sync/kinds.h"
 
@@ -37,10 +38,6 @@
 
 enum var_id {
 	V_SOURCE,
-	V_GOOGLE_CLIENT_ID, V_GOOGLE_CLIENT_SECRET, V_GOOGLE_REDIRECT_URI,
-	V_GOOGLE_HEALTH_API_URL, V_GOOGLE_AUTH_URL, V_GOOGLE_TOKEN_URL,
-	V_FITBIT_CLIENT_ID, V_FITBIT_CLIENT_SECRET, V_FITBIT_REDIRECT_URI,
-	V_FITBIT_API_URL, V_FITBIT_AUTH_URL, V_FITBIT_TOKEN_URL,
 	V_FITBIT_USER_ID,
 	V_VICTORIA_ENDPOINT, V_VICTORIA_USER, V_VICTORIA_PASSWORD,
 	V_SYNC_INTERVAL_MINUTES, V_BACKFILL_START, V_COLLECT, V_INTRADAY,
@@ -48,6 +45,17 @@ enum var_id {
 	V_DATA_DIR, V_LOG_LEVEL, V_CA_FILE,
 	V_COUNT
 };
+
+/* Each driver's variables, PREFIX + these names (source/driver.h); in
+ * the variable index they follow the core's: V_COUNT + d * SV_COUNT + i. */
+enum source_var {
+	SV_CLIENT_ID, SV_CLIENT_SECRET, SV_REDIRECT_URI, SV_API_URL,
+	SV_AUTH_URL, SV_TOKEN_URL,
+	SV_COUNT
+};
+#define VARS_MAX	(V_COUNT + SOURCE_DRIVERS_MAX * SV_COUNT)
+#define VAR_NAME_MAX	64
+#define VAR_TEXT_MAX	96
 
 struct var {
 	const char *name;
@@ -58,45 +66,19 @@ struct var {
 	int flags;
 };
 
-static const struct var vars[V_COUNT] = {
-	[V_SOURCE] = { "SOURCE", NULL, "whichever CLIENT_ID is set, google "
-	    "first", "google (Health API) or fitbit (legacy Web API)",
-	    NO_FIELD, 0 },
-	[V_GOOGLE_CLIENT_ID] = { "GOOGLE_CLIENT_ID", NULL, "unset, required "
-	    "for google", "Google OAuth client id (Google Cloud console)",
-	    FIELD(google_client_id), 0 },
-	[V_GOOGLE_CLIENT_SECRET] = { "GOOGLE_CLIENT_SECRET", NULL, "unset, "
-	    "required for google", "Google OAuth client secret",
-	    FIELD(google_client_secret), F_SECRET },
-	[V_GOOGLE_REDIRECT_URI] = { "GOOGLE_REDIRECT_URI",
-	    "http://127.0.0.1:8080/callback", NULL, "Google OAuth redirect URI",
-	    FIELD(google_redirect_uri), F_URL | F_REDIRECT },
-	[V_GOOGLE_HEALTH_API_URL] = { "GOOGLE_HEALTH_API_URL",
-	    "https://health.googleapis.com", NULL, "Google Health API base",
-	    FIELD(google_health_api_url), F_URL },
-	[V_GOOGLE_AUTH_URL] = { "GOOGLE_AUTH_URL",
-	    "https://accounts.google.com/o/oauth2/v2/auth", NULL,
-	    "Google authorization page", FIELD(google_auth_url), F_URL },
-	[V_GOOGLE_TOKEN_URL] = { "GOOGLE_TOKEN_URL",
-	    "https://oauth2.googleapis.com/token", NULL,
-	    "Google token endpoint", FIELD(google_token_url), F_URL },
-	[V_FITBIT_CLIENT_ID] = { "FITBIT_CLIENT_ID", NULL, "unset, required "
-	    "for fitbit", "Fitbit OAuth client id (app type \"Personal\")",
-	    FIELD(fitbit_client_id), 0 },
-	[V_FITBIT_CLIENT_SECRET] = { "FITBIT_CLIENT_SECRET", NULL, "unset, "
-	    "required for fitbit", "Fitbit OAuth client secret",
-	    FIELD(fitbit_client_secret), F_SECRET },
-	[V_FITBIT_REDIRECT_URI] = { "FITBIT_REDIRECT_URI",
-	    "http://localhost:8080/callback", NULL, "Fitbit OAuth redirect URI",
-	    FIELD(fitbit_redirect_uri), F_URL | F_REDIRECT },
-	[V_FITBIT_API_URL] = { "FITBIT_API_URL", "https://api.fitbit.com",
-	    NULL, "Fitbit Web API base", FIELD(fitbit_api_url), F_URL },
-	[V_FITBIT_AUTH_URL] = { "FITBIT_AUTH_URL",
-	    "https://www.fitbit.com/oauth2/authorize", NULL,
-	    "Fitbit authorization page", FIELD(fitbit_auth_url), F_URL },
-	[V_FITBIT_TOKEN_URL] = { "FITBIT_TOKEN_URL",
-	    "https://api.fitbit.com/oauth2/token", NULL,
-	    "Fitbit token endpoint", FIELD(fitbit_token_url), F_URL },
+/* Every variable: the core's (core[]), then each driver's. */
+struct vars {
+	struct var v[VARS_MAX];
+	size_t n;
+	/* the strings of the drivers' variables and of SOURCE's help */
+	char name[VARS_MAX][VAR_NAME_MAX];
+	char unset[VARS_MAX][VAR_TEXT_MAX];
+	char help[VARS_MAX][VAR_TEXT_MAX];
+};
+
+static const struct var core[V_COUNT] = {
+	[V_SOURCE] = { "SOURCE", NULL, "whichever CLIENT_ID is set, in this "
+	    "order", "", NO_FIELD, 0 },
 	[V_FITBIT_USER_ID] = { "FITBIT_USER_ID", "default", NULL,
 	    "value of the user label on every series",
 	    FIELD(user_id), 0 },
@@ -131,18 +113,113 @@ static const struct var vars[V_COUNT] = {
 
 /* The raw strings, each from the last layer that set it. */
 struct raw {
-	char *val[V_COUNT];	/* NULL: not set; owned */
+	char *val[VARS_MAX];	/* NULL: not set; owned */
+	const struct vars *vars;
 };
 
-static int
-var_find(const char *key, size_t n)
+/* One driver variable: PREFIX + suffix, with what --help says of it. */
+static void
+var_source(struct vars *vs, const struct source_driver *d, size_t d_index,
+    enum source_var sv)
 {
-	int i;
+	struct var *v = &vs->v[vs->n];
+	char *name = vs->name[vs->n], *unset = vs->unset[vs->n];
+	char *help = vs->help[vs->n];
 
-	for (i = 0; i < V_COUNT; i++)
-		if (strlen(vars[i].name) == n && strncmp(vars[i].name, key, n)
-		    == 0)
-			return i;
+	static const char *const suffix[SV_COUNT] = {
+		[SV_CLIENT_ID] = "CLIENT_ID", [SV_CLIENT_SECRET] = "CLIENT_SECRET",
+		[SV_REDIRECT_URI] = "REDIRECT_URI", [SV_AUTH_URL] = "AUTH_URL",
+		[SV_TOKEN_URL] = "TOKEN_URL",
+	};
+	static const size_t field[SV_COUNT] = {
+		[SV_CLIENT_ID] = offsetof(struct config_source, client_id),
+		[SV_CLIENT_SECRET] = offsetof(struct config_source, client_secret),
+		[SV_REDIRECT_URI] = offsetof(struct config_source, redirect_uri),
+		[SV_API_URL] = offsetof(struct config_source, api_url),
+		[SV_AUTH_URL] = offsetof(struct config_source, auth_url),
+		[SV_TOKEN_URL] = offsetof(struct config_source, token_url),
+	};
+
+	memset(v, 0, sizeof(*v));
+	v->name = name;
+	v->unset = unset;
+	v->help = help;
+	unset[0] = '\0';
+	snprintf(name, VAR_NAME_MAX, "%s%s", d->prefix,
+	    sv == SV_API_URL ? d->api_var : suffix[sv]);
+	v->field = FIELD(sources) + d_index * sizeof(struct config_source) +
+	    field[sv];
+	switch (sv) {
+	case SV_CLIENT_ID:
+	case SV_CLIENT_SECRET:
+		snprintf(unset, VAR_TEXT_MAX, "unset, required for %s",
+		    d->name);
+		snprintf(help, VAR_TEXT_MAX, "%s OAuth client %s%s%s",
+		    d->brand, sv == SV_CLIENT_ID ? "id" : "secret",
+		    sv == SV_CLIENT_ID && d->client_note ? " " : "",
+		    sv == SV_CLIENT_ID && d->client_note ? d->client_note : "");
+		v->flags = sv == SV_CLIENT_SECRET ? F_SECRET : 0;
+		break;
+	case SV_REDIRECT_URI:
+		v->def = d->redirect_uri;
+		snprintf(help, VAR_TEXT_MAX, "%s OAuth redirect URI",
+		    d->brand);
+		v->flags = F_URL | F_REDIRECT;
+		break;
+	case SV_API_URL:
+		v->def = d->api_url;
+		snprintf(help, VAR_TEXT_MAX, "%s", d->api_help);
+		v->flags = F_URL;
+		break;
+	case SV_AUTH_URL:
+	case SV_TOKEN_URL:
+		v->def = sv == SV_AUTH_URL ? d->auth_url : d->token_url;
+		snprintf(help, VAR_TEXT_MAX, "%s %s", d->brand,
+		    sv == SV_AUTH_URL ? "authorization page" :
+		    "token endpoint");
+		v->flags = F_URL;
+		break;
+	default:
+		break;
+	}
+}
+
+/* The core's variables, then each driver's (index V_COUNT + ...). */
+static void
+vars_build(struct vars *vs, struct config *cfg)
+{
+	const struct source_driver *const *d;
+	size_t nd, i, k;
+	char *p;
+
+	d = source_drivers(&nd);
+	memcpy(vs->v, core, sizeof(core));
+	vs->n = V_COUNT;
+	p = vs->help[V_SOURCE];
+	vs->v[V_SOURCE].help = p;
+	for (i = 0; i < nd; i++) {
+		snprintf(p, VAR_TEXT_MAX - (size_t)(p - vs->help[V_SOURCE]),
+		    "%s%s (%s)", i == 0 ? "" : i + 1 < nd ? ", " : " or ",
+		    d[i]->name, d[i]->title);
+		p += strlen(p);
+		for (k = 0; k < SV_COUNT; k++, vs->n++)
+			var_source(vs, d[i], i, (enum source_var)k);
+		if (cfg != NULL)
+			cfg->sources[i].driver = d[i];
+	}
+	if (cfg != NULL)
+		cfg->nsources = nd;
+}
+
+static int
+var_find(const struct vars *vs, const char *key, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < vs->n; i++)
+		if (strlen(vs->v[i].name) == n &&
+		    strncmp(vs->v[i].name, key, n) == 0)
+			return (int)i;
 	return -1;
 }
 
@@ -166,7 +243,7 @@ raw_release(struct raw *raw)
 {
 	int i;
 
-	for (i = 0; i < V_COUNT; i++) {
+	for (i = 0; i < VARS_MAX; i++) {
 		if (raw->val[i] != NULL) {
 			explicit_bzero(raw->val[i], strlen(raw->val[i]));
 			free(raw->val[i]);
@@ -177,7 +254,8 @@ raw_release(struct raw *raw)
 static int
 raw_set_cb(void *arg, const char *key, const char *value)
 {
-	int id = var_find(key, strlen(key));
+	struct raw *raw = arg;
+	int id = var_find(raw->vars, key, strlen(key));
 
 	return id == -1 ? 0 : raw_set(arg, id, value);	/* unknown: ignored */
 }
@@ -210,54 +288,82 @@ environ_load(struct raw *raw, char **envp, struct err *err)
 	for (; envp != NULL && *envp != NULL; envp++) {
 		if ((eq = strchr(*envp, '=')) == NULL)
 			continue;
-		id = var_find(*envp, (size_t)(eq - *envp));
+		id = var_find(raw->vars, *envp, (size_t)(eq - *envp));
 		if (id != -1 && raw_set(raw, id, eq + 1) == -1)
 			return err_set(err, "out of memory");
 	}
 	return 0;
 }
 
-/* SOURCE, and the client of the chosen source where the mode needs it. */
-static int
-source_pick(struct config *cfg, const char *v, struct err *err)
+/* "google or fitbit", "a, b or c": the drivers' names. */
+static void
+driver_names(char *buf, size_t size)
 {
-	char b[CONFIG_VALUE_SHOWN_SIZE];
-	int need = cfg->mode != MODE_HEALTHCHECK;
-	const char *id, *secret;
-	enum var_id missing;
+	const struct source_driver *const *d;
+	size_t nd, i, used = 0;
 
-	if (strcasecmp(v, "google") == 0)
-		cfg->source = SOURCE_GOOGLE;
-	else if (strcasecmp(v, "fitbit") == 0)
-		cfg->source = SOURCE_FITBIT;
-	else if (*v != '\0')
-		return err_set(err, "SOURCE: %s is not google or fitbit",
-		    config_value_shown(b, sizeof(b), v, 0));
-	else if (cfg->google_client_id[0] == '\0' &&
-	    cfg->fitbit_client_id[0] != '\0')
-		cfg->source = SOURCE_FITBIT;
-	else if (cfg->google_client_id[0] != '\0' || !need)
-		cfg->source = SOURCE_GOOGLE;
-	else
-		return err_set(err, "SOURCE: unset, and neither "
-		    "GOOGLE_CLIENT_ID (Google Health API) nor FITBIT_CLIENT_ID "
-		    "(legacy Fitbit Web API) is set");
+	d = source_drivers(&nd);
+	buf[0] = '\0';
+	for (i = 0; i < nd && used < size; i++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%s",
+		    i == 0 ? "" : i + 1 < nd ? ", " : " or ", d[i]->name);
+}
+
+/* "GOOGLE_CLIENT_ID (Google Health API) or FITBIT_CLIENT_ID (...)". */
+static void
+client_ids(const struct vars *vs, const struct config *cfg, char *buf,
+    size_t size)
+{
+	size_t i, n = cfg->nsources, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && used < size; i++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%s (%s)",
+		    i == 0 ? "" : i + 1 < n ? ", " : " or ",
+		    vs->v[V_COUNT + i * SV_COUNT + SV_CLIENT_ID].name,
+		    cfg->sources[i].driver->title);
+}
+
+/* SOURCE, and the client of the chosen source where the mode needs it;
+ * unset: the first driver (table order) whose CLIENT_ID is set. */
+static int
+source_pick(struct config *cfg, const struct vars *vs, const char *v,
+    struct err *err)
+{
+	char b[CONFIG_VALUE_SHOWN_SIZE], names[256];
+	int need = cfg->mode != MODE_HEALTHCHECK;
+	const struct config_source *src;
+	const struct source_driver *d;
+	size_t i, id;
+
+	driver_names(names, sizeof(names));
+	if (*v != '\0') {
+		if ((d = source_driver_find(v)) == NULL)
+			return err_set(err, "SOURCE: %s is not %s",
+			    config_value_shown(b, sizeof(b), v, 0), names);
+		for (i = 0; cfg->sources[i].driver != d; i++)
+			;
+		cfg->source = i;
+	} else {
+		for (i = 0; i < cfg->nsources &&
+		    cfg->sources[i].client_id[0] == '\0'; i++)
+			;
+		if (i == cfg->nsources && need) {
+			client_ids(vs, cfg, names, sizeof(names));
+			return err_set(err, "SOURCE: unset, and no client id is "
+			    "set: %s", names);
+		}
+		cfg->source = i == cfg->nsources ? 0 : i;
+	}
 	if (!need)
 		return 0;
-	id = cfg->source == SOURCE_GOOGLE ? cfg->google_client_id :
-	    cfg->fitbit_client_id;
-	secret = cfg->source == SOURCE_GOOGLE ? cfg->google_client_secret :
-	    cfg->fitbit_client_secret;
-	if (*id != '\0' && *secret != '\0')
+	src = &cfg->sources[cfg->source];
+	if (src->client_id[0] != '\0' && src->client_secret[0] != '\0')
 		return 0;
-	if (cfg->source == SOURCE_GOOGLE)
-		missing = *id == '\0' ? V_GOOGLE_CLIENT_ID :
-		    V_GOOGLE_CLIENT_SECRET;
-	else
-		missing = *id == '\0' ? V_FITBIT_CLIENT_ID :
-		    V_FITBIT_CLIENT_SECRET;
-	return err_set(err, "%s: required for SOURCE=%s", vars[missing].name,
-	    cfg->source == SOURCE_GOOGLE ? "google" : "fitbit");
+	id = V_COUNT + cfg->source * SV_COUNT + (src->client_id[0] == '\0' ?
+	    SV_CLIENT_ID : SV_CLIENT_SECRET);
+	return err_set(err, "%s: required for SOURCE=%s", vs->v[id].name,
+	    src->driver->name);
 }
 
 /* Final value of each variable: set, or its default, never too long. */
@@ -266,10 +372,10 @@ vars_apply(struct config *cfg, struct raw *raw, const char **val,
     struct err *err)
 {
 	const struct var *var;
-	int i;
+	size_t i;
 
-	for (i = 0; i < V_COUNT; i++) {
-		var = &vars[i];
+	for (i = 0; i < raw->vars->n; i++) {
+		var = &raw->vars->v[i];
 		val[i] = raw->val[i] != NULL ? raw->val[i] : var->def;
 		if (val[i] == NULL)
 			val[i] = "";
@@ -288,8 +394,8 @@ vars_apply(struct config *cfg, struct raw *raw, const char **val,
 }
 
 static int
-vars_check(struct config *cfg, const struct config_opts *o, const char **val,
-    struct err *err)
+vars_check(struct config *cfg, const struct vars *vs,
+    const struct config_opts *o, const char **val, struct err *err)
 {
 	const char *c;
 	char b[CONFIG_VALUE_SHOWN_SIZE];
@@ -330,20 +436,23 @@ vars_check(struct config *cfg, const struct config_opts *o, const char **val,
 	if (cfg->ca_file[0] != '\0' && access(cfg->ca_file, R_OK) == -1)
 		return err_set(err, "CA_FILE: cannot read '%s': %s",
 		    cfg->ca_file, strerror(errno));
-	return source_pick(cfg, val[V_SOURCE], err);
+	return source_pick(cfg, vs, val[V_SOURCE], err);
 }
 
 int
 config_load(struct config *cfg, int argc, char **argv, char **envp,
     struct err *err)
 {
-	const char *val[V_COUNT];
+	const char *val[VARS_MAX];
+	struct vars vs;
 	struct raw raw;
 	struct config_opts o;
 	int rc = -1;
 
 	memset(cfg, 0, sizeof(*cfg));
 	memset(&raw, 0, sizeof(raw));
+	vars_build(&vs, cfg);
+	raw.vars = &vs;
 	if (config_opts_parse(cfg, &o, argc, argv, err) == -1)
 		goto out;
 	if (cfg->mode == MODE_HELP || cfg->mode == MODE_VERSION)
@@ -351,7 +460,7 @@ config_load(struct config *cfg, int argc, char **argv, char **envp,
 	if (env_file_load(&raw, o.env_file, err) == -1 ||
 	    environ_load(&raw, envp, err) == -1 ||
 	    vars_apply(cfg, &raw, val, err) == -1 ||
-	    vars_check(cfg, &o, val, err) == -1)
+	    vars_check(cfg, &vs, &o, val, err) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -361,11 +470,20 @@ out:
 	return rc;
 }
 
+static void
+var_usage(FILE *f, const struct var *v)
+{
+	fprintf(f, "  %-22s %s\n  %-22s default: %s\n", v->name, v->help, "",
+	    v->def != NULL ? v->def : v->unset);
+}
+
 void
 config_usage(FILE *f)
 {
-	const struct var *var;
+	struct vars vs;
+	size_t i;
 
+	vars_build(&vs, NULL);
 	fputs("usage: syncbit [--env-file PATH] [--log-level LEVEL]\n"
 	    "       syncbit --authorize [--listen-all]\n"
 	    "       syncbit --once\n"
@@ -405,9 +523,12 @@ config_usage(FILE *f)
 	    "Environment (./.env or --env-file is read first, real "
 	    "environment variables\nwin; an empty value counts as unset "
 	    "where the default is unset):\n", f);
-	for (var = vars; var < vars + V_COUNT; var++)
-		fprintf(f, "  %-22s %s\n  %-22s default: %s\n", var->name,
-		    var->help, "", var->def != NULL ? var->def : var->unset);
+	/* SOURCE, each driver's, then the others */
+	var_usage(f, &vs.v[V_SOURCE]);
+	for (i = V_COUNT; i < vs.n; i++)
+		var_usage(f, &vs.v[i]);
+	for (i = V_SOURCE + 1; i < V_COUNT; i++)
+		var_usage(f, &vs.v[i]);
 	fputs("\nExit status: 0 success, 1 failure, 2 bad configuration or "
 	    "usage.\n", f);
 }
@@ -428,8 +549,17 @@ data_path(const struct config *cfg, const char *name, char *buf,
 void
 config_token_path(const struct config *cfg, char *buf, size_t size)
 {
-	data_path(cfg, cfg->source == SOURCE_GOOGLE ? "google_tokens.json" :
-	    "fitbit_tokens.json", buf, size);
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s_tokens.json",
+	    cfg->sources[cfg->source].driver->name);
+	data_path(cfg, name, buf, size);
+}
+
+const struct config_source *
+config_source(const struct config *cfg)
+{
+	return &cfg->sources[cfg->source];
 }
 
 void

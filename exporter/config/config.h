@@ -16,6 +16,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "source/driver.h"
 
 #define CONFIG_STR_MAX 1024
 
@@ -29,25 +30,24 @@ enum config_mode {
 	MODE_VERSION
 };
 
-enum config_source { SOURCE_FITBIT, SOURCE_GOOGLE };
+/* One driver's variables (source/driver.h: PREFIX + CLIENT_ID, ...). */
+struct config_source {
+	const struct source_driver *driver;
+	char client_id[CONFIG_STR_MAX];
+	char client_secret[CONFIG_STR_MAX];
+	char redirect_uri[CONFIG_STR_MAX];
+	char api_url[CONFIG_STR_MAX];
+	char auth_url[CONFIG_STR_MAX];
+	char token_url[CONFIG_STR_MAX];
+};
 
 struct config {
 	enum config_mode mode;
-	enum config_source source;
 
-	char google_client_id[CONFIG_STR_MAX];
-	char google_client_secret[CONFIG_STR_MAX];
-	char google_redirect_uri[CONFIG_STR_MAX];
-	char google_health_api_url[CONFIG_STR_MAX];
-	char google_auth_url[CONFIG_STR_MAX];
-	char google_token_url[CONFIG_STR_MAX];
-
-	char fitbit_client_id[CONFIG_STR_MAX];
-	char fitbit_client_secret[CONFIG_STR_MAX];
-	char fitbit_redirect_uri[CONFIG_STR_MAX];
-	char fitbit_api_url[CONFIG_STR_MAX];
-	char fitbit_auth_url[CONFIG_STR_MAX];
-	char fitbit_token_url[CONFIG_STR_MAX];
+	/* every driver's variables, in the driver table's order */
+	struct config_source sources[SOURCE_DRIVERS_MAX];
+	size_t nsources;
+	size_t source;			/* SOURCE: the index of the chosen */
 
 	char user_id[CONFIG_STR_MAX];		/* FITBIT_USER_ID */
 
@@ -79,7 +79,8 @@ struct config {
  * with a one-line err ("SYNC_INTERVAL_MINUTES: 'abc' is not a whole
  * number"); on failure cfg is zeroed. --help and --version set cfg->mode
  * and return 0 without reading anything else. --healthcheck needs no
- * source: with SOURCE unset and no client id, cfg->source is google.
+ * source: with SOURCE unset and no client id, cfg->source is the first
+ * driver.
  * Uses getopt_long(), so it is not thread-safe: call it before threads.
  */
 int config_load(struct config *cfg, int argc, char **argv, char **envp,
@@ -90,6 +91,9 @@ void config_usage(FILE *);
 
 /* Paths inside data_dir; CONFIG_STR_MAX + 32 bytes always suffice. A
  * buffer too small gets "" rather than a truncated path. */
+/* The chosen source's variables. */
+const struct config_source *config_source(const struct config *);
+
 void config_token_path(const struct config *, char *buf, size_t size);
 void config_state_path(const struct config *, char *buf, size_t size);
 void config_log_path(const struct config *, char *buf, size_t size);

@@ -89,7 +89,7 @@ check_config(const struct config *c)
 	FUZZ_CHECK(c->mode >= MODE_SERVICE && c->mode <= MODE_VERSION);
 	if (c->mode == MODE_HELP || c->mode == MODE_VERSION)
 		return;
-	FUZZ_CHECK(c->source == SOURCE_GOOGLE || c->source == SOURCE_FITBIT);
+	FUZZ_CHECK(c->source < c->nsources && c->sources[c->source].driver != NULL);
 	FUZZ_CHECK(c->sync_interval_minutes >= 1 &&
 	    c->sync_interval_minutes <= 1440);
 	FUZZ_CHECK(c->listen_port >= 0 && c->listen_port <= 65535);

@@ -65,6 +65,26 @@ load(const char *const *args, const char *const *env, const char *dotenv,
 	return config_load(&cfg, argc, argv, envp, err);
 }
 
+/* The variables of the driver called name, as config_load left them. */
+static struct config_source *
+src_named(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg.nsources; i++)
+		if (strcmp(cfg.sources[i].driver->name, name) == 0)
+			return &cfg.sources[i];
+	printf("# no driver '%s'\n", name);
+	return &cfg.sources[SOURCE_DRIVERS_MAX - 1];
+}
+
+/* 1 when SOURCE picked the driver called name. */
+static int
+source_is(const char *name)
+{
+	return strcmp(config_source(&cfg)->driver->name, name) == 0;
+}
+
 static void
 test_defaults(void)
 {
@@ -73,24 +93,24 @@ test_defaults(void)
 
 	CHECK(load(NULL, env, NULL, &err) == 0);
 	CHECK(cfg.mode == MODE_SERVICE);
-	CHECK(cfg.source == SOURCE_FITBIT);
-	CHECK(strcmp(cfg.google_redirect_uri,
+	CHECK(source_is("fitbit"));
+	CHECK(strcmp(src_named("google")->redirect_uri,
 	    "http://127.0.0.1:8080/callback") == 0);
-	CHECK(strcmp(cfg.google_health_api_url,
+	CHECK(strcmp(src_named("google")->api_url,
 	    "https://health.googleapis.com") == 0);
-	CHECK(strcmp(cfg.google_auth_url,
+	CHECK(strcmp(src_named("google")->auth_url,
 	    "https://accounts.google.com/o/oauth2/v2/auth") == 0);
-	CHECK(strcmp(cfg.google_token_url,
+	CHECK(strcmp(src_named("google")->token_url,
 	    "https://oauth2.googleapis.com/token") == 0);
-	CHECK(strcmp(cfg.fitbit_redirect_uri,
+	CHECK(strcmp(src_named("fitbit")->redirect_uri,
 	    "http://localhost:8080/callback") == 0);
-	CHECK(strcmp(cfg.fitbit_api_url, "https://api.fitbit.com") == 0);
-	CHECK(strcmp(cfg.fitbit_auth_url,
+	CHECK(strcmp(src_named("fitbit")->api_url, "https://api.fitbit.com") == 0);
+	CHECK(strcmp(src_named("fitbit")->auth_url,
 	    "https://www.fitbit.com/oauth2/authorize") == 0);
-	CHECK(strcmp(cfg.fitbit_token_url,
+	CHECK(strcmp(src_named("fitbit")->token_url,
 	    "https://api.fitbit.com/oauth2/token") == 0);
-	CHECK(strcmp(cfg.fitbit_client_id, "fb-id") == 0);
-	CHECK(strcmp(cfg.fitbit_client_secret, "fb-secret") == 0);
+	CHECK(strcmp(src_named("fitbit")->client_id, "fb-id") == 0);
+	CHECK(strcmp(src_named("fitbit")->client_secret, "fb-secret") == 0);
 	CHECK(strcmp(cfg.user_id, "default") == 0);
 	CHECK(cfg.victoria_endpoint[0] == '\0');
 	CHECK(cfg.victoria_user[0] == '\0');
@@ -134,15 +154,15 @@ test_all_set(void)
 	write_file(ca, "-----BEGIN CERTIFICATE-----\n");
 	snprintf(ca_env, sizeof(ca_env), "CA_FILE=%s", ca);
 	CHECK(load(NULL, env, NULL, &err) == 0);
-	CHECK(cfg.source == SOURCE_GOOGLE);
-	CHECK(strcmp(cfg.google_client_id, "g-id") == 0);
-	CHECK(strcmp(cfg.google_client_secret, "g-secret") == 0);
-	CHECK(strcmp(cfg.google_redirect_uri, "http://localhost:9999/cb") == 0);
-	CHECK(strcmp(cfg.google_health_api_url, "http://127.0.0.1:18081") == 0);
-	CHECK(strcmp(cfg.google_auth_url, "http://127.0.0.1:18081/auth") == 0);
-	CHECK(strcmp(cfg.google_token_url, "http://127.0.0.1:18081/token")
+	CHECK(source_is("google"));
+	CHECK(strcmp(src_named("google")->client_id, "g-id") == 0);
+	CHECK(strcmp(src_named("google")->client_secret, "g-secret") == 0);
+	CHECK(strcmp(src_named("google")->redirect_uri, "http://localhost:9999/cb") == 0);
+	CHECK(strcmp(src_named("google")->api_url, "http://127.0.0.1:18081") == 0);
+	CHECK(strcmp(src_named("google")->auth_url, "http://127.0.0.1:18081/auth") == 0);
+	CHECK(strcmp(src_named("google")->token_url, "http://127.0.0.1:18081/token")
 	    == 0);
-	CHECK(strcmp(cfg.fitbit_api_url, "http://[::1]:18082/") == 0);
+	CHECK(strcmp(src_named("fitbit")->api_url, "http://[::1]:18082/") == 0);
 	CHECK(strcmp(cfg.user_id, "alice") == 0);
 	CHECK(strcmp(cfg.data_dir, "/var/lib/syncbit") == 0);
 	CHECK(strcmp(cfg.victoria_endpoint,
@@ -163,7 +183,7 @@ struct source_case {
 	const char *env[5];
 	const char *arg;
 	int rc;
-	enum config_source source;
+	const char *source;	/* the driver's name */
 	const char *msg;
 };
 
@@ -172,27 +192,27 @@ test_source(void)
 {
 	static const struct source_case cases[] = {
 		{ { "GOOGLE_CLIENT_ID=g", "GOOGLE_CLIENT_SECRET=s" }, NULL, 0,
-		    SOURCE_GOOGLE, NULL },
-		{ { FITBIT_OK }, NULL, 0, SOURCE_FITBIT, NULL },
+		    "google", NULL },
+		{ { FITBIT_OK }, NULL, 0, "fitbit", NULL },
 		{ { "GOOGLE_CLIENT_ID=g", "GOOGLE_CLIENT_SECRET=s", FITBIT_OK },
-		    NULL, 0, SOURCE_GOOGLE, NULL },
+		    NULL, 0, "google", NULL },
 		{ { "SOURCE=fitbit", "GOOGLE_CLIENT_ID=g", FITBIT_OK }, NULL, 0,
-		    SOURCE_FITBIT, NULL },
+		    "fitbit", NULL },
 		{ { "SOURCE=Google", "GOOGLE_CLIENT_ID=g",
-		    "GOOGLE_CLIENT_SECRET=s" }, NULL, 0, SOURCE_GOOGLE, NULL },
-		{ { "SOURCE=", FITBIT_OK }, NULL, 0, SOURCE_FITBIT, NULL },
-		{ { NULL }, "--healthcheck", 0, SOURCE_GOOGLE, NULL },
-		{ { "SOURCE=fitbit" }, "--healthcheck", 0, SOURCE_FITBIT,
+		    "GOOGLE_CLIENT_SECRET=s" }, NULL, 0, "google", NULL },
+		{ { "SOURCE=", FITBIT_OK }, NULL, 0, "fitbit", NULL },
+		{ { NULL }, "--healthcheck", 0, "google", NULL },
+		{ { "SOURCE=fitbit" }, "--healthcheck", 0, "fitbit",
 		    NULL },
-		{ { NULL }, NULL, -1, 0, "SOURCE: unset, and neither "
-		    "GOOGLE_CLIENT_ID (Google Health API) nor FITBIT_CLIENT_ID "
-		    "(legacy Fitbit Web API) is set" },
-		{ { NULL }, "--once", -1, 0, "SOURCE: unset, and neither "
-		    "GOOGLE_CLIENT_ID (Google Health API) nor FITBIT_CLIENT_ID "
-		    "(legacy Fitbit Web API) is set" },
-		{ { NULL }, "--authorize", -1, 0, "SOURCE: unset, and neither "
-		    "GOOGLE_CLIENT_ID (Google Health API) nor FITBIT_CLIENT_ID "
-		    "(legacy Fitbit Web API) is set" },
+		{ { NULL }, NULL, -1, 0, "SOURCE: unset, and no client id "
+		    "is set: GOOGLE_CLIENT_ID (Google Health API) or "
+		    "FITBIT_CLIENT_ID (legacy Fitbit Web API)" },
+		{ { NULL }, "--once", -1, 0, "SOURCE: unset, and no client id "
+		    "is set: GOOGLE_CLIENT_ID (Google Health API) or "
+		    "FITBIT_CLIENT_ID (legacy Fitbit Web API)" },
+		{ { NULL }, "--authorize", -1, 0, "SOURCE: unset, and no client id "
+		    "is set: GOOGLE_CLIENT_ID (Google Health API) or "
+		    "FITBIT_CLIENT_ID (legacy Fitbit Web API)" },
 		{ { "SOURCE=google", FITBIT_OK }, NULL, -1, 0,
 		    "GOOGLE_CLIENT_ID: required for SOURCE=google" },
 		{ { "GOOGLE_CLIENT_ID=g", FITBIT_OK }, NULL, -1, 0,
@@ -215,7 +235,7 @@ test_source(void)
 		rc = load(args, c->env, NULL, &err);
 		CHECK(rc == c->rc);
 		if (rc == 0 && c->rc == 0)
-			CHECK(cfg.source == c->source);
+			CHECK(source_is(c->source));
 		if (c->msg != NULL && strcmp(err.msg, c->msg) != 0)
 			printf("# got '%s'\n", err.msg);
 		if (c->msg != NULL)
@@ -244,8 +264,8 @@ test_layers(void)
 	CHECK(strcmp(err.msg, "LISTEN_ADDRESS: 'bogus' is not host:port")
 	    == 0);
 	CHECK(load(args, env, dotenv, &err) == 0);
-	CHECK(strcmp(cfg.fitbit_client_id, "from-file") == 0);
-	CHECK(strcmp(cfg.fitbit_client_secret, SECRET) == 0);
+	CHECK(strcmp(src_named("fitbit")->client_id, "from-file") == 0);
+	CHECK(strcmp(src_named("fitbit")->client_secret, SECRET) == 0);
 	CHECK(cfg.sync_interval_minutes == 45);	/* environment wins */
 	CHECK(cfg.listen_port == 9100);		/* bad .env value unjudged */
 	CHECK(cfg.log_level == LOG_WARN);	/* the option wins */
@@ -482,6 +502,19 @@ test_invalid(void)
 	CHECK(strlen(cfg.data_dir) == CONFIG_STR_MAX - 1);
 }
 
+/* 1 when the n bytes at p hold the string s. */
+static int
+holds(const void *p, size_t n, const char *s)
+{
+	const char *b = p;
+	size_t i, len = strlen(s);
+
+	for (i = 0; i + len <= n; i++)
+		if (memcmp(b + i, s, len) == 0)
+			return 1;
+	return 0;
+}
+
 /* A secret never reaches a message, and a failed load keeps none. */
 static void
 test_secrets(void)
@@ -503,7 +536,7 @@ test_secrets(void)
 	for (i = 0; i < sizeof(envs) / sizeof(envs[0]); i++) {
 		CHECK(load(NULL, envs[i], NULL, &err) == -1);
 		CHECK(strstr(err.msg, SECRET) == NULL);
-		CHECK(strstr(cfg.fitbit_client_secret, SECRET) == NULL);
+		CHECK(!holds(&cfg, sizeof(cfg), SECRET));
 		CHECK(strstr(cfg.victoria_password, SECRET) == NULL);
 	}
 	CHECK(load(args, env, NULL, &err) == -1);
@@ -520,6 +553,9 @@ struct url_case {
 };
 
 #define AT(f) offsetof(struct config, f)
+/* a driver's variable; i: its place in the driver table (google, fitbit) */
+#define SAT(i, f) (offsetof(struct config, sources) + \
+	(i) * sizeof(struct config_source) + offsetof(struct config_source, f))
 
 /* URLs curl_url() and SyncBit's rules accept, kept as written. */
 static void
@@ -532,20 +568,20 @@ test_urls(void)
 		    AT(victoria_endpoint) },
 		{ "VICTORIA_ENDPOINT=HTTP://VM.Example/api/v1/write?"
 		    "extra_label=a%20b", AT(victoria_endpoint) },
-		{ "FITBIT_API_URL=http://[::1]:18082", AT(fitbit_api_url) },
-		{ "FITBIT_API_URL=http://127.0.0.1:0/", AT(fitbit_api_url) },
+		{ "FITBIT_API_URL=http://[::1]:18082", SAT(1, api_url) },
+		{ "FITBIT_API_URL=http://127.0.0.1:0/", SAT(1, api_url) },
 		{ "FITBIT_API_URL=http://h_1.example:00080/x",
-		    AT(fitbit_api_url) },
+		    SAT(1, api_url) },
 		{ "FITBIT_API_URL=http://[fe80::1%25eth0]:80/",
-		    AT(fitbit_api_url) },
+		    SAT(1, api_url) },
 		{ "GOOGLE_HEALTH_API_URL=https://health.example/v4#top",
-		    AT(google_health_api_url) },	/* not a redirect URI */
+		    SAT(0, api_url) },	/* not a redirect URI */
 		{ "GOOGLE_REDIRECT_URI=https://syncbit.example/callback",
-		    AT(google_redirect_uri) },
+		    SAT(0, redirect_uri) },
 		{ "GOOGLE_REDIRECT_URI=http://[::1]:8080/callback?x=1",
-		    AT(google_redirect_uri) },
+		    SAT(0, redirect_uri) },
 		{ "FITBIT_REDIRECT_URI=http://LOCALHOST:8080/callback",
-		    AT(fitbit_redirect_uri) },
+		    SAT(1, redirect_uri) },
 	};
 	const struct url_case *c;
 	const char *env[4] = { FITBIT_OK, NULL, NULL };
@@ -748,7 +784,7 @@ test_env_example(void)
 	struct err err;
 
 	CHECK(load(args, env, NULL, &err) == 0);
-	CHECK(cfg.source == SOURCE_FITBIT);
+	CHECK(source_is("fitbit"));
 	CHECK(cfg.sync_interval_minutes == 15 && cfg.listen_port == 9877);
 	CHECK(strcmp(cfg.user_id, "default") == 0);
 	CHECK(cfg.backfill_start == -1 && cfg.victoria_endpoint[0] == '\0');
@@ -779,10 +815,12 @@ test_paths(void)
 
 	memset(&cfg, 0, sizeof(cfg));
 	strcpy(cfg.data_dir, "./data");
-	cfg.source = SOURCE_FITBIT;
+	cfg.sources[0].driver = source_driver_find("fitbit");
+	cfg.sources[1].driver = source_driver_find("google");
+	cfg.source = 0;
 	config_token_path(&cfg, buf, sizeof(buf));
 	CHECK(strcmp(buf, "./data/fitbit_tokens.json") == 0);
-	cfg.source = SOURCE_GOOGLE;
+	cfg.source = 1;
 	config_token_path(&cfg, buf, sizeof(buf));
 	CHECK(strcmp(buf, "./data/google_tokens.json") == 0);
 	strcpy(cfg.data_dir, "/app/data/");

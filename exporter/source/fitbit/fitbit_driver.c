@@ -1,0 +1,43 @@
+/*
+ * fitbit_driver: the legacy Fitbit Web API in the driver table (driver.h).
+ */
+#include <string.h>
+
+#include "fitbit.h"
+#include "source/driver.h"
+
+static struct source *
+create(const struct source_settings *s)
+{
+	struct fitbit_config fc;
+
+	memset(&fc, 0, sizeof(fc));
+	fc.api_url = s->api_url;
+	fc.oauth = s->oauth;
+	fc.http = s->http;
+	return fitbit_new(&fc);
+}
+
+const struct source_driver fitbit_driver = {
+	.name = "fitbit",
+	.prefix = "FITBIT_",
+	.brand = "Fitbit",
+	.title = "legacy Fitbit Web API",
+	.client_note = "(app type \"Personal\")",
+	.api_var = "API_URL",
+	.api_url = "https://api.fitbit.com",
+	.api_help = "Fitbit Web API base",
+	.auth_url = "https://www.fitbit.com/oauth2/authorize",
+	.token_url = "https://api.fitbit.com/oauth2/token",
+	.redirect_uri = "http://localhost:8080/callback",
+	.scopes = "activity heartrate profile settings sleep "
+	    "oxygen_saturation respiratory_rate temperature cardio_fitness "
+	    "weight",
+	.basic_auth = 1,
+	.auth_params = NULL,
+	.invalid_grant_hint = "Fitbit refused the refresh token "
+	    "(invalid_grant): run 'syncbit --authorize' again",
+	.account_hint = "the Fitbit Web API has no data of this account: "
+	    "see the log",
+	.create = create,
+};
