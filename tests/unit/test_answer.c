@@ -77,7 +77,8 @@ test_zone(void)
 	longer[sizeof(longer) - 1] = '\0';
 	CHECK(answer_zone(&p, longer, "none", "too long", &err) == -1 &&
 	    strcmp(err.msg, "too long") == 0);
-	CHECK(strcmp(p.zone, "Europe/Berlin") == 0);	/* kept on failure */
+	/* kept on failure */
+	CHECK(strcmp(p.zone, "Europe/Berlin") == 0);
 }
 
 void

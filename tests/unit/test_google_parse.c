@@ -743,10 +743,13 @@ test_shared(void)
 	CHECK(samples_add(&s, "a", NOV(1), 1, NULL) == 0 &&
 	    samples_add(&s, "b", NOV(1), 1, "l", "v", NULL) == 0 &&
 	    samples_add(&s, "b", NOV(2), 1, NULL) == 0);
-	CHECK(google_find(&s, s.len, "b", NOV(1)) == 1);	/* any label */
-	CHECK(google_find(&s, s.len, "b", NOV(2)) == 2);
-	CHECK(google_find(&s, 2, "b", NOV(2)) == 2);	/* only s[0, n) */
-	CHECK(google_find(&s, s.len, "a", NOV(2)) == s.len);
+	/* seen: b of Nov 1 (whatever its labels), b of Nov 2 */
+	CHECK(!google_new_day(&s, "b", NOV(1), NOV(1), NOV(3)));
+	CHECK(!google_new_day(&s, "b", NOV(2), NOV(1), NOV(3)));
+	CHECK(google_new_day(&s, "a", NOV(2), NOV(1), NOV(3)));
+	CHECK(google_new_day(&s, "c", NOV(1), NOV(1), NOV(1)));
+	CHECK(!google_new_day(&s, "c", NOV(4), NOV(1), NOV(3)));
+	CHECK(!google_new_day(&s, "c", OCT(31), NOV(1), NOV(3)));
 	samples_release(&s);
 }
 

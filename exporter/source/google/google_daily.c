@@ -187,11 +187,11 @@ rollup_point(const struct google_rollup *rt, const cJSON *pt, int32_t from,
 	const cJSON *val;
 	int32_t day;
 
-	if (google_date(jv_get(jv_get(pt, "civilStartTime"), "date"), &day) == -1)
+	if (google_date(jv_get(jv_get(pt, "civilStartTime"), "date"),
+	    &day) == -1)
 		return err_set(err, "'%s' rollup: a point without a valid "
 		    "'civilStartTime.date'", rt->type);
-	if (day < from || day > to ||
-	    google_find(out, out->len, rt->metric, day) < out->len)
+	if (!google_new_day(out, rt->metric, day, from, to))
 		return 0;
 	val = jv_get(pt, rt->member);
 	if (val == NULL || cJSON_IsNull(val))
@@ -245,9 +245,8 @@ rhr_point(const cJSON *pt, int32_t from, int32_t to, struct samples *out,
 		return err_set(err, "'%s': a point without a valid 'date'",
 		    RHR_TYPE);
 	bpm = jv_get(r, "beatsPerMinute");
-	if (bpm == NULL || day < from || day > to ||
-	    google_find(out, out->len, "fitbit_resting_heart_rate_bpm",
-	    day) < out->len)
+	if (bpm == NULL || !google_new_day(out,
+	    "fitbit_resting_heart_rate_bpm", day, from, to))
 		return 0;
 	if (jv_proto_number(bpm, &v) == -1 || v < 0)
 		return err_set(err, "'%s': 'beatsPerMinute' is not a number",

@@ -95,8 +95,9 @@ local_day(const cJSON *t, const cJSON *off, int32_t *day)
 
 /* ---- samples ---- */
 
-size_t
-google_find(const struct samples *s, size_t n, const char *metric, int32_t day)
+/* The first sample of metric and day in s[0, n), else n. */
+static size_t
+find(const struct samples *s, size_t n, const char *metric, int32_t day)
 {
 	size_t i;
 
@@ -104,6 +105,14 @@ google_find(const struct samples *s, size_t n, const char *metric, int32_t day)
 		if (s->v[i].day == day && strcmp(s->v[i].metric, metric) == 0)
 			break;
 	return i;
+}
+
+int
+google_new_day(const struct samples *out, const char *metric, int32_t day,
+    int32_t from, int32_t to)
+{
+	return day >= from && day <= to &&
+	    find(out, out->len, metric, day) == out->len;
 }
 
 /* One sample with at most one label (lname NULL: none); ts_ms 0 or an
@@ -291,8 +300,7 @@ point(struct walk *w, const cJSON *pt)
 	if (place(k, pt, val, &day, &ms) == -1)
 		return err_set(w->err, "'%s': a point without a valid '%s'",
 		    k->type, where[k->place]);
-	if (ms == 0 && (day < w->from || day > w->to ||
-	    google_find(w->out, w->out->len, k->metric, day) < w->out->len))
+	if (ms == 0 && !google_new_day(w->out, k->metric, day, w->from, w->to))
 		return 0;	/* a day seen twice keeps its first value */
 	if (k->flags & DIFF)
 		return value(k, val, 0, &v) == -1 ||
@@ -430,7 +438,7 @@ sess_daily(const struct sample *x, int32_t wake)
 static size_t
 sess_remove(struct samples *s, size_t n, int32_t wake)
 {
-	size_t a = google_find(s, n, DURATION, wake), j, i, k = 0;
+	size_t a = find(s, n, DURATION, wake), j, i, k = 0;
 
 	for (j = a; j < n && (j == a || strcmp(s->v[j].metric, LEVEL) == 0 ||
 	    sess_daily(&s->v[j], wake)); j++)
@@ -475,8 +483,8 @@ sleep_point(struct walk *w, const cJSON *pt)
 	    field(jv_get(s, "summary"), "minutesAsleep", 0, DBL_MAX / 60,
 	    &asleep) == -1)
 		return 0;	/* a duration that overflows is no session */
-	o = google_find(w->out, w->base, DURATION, wake);
-	m = google_find(&w->more, w->more.len, DURATION, wake);
+	o = find(w->out, w->base, DURATION, wake);
+	m = find(&w->more, w->more.len, DURATION, wake);
 	if ((m < w->more.len && w->more.v[m].value >= asleep * 60) ||
 	    (o < w->base && w->out->v[o].value >= asleep * 60))
 		return 0;
