@@ -1,6 +1,6 @@
 /*
- * jsonv: reading values out of the APIs' JSON (cJSON), shared by the
- * sources and their parsers.
+ * jsonv: parsing the APIs' JSON answers and reading values out of them
+ * (cJSON), shared by the sources and their parsers.
  *
  * Both APIs send some numbers as strings: the legacy Fitbit API its time
  * series values ("2504"), Google proto3's int64 ("112"). strtod alone
