@@ -4,10 +4,30 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "jsonv.h"
+
+cJSON *
+jv_parse(const char *json, size_t len, int object, struct err *err,
+    const char *what, ...)
+{
+	cJSON *root = cJSON_ParseWithLength(json, len);
+	char subject[ERR_MSG_MAX];
+	va_list ap;
+
+	if (root != NULL && (!object || cJSON_IsObject(root)))
+		return root;
+	cJSON_Delete(root);
+	va_start(ap, what);
+	vsnprintf(subject, sizeof(subject), what, ap);
+	va_end(ap);
+	err_set(err, "%s: invalid JSON", subject);
+	return NULL;
+}
 
 const cJSON *
 jv_get(const cJSON *o, const char *name)

@@ -1,6 +1,6 @@
 /*
- * jsonv: reading values out of the APIs' JSON (cJSON), shared by the
- * sources and their parsers.
+ * jsonv: parsing the APIs' JSON answers and reading values out of them
+ * (cJSON), shared by the sources and their parsers.
  *
  * Both APIs send some numbers as strings: the legacy Fitbit API its time
  * series values ("2504"), Google proto3's int64 ("112"). strtod alone
@@ -15,6 +15,12 @@
 
 #include "err.h"
 
+/* json -> its root (the caller cJSON_Delete()s it), or NULL with err
+ * "<what>: invalid JSON", what a printf format ("day '%s'"). object: a
+ * root that is not an object is invalid JSON too (Google's answers;
+ * Fitbit's parsers name the member they miss instead). */
+cJSON *jv_parse(const char *json, size_t len, int object, struct err *err,
+    const char *what, ...) __attribute__((format(printf, 5, 6)));
 /* o[name] when o is an object, else NULL. */
 const cJSON *jv_get(const cJSON *o, const char *name);
 /* Fitbit: a JSON number, or a string of plain decimal digits with an

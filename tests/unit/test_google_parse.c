@@ -699,6 +699,60 @@ test_time(void)
 	CHECK(google_time_ms("1969-12-31T23:59:59.999Z", &ms) == 0 && ms == -1);
 }
 
+/* What google_daily.c and google_activity.c share with the list parsers. */
+static void
+test_shared(void)
+{
+	struct err err = { 0 };
+	struct samples s;
+	const cJSON *points;
+	cJSON *root;
+	int32_t day;
+
+	CHECK(google_page("{\"dataPoints\":[{}]}", 19, "'x' list",
+	    "dataPoints", &root, &points, &err) == 0 &&
+	    cJSON_GetArraySize(points) == 1);
+	cJSON_Delete(root);
+	CHECK(google_page("{}", 2, "'x' list", "dataPoints", &root, &points,
+	    &err) == 0 && points == NULL);
+	cJSON_Delete(root);
+	CHECK(google_page("[]", 2, "'x' list", "dataPoints", &root, &points,
+	    &err) == -1 && root == NULL &&
+	    strcmp(err.msg, "'x' list: invalid JSON") == 0);
+	err_clear(&err);
+	CHECK(google_page("{\"dataPoints\":{}}", 17, "'x' list",
+	    "dataPoints", &root, &points, &err) == -1 &&
+	    strcmp(err.msg, "'x' list: 'dataPoints' is not a list") == 0);
+	cJSON_Delete(root);
+
+	root = cJSON_Parse("[{\"year\":2026,\"month\":11,\"day\":19},"
+	    "{\"year\":\"2026\",\"month\":2,\"day\":29},"
+	    "{\"year\":1969,\"month\":12,\"day\":31},"
+	    "{\"year\":2026,\"month\":11.5,\"day\":1},"
+	    "{\"year\":2026,\"month\":11}]");
+	CHECK(google_date(cJSON_GetArrayItem(root, 0), &day) == 0 &&
+	    day == NOV(19));
+	CHECK(google_date(cJSON_GetArrayItem(root, 1), &day) == -1);
+	CHECK(google_date(cJSON_GetArrayItem(root, 2), &day) == -1);
+	CHECK(google_date(cJSON_GetArrayItem(root, 3), &day) == -1);
+	CHECK(google_date(cJSON_GetArrayItem(root, 4), &day) == -1);
+	CHECK(google_date(NULL, &day) == -1);
+	cJSON_Delete(root);
+
+	samples_init(&s);
+	CHECK(samples_add(&s, "a", NOV(1), 1, NULL) == 0 &&
+	    samples_add(&s, "b", NOV(1), 1, "l", "v", NULL) == 0 &&
+	    samples_add(&s, "b", NOV(2), 1, NULL) == 0);
+	/* seen: b of Nov 1 (whatever its labels), b of Nov 2 */
+	CHECK(!google_new_day(&s, "b", NOV(1), NOV(1), NOV(3)));
+	CHECK(!google_new_day(&s, "b", NOV(2), NOV(1), NOV(3)));
+	CHECK(google_new_day(&s, "a", NOV(2), NOV(1), NOV(3)));
+	CHECK(google_new_day(&s, "c", NOV(1), NOV(1), NOV(1)));
+	CHECK(!google_new_day(&s, "c", NOV(4), NOV(1), NOV(3)));
+	CHECK(!google_new_day(&s, "c", OCT(31), NOV(1), NOV(3)));
+	samples_release(&s);
+}
+
 void
 suite_google_parse(void)
 {
@@ -711,4 +765,5 @@ suite_google_parse(void)
 	test_sleep_wake_day();
 	test_devices();
 	test_time();
+	test_shared();
 }

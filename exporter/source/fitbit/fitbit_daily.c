@@ -15,6 +15,7 @@
 #include "fitbit.h"
 #include "fitbit_json.h"
 #include "jsonv.h"
+#include "source/answer.h"
 
 const struct fitbit_series fitbit_series[FITBIT_NSERIES] = {
 	{ "steps", "fitbit_steps_total", NULL },
@@ -28,16 +29,12 @@ const struct fitbit_series fitbit_series[FITBIT_NSERIES] = {
 	{ "minutesVeryActive", "fitbit_active_minutes", "very_active" },
 };
 
-/* Fields of the daily summary that map one to one. */
-static const struct fitbit_series summary_fields[] = {
-	{ "steps", "fitbit_steps_total", NULL },
-	{ "caloriesOut", "fitbit_calories_total", NULL },
-	{ "floors", "fitbit_floors_total", NULL },
-	{ "elevation", "fitbit_elevation_meters", NULL },
-	{ "sedentaryMinutes", "fitbit_active_minutes", "sedentary" },
-	{ "lightlyActiveMinutes", "fitbit_active_minutes", "lightly_active" },
-	{ "fairlyActiveMinutes", "fitbit_active_minutes", "fairly_active" },
-	{ "veryActiveMinutes", "fitbit_active_minutes", "very_active" },
+/* The daily summary's member of each fitbit_series[] entry (the same
+ * metric and label); NULL: distance, the "total" of distances[]. */
+static const char *const summary_member[FITBIT_NSERIES] = {
+	"steps", NULL, "caloriesOut", "floors", "elevation",
+	"sedentaryMinutes", "lightlyActiveMinutes", "fairlyActiveMinutes",
+	"veryActiveMinutes",
 };
 
 static const struct {
@@ -77,30 +74,21 @@ int
 fitbit_parse_profile(const char *json, size_t len, struct profile *p,
     struct err *err)
 {
-	cJSON *root = cJSON_ParseWithLength(json, len);
+	cJSON *root = jv_parse(json, len, 0, err, "profile");
 	const cJSON *user;
-	const char *zone;
 	int rc = -1;
 
-	if (root == NULL) {
-		err_set(err, "profile: invalid JSON");
+	if (root == NULL)
 		goto out;
-	}
 	if (!cJSON_IsObject(user = jv_get(root, "user"))) {
 		err_set(err, "profile: no 'user' object");
 		goto out;
 	}
-	zone = cJSON_GetStringValue(jv_get(user, "timezone"));
-	if (zone == NULL || *zone == '\0') {
-		err_set(err, "profile: no 'user.timezone'");
+	if (answer_zone(p, cJSON_GetStringValue(jv_get(user, "timezone")),
+	    "profile: no 'user.timezone'",
+	    "profile: 'user.timezone' is unknown to the tz database",
+	    err) == -1)
 		goto out;
-	}
-	if (strlen(zone) >= sizeof(p->zone) || !civil_zone_valid(zone)) {
-		err_set(err, "profile: 'user.timezone' is unknown to the tz "
-		    "database");
-		goto out;
-	}
-	memcpy(p->zone, zone, strlen(zone) + 1);
 	if (civil_parse(cJSON_GetStringValue(jv_get(user, "memberSince")),
 	    &p->member_since) == -1)
 		p->member_since = -1;
@@ -176,8 +164,8 @@ int
 fitbit_parse_day(const char *json, size_t len, int32_t day,
     struct samples *out, struct err *err)
 {
-	cJSON *root = cJSON_ParseWithLength(json, len);
 	const struct fitbit_series *f;
+	cJSON *root = NULL;
 	const cJSON *sum;
 	char date[CIVIL_DATE_LEN];
 	size_t base = out->len, i;
@@ -185,17 +173,16 @@ fitbit_parse_day(const char *json, size_t len, int32_t day,
 	int rc = -1;
 
 	civil_format(day, date);
-	if (root == NULL) {
-		err_set(err, "day '%s': invalid JSON", date);
+	if ((root = jv_parse(json, len, 0, err, "day '%s'", date)) == NULL)
 		goto out;
-	}
 	if (!cJSON_IsObject(sum = jv_get(root, "summary"))) {
 		err_set(err, "day '%s': no 'summary' object", date);
 		goto out;
 	}
-	for (i = 0; i < sizeof(summary_fields) / sizeof(*f); i++) {
-		f = &summary_fields[i];
-		if (value(jv_get(sum, f->resource), &v) == 0 &&
+	for (i = 0; i < FITBIT_NSERIES; i++) {
+		f = &fitbit_series[i];
+		if (summary_member[i] != NULL &&
+		    value(jv_get(sum, summary_member[i]), &v) == 0 &&
 		    add(out, f->metric, day, v, "type", f->type, err) == -1)
 			goto out;
 	}
@@ -207,10 +194,7 @@ fitbit_parse_day(const char *json, size_t len, int32_t day,
 		goto out;
 	rc = 0;
 out:
-	if (rc == -1)
-		out->len = base;
-	cJSON_Delete(root);
-	return rc;
+	return answer_done(rc, root, out, base);
 }
 
 static const struct fitbit_series *
@@ -224,56 +208,33 @@ series_find(const char *resource)
 	return NULL;
 }
 
-/* The list under key, which a well-formed answer always has. */
-static const cJSON *
-range_list(const cJSON *root, const char *key, const char *what,
-    struct err *err)
-{
-	const cJSON *list = jv_get(root, key);
-
-	if (root == NULL)
-		err_set(err, "'%s' series: invalid JSON", what);
-	else if (!cJSON_IsArray(list))
-		err_set(err, "'%s' series: no '%s' list", what, key);
-	else
-		return list;
-	return NULL;
-}
-
 int
 fitbit_parse_series(const char *json, size_t len, const char *resource,
     int32_t from, int32_t to, struct samples *out, struct err *err)
 {
 	const struct fitbit_series *s = series_find(resource);
-	cJSON *root = NULL;
+	cJSON *root;
 	const cJSON *list, *e;
-	char key[64];
+	char key[64], what[80];
 	size_t base = out->len;
 	int32_t day;
 	double v;
-	int rc = -1;
+	int rc;
 
 	if (s == NULL)
 		return err_set(err, "unknown time series '%s'", resource);
 	snprintf(key, sizeof(key), "activities-%s", resource);
-	root = cJSON_ParseWithLength(json, len);
-	if ((list = range_list(root, key, resource, err)) == NULL)
-		goto out;
-	cJSON_ArrayForEach(e, list) {
-		if (civil_parse(cJSON_GetStringValue(jv_get(e, "dateTime")),
-		    &day) == -1 || day < from || day > to ||
-		    fj_find(out, base, s->metric, s->type, day) < out->len ||
-		    value(jv_get(e, "value"), &v) == -1)
-			continue;
-		if (add(out, s->metric, day, v, "type", s->type, err) == -1)
-			goto out;
-	}
-	rc = 0;
-out:
-	if (rc == -1)
-		out->len = base;
-	cJSON_Delete(root);
-	return rc;
+	snprintf(what, sizeof(what), "'%s' series", resource);
+	if ((rc = fj_answer(json, len, what, key, 0, &root, &list, err)) == -1)
+		list = NULL;
+	cJSON_ArrayForEach(e, list)
+		if (fj_day(e, "dateTime", from, to, &day) == 0 &&
+		    fj_find(out, base, s->metric, s->type, day) == out->len &&
+		    value(jv_get(e, "value"), &v) == 0 &&
+		    (rc = add(out, s->metric, day, v, "type", s->type,
+		    err)) == -1)
+			break;
+	return answer_done(rc, root, out, base);
 }
 
 /* A day of the heart series was seen when it gave any sample. */
@@ -292,46 +253,40 @@ int
 fitbit_parse_heart(const char *json, size_t len, int32_t from, int32_t to,
     struct samples *out, struct err *err)
 {
-	cJSON *root = cJSON_ParseWithLength(json, len);
+	cJSON *root;
 	const cJSON *list, *e, *val;
 	size_t base = out->len;
 	int32_t day;
-	int rc = -1;
+	int rc;
 
-	if ((list = range_list(root, "activities-heart", "heart", err)) == NULL)
-		goto out;
+	if ((rc = fj_answer(json, len, "'heart' series", "activities-heart", 0,
+	    &root, &list, err)) == -1)
+		list = NULL;
 	cJSON_ArrayForEach(e, list) {
 		val = jv_get(e, "value");
-		if (civil_parse(cJSON_GetStringValue(jv_get(e, "dateTime")),
-		    &day) == -1 || day < from || day > to ||
+		if (fj_day(e, "dateTime", from, to, &day) == -1 ||
 		    !cJSON_IsObject(val) || heart_seen(out, base, day))
 			continue;
-		if (parse_rhr(jv_get(val, "restingHeartRate"), day, out,
-		    err) == -1 ||
-		    parse_zones(jv_get(val, "heartRateZones"), day, out, err) == -1)
-			goto out;
+		if ((rc = parse_rhr(jv_get(val, "restingHeartRate"), day, out,
+		    err)) == -1 ||
+		    (rc = parse_zones(jv_get(val, "heartRateZones"), day, out,
+		    err)) == -1)
+			break;
 	}
-	rc = 0;
-out:
-	if (rc == -1)
-		out->len = base;
-	cJSON_Delete(root);
-	return rc;
+	return answer_done(rc, root, out, base);
 }
 
 int
 fitbit_parse_error(const char *json, size_t len, struct fitbit_error *fe,
     struct err *err)
 {
-	cJSON *root = cJSON_ParseWithLength(json, len);
+	cJSON *root;
 	const cJSON *e;
 	int rc = -1;
 
 	memset(fe, 0, sizeof(*fe));
-	if (root == NULL) {
-		err_set(err, "error body: invalid JSON");
+	if ((root = jv_parse(json, len, 0, err, "error body")) == NULL)
 		goto out;
-	}
 	if (cJSON_IsArray(e = jv_get(root, "errors"))) {
 		jv_ident(jv_get(cJSON_GetArrayItem(e, 0), "errorType"), fe->type,
 		    sizeof(fe->type));

@@ -1,7 +1,7 @@
 /*
  * fitbit_json: the readers the legacy Fitbit answers' parsers share
  * (fitbit_parse.c, fitbit_sleep.c): numbers, local times, samples, and the
- * one way an answer is opened and closed. See fitbit_json.h.
+ * one way an answer is opened (answer_done() closes it). See fitbit_json.h.
  */
 #include <ctype.h>
 #include <math.h>
@@ -114,6 +114,14 @@ fj_add_at(struct samples *out, const char *metric, int32_t day, int64_t ms,
 	return 0;
 }
 
+int
+fj_day(const cJSON *e, const char *key, int32_t from, int32_t to,
+    int32_t *day)
+{
+	return civil_parse(cJSON_GetStringValue(jv_get(e, key)), day) == 0 &&
+	    *day >= from && *day <= to ? 0 : -1;
+}
+
 /* The index of metric{lvalue} for day among out->v[base..], else len. */
 size_t
 fj_find(const struct samples *out, size_t base, const char *metric,
@@ -131,30 +139,20 @@ fj_find(const struct samples *out, size_t base, const char *metric,
 
 /*
  * Parse an answer and find its list: root[key], or the root itself (key
- * NULL; one_ok: a single object is a list of one). *root goes to fj_done()
- * either way.
+ * NULL; one_ok: a single object is a list of one). *root goes to
+ * answer_done() either way.
  */
 int
 fj_answer(const char *json, size_t len, const char *what, const char *key,
     int one_ok, cJSON **root, const cJSON **list, struct err *err)
 {
-	*root = cJSON_ParseWithLength(json, len);
+	*root = jv_parse(json, len, 0, err, "%s", what);
 	*list = key != NULL ? jv_get(*root, key) : *root;
 	if (*root == NULL)
-		return err_set(err, "%s: invalid JSON", what);
+		return -1;
 	if (cJSON_IsArray(*list) || (one_ok && cJSON_IsObject(*list)))
 		return 0;
 	if (key == NULL)
 		return err_set(err, "%s: not a list", what);
 	return err_set(err, "%s: no '%s' list", what, key);
-}
-
-/* The end of every parser: on failure nothing stays appended. */
-int
-fj_done(int rc, cJSON *root, struct samples *out, size_t base)
-{
-	if (rc == -1)
-		out->len = base;
-	cJSON_Delete(root);
-	return rc;
 }

@@ -35,17 +35,17 @@ int fj_add(struct samples *, const char *metric, int32_t day, double v,
     const char *lname, const char *lvalue, struct err *);
 int fj_add_at(struct samples *, const char *metric, int32_t day,
     int64_t ms, double v, struct err *);
+/* e[key] as a "YYYY-MM-DD" day of [from, to]: 0, else -1. */
+int fj_day(const cJSON *e, const char *key, int32_t from, int32_t to,
+    int32_t *day);
 /* The index of metric{lvalue} for day among out->v[base..], else len. */
 size_t fj_find(const struct samples *, size_t base, const char *metric,
     const char *lvalue, int32_t day);
 /* Parse an answer and find its list: root[key], or the root itself (key
  * NULL; one_ok: a single object is a list of one). *root goes to
- * fj_done() either way. */
+ * answer_done() either way. */
 int fj_answer(const char *json, size_t len, const char *what,
     const char *key, int one_ok, cJSON **root, const cJSON **list,
     struct err *);
-/* The end of every parser: on failure nothing stays appended; frees
- * root; returns rc. */
-int fj_done(int rc, cJSON *root, struct samples *, size_t base);
 
 #endif

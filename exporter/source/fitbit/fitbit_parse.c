@@ -23,6 +23,7 @@
 #include "fitbit_json.h"
 #include "fitbit_parse.h"
 #include "jsonv.h"
+#include "source/answer.h"
 
 /* ---- intraday ---- */
 
@@ -65,8 +66,8 @@ fitbit_parse_intraday(const char *json, size_t len, const char *resource,
 		return err_set(err, "unknown intraday resource '%s'", resource);
 	snprintf(key, sizeof(key), "activities-%s-intraday", resource);
 	snprintf(what, sizeof(what), "'%s' intraday", resource);
-	if ((root = cJSON_ParseWithLength(json, len)) == NULL)
-		err_set(err, "%s: invalid JSON", what);
+	if ((root = jv_parse(json, len, 0, err, "%s", what)) == NULL)
+		rc = -1;	/* err says why */
 	else if (!cJSON_IsObject(root))
 		err_set(err, "%s: not an object", what);
 	else if ((intra = jv_get(root, key)) == NULL)
@@ -76,7 +77,7 @@ fitbit_parse_intraday(const char *json, size_t len, const char *resource,
 	else
 		rc = intraday_points(set, steps ? "fitbit_intraday_steps" :
 		    "fitbit_heart_rate_bpm", steps, utc_day, out, err);
-	return fj_done(rc, root, out, base);
+	return answer_done(rc, root, out, base);
 }
 
 /* ---- day lists: "key":[{dateTime, value{...}}] ---- */
@@ -139,8 +140,7 @@ day_entry(const cJSON *e, const struct field *f, size_t nf, int32_t from,
 	size_t i;
 	double v;
 
-	if (civil_parse(cJSON_GetStringValue(jv_get(e, "dateTime")), &day) == -1 ||
-	    day < from || day > to || !cJSON_IsObject(val))
+	if (fj_day(e, "dateTime", from, to, &day) == -1 || !cJSON_IsObject(val))
 		return 0;
 	for (i = 0; i < nf; i++)
 		if (fj_find(out, base, f[i].metric, f[i].lvalue, day) ==
@@ -170,7 +170,7 @@ day_list(const char *json, size_t len, const char *what, const char *key,
 			if ((rc = day_entry(e, f, nf, from, to, base, out,
 			    err)) == -1)
 				break;
-	return fj_done(rc, root, out, base);
+	return answer_done(rc, root, out, base);
 }
 
 int
@@ -263,8 +263,7 @@ body_log(const char *json, size_t len, const char *key, const char *metric,
 	if ((rc = fj_answer(json, len, key, key, 0, &root, &list, err)) == -1)
 		list = NULL;
 	cJSON_ArrayForEach(e, list) {
-		if (civil_parse(cJSON_GetStringValue(jv_get(e, "date")),
-		    &day) == -1 || day < from || day > to ||
+		if (fj_day(e, "date", from, to, &day) == -1 ||
 		    fj_value(jv_get(e, key), &v) == -1)
 			continue;
 		at = fj_clock_text(cJSON_GetStringValue(jv_get(e, "time"))) + 1;
@@ -278,7 +277,7 @@ body_log(const char *json, size_t len, const char *key, const char *metric,
 	}
 	for (i = base; i < out->len; i++)
 		out->v[i].ts_ms = 0;
-	return fj_done(rc, root, out, base);
+	return answer_done(rc, root, out, base);
 }
 
 int
@@ -374,5 +373,5 @@ fitbit_parse_devices(const char *json, size_t len, int32_t day,
 	cJSON_ArrayForEach(e, list)
 		if ((rc = device(list, e, day, zone, out, err)) == -1)
 			break;
-	return fj_done(rc, root, out, base);
+	return answer_done(rc, root, out, base);
 }

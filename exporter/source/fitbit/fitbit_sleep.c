@@ -14,6 +14,7 @@
 #include "fitbit_json.h"
 #include "fitbit_parse.h"
 #include "jsonv.h"
+#include "source/answer.h"
 
 /* levels.summary members of each type; in stages_st, the index is the
  * hypnogram's level. */
@@ -149,10 +150,9 @@ fitbit_parse_sleep(const char *json, size_t len, int32_t from, int32_t to,
 	if (rc == -1)
 		list = NULL;
 	cJSON_ArrayForEach(e, list)
-		if (civil_parse(cJSON_GetStringValue(jv_get(e, "dateOfSleep")),
-		    &day) == 0 && day >= from && day <= to &&
+		if (fj_day(e, "dateOfSleep", from, to, &day) == 0 &&
 		    main_sleep(list, day) == e &&
 		    (rc = sleep_log(e, day, zone, out, err)) == -1)
 			break;
-	return fj_done(rc, root, out, base);
+	return answer_done(rc, root, out, base);
 }

@@ -138,17 +138,14 @@ int
 google_parse_levels(const char *json, size_t len, struct google_levels *lv,
     char *next, size_t next_size, struct err *err)
 {
-	cJSON *root = cJSON_ParseWithLength(json, len);
 	const cJSON *points, *pt;
-	int rc = -1;
+	cJSON *root;
+	int rc;
 
 	next[0] = '\0';
-	points = jv_get(root, "dataPoints");
-	if (!cJSON_IsObject(root))
-		err_set(err, "'activity-level' list: invalid JSON");
-	else if (points != NULL && !cJSON_IsArray(points))
-		err_set(err, "'activity-level' list: 'dataPoints' is not a list");
-	else
+	rc = google_page(json, len, "'activity-level' list", "dataPoints",
+	    &root, &points, err);
+	if (rc == 0)
 		rc = jv_next_token(root, next, next_size, err);
 	if (rc == -1)
 		points = NULL;

@@ -20,9 +20,11 @@
 
 #include "civil.h"
 #include "google.h"
+#include "google_parse.h"
 #include "google_rollup.h"
 #include "httpc.h"
 #include "jsonv.h"
+#include "source/answer.h"
 
 /* The list has exactly 4 entries: rollup_labels() relies on it. */
 static const struct label_map zones[] = {
@@ -75,35 +77,6 @@ google_duration(const char *s, double *seconds)
 	memcpy(num, s, n - 1);
 	num[n - 1] = '\0';
 	return jv_decimal_text(num, seconds);
-}
-
-/* {year, month, day}, a real date from 1970 on. */
-static int
-json_date(const cJSON *d, int32_t *day)
-{
-	double y, m, dd;
-	int yy, mm, ddd;
-
-	if (jv_proto_number(jv_get(d, "year"), &y) == -1 ||
-	    jv_proto_number(jv_get(d, "month"), &m) == -1 ||
-	    jv_proto_number(jv_get(d, "day"), &dd) == -1 ||
-	    y < 1970 || y > 9999 || m < 1 || m > 12 || dd < 1 || dd > 31 ||
-	    y != floor(y) || m != floor(m) || dd != floor(dd))
-		return -1;
-	*day = civil_from_ymd((int)y, (int)m, (int)dd);
-	civil_to_ymd(*day, &yy, &mm, &ddd);
-	return yy == (int)y && mm == (int)m && ddd == (int)dd ? 0 : -1;
-}
-
-static int
-has_day(const struct samples *s, const char *metric, int32_t day)
-{
-	size_t i;
-
-	for (i = 0; i < s->len; i++)
-		if (s->v[i].day == day && strcmp(s->v[i].metric, metric) == 0)
-			return 1;
-	return 0;
 }
 
 /* ---- pure parsers ---- */
@@ -214,10 +187,11 @@ rollup_point(const struct google_rollup *rt, const cJSON *pt, int32_t from,
 	const cJSON *val;
 	int32_t day;
 
-	if (json_date(jv_get(jv_get(pt, "civilStartTime"), "date"), &day) == -1)
+	if (google_date(jv_get(jv_get(pt, "civilStartTime"), "date"),
+	    &day) == -1)
 		return err_set(err, "'%s' rollup: a point without a valid "
 		    "'civilStartTime.date'", rt->type);
-	if (day < from || day > to || has_day(out, rt->metric, day))
+	if (!google_new_day(out, rt->metric, day, from, to))
 		return 0;
 	val = jv_get(pt, rt->member);
 	if (val == NULL || cJSON_IsNull(val))
@@ -238,32 +212,22 @@ google_parse_rollup(const char *type, const char *json, size_t len,
 {
 	const struct google_rollup *rt = google_rollup_find(type);
 	const cJSON *points, *pt;
-	cJSON *root = NULL;
 	size_t base = out->len;
-	int rc = -1;
+	char what[80];
+	cJSON *root;
+	int rc;
 
 	if (rt == NULL)
 		return err_set(err, "unknown data type '%s'", type);
-	root = cJSON_ParseWithLength(json, len);
-	if (!cJSON_IsObject(root)) {
-		err_set(err, "'%s' rollup: invalid JSON", type);
-		goto out;
-	}
-	points = jv_get(root, "rollupDataPoints");	/* absent: no day had data */
-	if (points != NULL && !cJSON_IsArray(points)) {
-		err_set(err, "'%s' rollup: 'rollupDataPoints' is not a list",
-		    type);
-		goto out;
-	}
+	snprintf(what, sizeof(what), "'%s' rollup", type);
+	/* no rollupDataPoints: no day had data */
+	if ((rc = google_page(json, len, what, "rollupDataPoints", &root,
+	    &points, err)) == -1)
+		points = NULL;
 	cJSON_ArrayForEach(pt, points)
-		if (rollup_point(rt, pt, from, to, out, err) == -1)
-			goto out;
-	rc = 0;
-out:
-	if (rc == -1)
-		out->len = base;
-	cJSON_Delete(root);
-	return rc;
+		if ((rc = rollup_point(rt, pt, from, to, out, err)) == -1)
+			break;
+	return answer_done(rc, root, out, base);
 }
 
 /* A missing beatsPerMinute is no value (the field is required), not 0. */
@@ -277,12 +241,12 @@ rhr_point(const cJSON *pt, int32_t from, int32_t to, struct samples *out,
 
 	if (r == NULL)
 		return 0;
-	if (json_date(jv_get(r, "date"), &day) == -1)
+	if (google_date(jv_get(r, "date"), &day) == -1)
 		return err_set(err, "'%s': a point without a valid 'date'",
 		    RHR_TYPE);
 	bpm = jv_get(r, "beatsPerMinute");
-	if (bpm == NULL || day < from || day > to ||
-	    has_day(out, "fitbit_resting_heart_rate_bpm", day))
+	if (bpm == NULL || !google_new_day(out,
+	    "fitbit_resting_heart_rate_bpm", day, from, to))
 		return 0;
 	if (jv_proto_number(bpm, &v) == -1 || v < 0)
 		return err_set(err, "'%s': 'beatsPerMinute' is not a number",
@@ -298,57 +262,34 @@ google_parse_rhr(const char *json, size_t len, int32_t from, int32_t to,
     struct samples *out, char *next, size_t next_size, struct err *err)
 {
 	const cJSON *points, *pt;
-	cJSON *root = NULL;
 	size_t base = out->len;
-	int rc = -1;
+	cJSON *root;
+	int rc;
 
 	next[0] = '\0';
-	root = cJSON_ParseWithLength(json, len);
-	if (!cJSON_IsObject(root)) {
-		err_set(err, "'%s' list: invalid JSON", RHR_TYPE);
-		goto out;
-	}
-	points = jv_get(root, "dataPoints");
-	if (points != NULL && !cJSON_IsArray(points)) {
-		err_set(err, "'%s' list: 'dataPoints' is not a list",
-		    RHR_TYPE);
-		goto out;
-	}
+	if ((rc = google_page(json, len, "'" RHR_TYPE "' list", "dataPoints",
+	    &root, &points, err)) == -1)
+		points = NULL;
 	cJSON_ArrayForEach(pt, points)
-		if (rhr_point(pt, from, to, out, err) == -1)
-			goto out;
-	rc = jv_next_token(root, next, next_size, err);
-out:
-	if (rc == -1)
-		out->len = base;
-	cJSON_Delete(root);
-	return rc;
+		if ((rc = rhr_point(pt, from, to, out, err)) == -1)
+			break;
+	if (rc == 0)
+		rc = jv_next_token(root, next, next_size, err);
+	return answer_done(rc, root, out, base);
 }
 
 int
 google_parse_settings(const char *json, size_t len, struct profile *p,
     struct err *err)
 {
-	cJSON *root = cJSON_ParseWithLength(json, len);
-	const char *zone;
-	int rc = -1;
+	cJSON *root = jv_parse(json, len, 1, err, "settings");
+	int rc;
 
-	if (!cJSON_IsObject(root)) {
-		err_set(err, "settings: invalid JSON");
-		goto out;
-	}
-	zone = cJSON_GetStringValue(jv_get(root, "timeZone"));
-	if (zone == NULL || *zone == '\0') {
-		err_set(err, "settings: no 'timeZone'");
-		goto out;
-	}
-	if (strlen(zone) >= sizeof(p->zone) || !civil_zone_valid(zone)) {
-		err_set(err, "settings: time zone unknown to the tz database");
-		goto out;
-	}
-	memcpy(p->zone, zone, strlen(zone) + 1);
-	rc = 0;
-out:
+	if (root == NULL)
+		return -1;
+	rc = answer_zone(p, cJSON_GetStringValue(jv_get(root, "timeZone")),
+	    "settings: no 'timeZone'",
+	    "settings: time zone unknown to the tz database", err);
 	cJSON_Delete(root);
 	return rc;
 }
@@ -357,18 +298,16 @@ int
 google_parse_profile(const char *json, size_t len, struct profile *p,
     struct err *err)
 {
-	cJSON *root = cJSON_ParseWithLength(json, len);
+	cJSON *root;
 	const cJSON *d;
 	int32_t day;
 	int rc = -1;
 
-	if (!cJSON_IsObject(root)) {
-		err_set(err, "profile: invalid JSON");
+	if ((root = jv_parse(json, len, 1, err, "profile")) == NULL)
 		goto out;
-	}
 	p->member_since = -1;
 	d = jv_get(root, "membershipStartDate");
-	if (d != NULL && json_date(d, &day) == -1) {
+	if (d != NULL && google_date(d, &day) == -1) {
 		err_set(err, "profile: 'membershipStartDate' is not a date");
 		goto out;
 	}

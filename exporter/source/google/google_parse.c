@@ -26,6 +26,7 @@
 #include "google.h"
 #include "google_parse.h"
 #include "jsonv.h"
+#include "source/answer.h"
 
 #define DAY_MS 86400000LL
 #define OFFSET_MAX_S 64800	/* +-18:00, the widest offset there is */
@@ -54,9 +55,8 @@ field(const cJSON *o, const char *name, double min, double max, double *v)
 	return jv_proto_number(jv_get(o, name), v) == -1 || *v < min || *v > max ? -1 : 0;
 }
 
-/* {year, month, day}: a real date from 1970 on. */
-static int
-json_date(const cJSON *d, int32_t *day)
+int
+google_date(const cJSON *d, int32_t *day)
 {
 	double y, m, dd;
 	int yy, mm, ddd;
@@ -107,6 +107,14 @@ find(const struct samples *s, size_t n, const char *metric, int32_t day)
 	return i;
 }
 
+int
+google_new_day(const struct samples *out, const char *metric, int32_t day,
+    int32_t from, int32_t to)
+{
+	return day >= from && day <= to &&
+	    find(out, out->len, metric, day) == out->len;
+}
+
 /* One sample with at most one label (lname NULL: none); ts_ms 0 or an
  * instant, whose UTC day is then the sample's when day is INT32_MIN. */
 static int
@@ -138,34 +146,40 @@ struct walk {
 
 typedef int point_fn(struct walk *, const cJSON *);
 
+int
+google_page(const char *json, size_t len, const char *what,
+    const char *list, cJSON **root, const cJSON **points, struct err *err)
+{
+	*root = jv_parse(json, len, 1, err, "%s", what);
+	*points = jv_get(*root, list);
+	if (*root == NULL)
+		return -1;
+	if (*points != NULL && !cJSON_IsArray(*points))
+		return err_set(err, "%s: '%s' is not a list", what, list);
+	return 0;
+}
+
 /* Every point (an object) of root[list], then the token; -1: undone. */
 static int
 walk(struct walk *w, const char *what, const char *json, size_t len,
     const char *list, point_fn *fn, char *next, size_t next_size)
 {
-	cJSON *root = cJSON_ParseWithLength(json, len);
+	cJSON *root;
 	const cJSON *pt;
-	int rc = -1;
+	int rc;
 
 	next[0] = '\0';
 	w->base = w->out->len;
-	w->list = jv_get(root, list);
-	if (!cJSON_IsObject(root))
-		err_set(w->err, "%s: invalid JSON", what);
-	else if (w->list != NULL && !cJSON_IsArray(w->list))
-		err_set(w->err, "%s: '%s' is not a list", what, list);
-	else
+	rc = google_page(json, len, what, list, &root, &w->list, w->err);
+	if (rc == 0)
 		rc = jv_next_token(root, next, next_size, w->err);
 	for (pt = rc == 0 && w->list != NULL ? w->list->child : NULL;
 	    pt != NULL && rc == 0; pt = pt->next)
 		rc = cJSON_IsObject(pt) ? fn(w, pt) : err_set(w->err,
 		    "%s: '%s' holds a non-object", what, list);
-	if (rc == -1) {
-		w->out->len = w->base;
+	if (rc == -1)
 		next[0] = '\0';
-	}
-	cJSON_Delete(root);
-	return rc;
+	return answer_done(rc, root, w->out, w->base);
 }
 
 /* A point's value member: 1 present, 0 absent (no data), -1 mistyped. */
@@ -261,8 +275,8 @@ place(const struct kind *k, const cJSON *pt, const cJSON *val,
 		    *ms == 0 ? -1 : 0;
 	}
 	if (k->place == AT_DATE)
-		return json_date(jv_get(val, "date"), day);
-	if (json_date(jv_get(jv_get(st, "civilTime"), "date"), day) == 0)
+		return google_date(jv_get(val, "date"), day);
+	if (google_date(jv_get(jv_get(st, "civilTime"), "date"), day) == 0)
 		return 0;
 	return local_day(jv_get(st, "physicalTime"), jv_get(st, "utcOffset"), day);
 }
@@ -286,8 +300,7 @@ point(struct walk *w, const cJSON *pt)
 	if (place(k, pt, val, &day, &ms) == -1)
 		return err_set(w->err, "'%s': a point without a valid '%s'",
 		    k->type, where[k->place]);
-	if (ms == 0 && (day < w->from || day > w->to ||
-	    find(w->out, w->out->len, k->metric, day) < w->out->len))
+	if (ms == 0 && !google_new_day(w->out, k->metric, day, w->from, w->to))
 		return 0;	/* a day seen twice keeps its first value */
 	if (k->flags & DIFF)
 		return value(k, val, 0, &v) == -1 ||

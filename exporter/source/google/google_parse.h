@@ -30,6 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cJSON.h>
+
 #include "err.h"
 #include "sample.h"
 
@@ -100,6 +102,22 @@ int google_parse_list(const char *type, const char *json, size_t len,
  */
 int google_parse_devices(const char *json, size_t len, int32_t day,
     struct samples *, char *next, size_t next_size, struct err *);
+
+/*
+ * Shared by the Google parsers (google_daily.c, google_activity.c):
+ * google_page: parse a page, an object whose member `list` is a list or
+ * absent (*points NULL: no points); -1 with err "<what>: invalid JSON" or
+ * "<what>: '<list>' is not a list". *root goes to cJSON_Delete() either way.
+ * google_date: a google.type.Date {year, month, day}, a real date from
+ * 1970 on -> civil day; -1 otherwise.
+ * google_new_day: 1 when day is of [from, to] and out has no sample of
+ * metric for it yet (a day seen twice keeps its first value), else 0.
+ */
+int google_page(const char *json, size_t len, const char *what,
+    const char *list, cJSON **root, const cJSON **points, struct err *);
+int google_date(const cJSON *date, int32_t *day);
+int google_new_day(const struct samples *out, const char *metric,
+    int32_t day, int32_t from, int32_t to);
 
 /* RFC 3339 ("2026-11-27T08:15:00Z", "...00.5Z", "...+01:00") -> UTC ms;
  * -1 if malformed. */
