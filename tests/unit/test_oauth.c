@@ -25,6 +25,7 @@
 #include "auth/oauth_private.h"
 #include "sha256.h"
 #include "stats.h"
+#include "helpers.h"
 #include "t.h"
 
 static void
