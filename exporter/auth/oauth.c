@@ -47,22 +47,6 @@
 #define SAVE_RETRY_EVERY	60	/* s between saves of an unsaved pair */
 #define STILL_VALID_MIN		30	/* s left for a token to be worth using */
 
-struct oauth {
-	struct oauth_provider prov;	/* a copy; its strings are borrowed */
-	struct httpc *http;
-	pthread_mutex_t lock;
-	struct oauth_tokens tok;	/* under lock */
-	uint8_t disk[SHA256_LEN];	/* file content as last read/written */
-	int have_disk;
-	int unsaved;			/* tok is newer than the file */
-	int client_bad;			/* invalid_client: stop asking */
-	time_t save_retry_at;
-	time_t refresh_retry_at;
-	time_t refreshed_at;		/* our last refresh (0: none yet) */
-	_Atomic int state;		/* enum oauth_state */
-	_Atomic int64_t expires_at;
-};
-
 /* --- the running service --- */
 
 static void
@@ -447,12 +431,4 @@ int64_t
 oauth_expires_at(struct oauth *o)
 {
 	return atomic_load(&o->expires_at);
-}
-
-void
-oauth_scope(struct oauth *o, char *buf, size_t size)
-{
-	pthread_mutex_lock(&o->lock);
-	snprintf(buf, size, "%s", o->tok.scope);
-	pthread_mutex_unlock(&o->lock);
 }

@@ -82,8 +82,6 @@ void oauth_free(struct oauth *);
 enum oauth_state oauth_state(struct oauth *);
 /* Expiry of the current access token (0 when none). */
 int64_t oauth_expires_at(struct oauth *);
-/* Granted scopes (space separated) or "" */
-void oauth_scope(struct oauth *, char *buf, size_t size);
 
 /*
  * A usable access token in buf: refreshes first when it expires within

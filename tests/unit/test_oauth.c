@@ -465,6 +465,15 @@ provider(const char *path)
 	return p;
 }
 
+/* The scopes the service holds (struct oauth, oauth_private.h). */
+static void
+scope_of(struct oauth *o, char *buf, size_t size)
+{
+	pthread_mutex_lock(&o->lock);
+	snprintf(buf, size, "%.*s", (int)size - 1, o->tok.scope);
+	pthread_mutex_unlock(&o->lock);
+}
+
 /*
  * The paths that must not reach the token endpoint. http is NULL: any
  * request would crash the test, which is the point.
@@ -496,7 +505,7 @@ test_service_without_requests(void)
 	CHECK(oauth_state(o) == OAUTH_OK);
 	CHECK(oauth_expires_at(o) == now + 3600);
 	CHECK(atomic_load(&stats_get()->token_expiry) == now + 3600);
-	oauth_scope(o, scope, sizeof(scope));
+	scope_of(o, scope, sizeof(scope));
 	CHECK(strcmp(scope, "activity sleep") == 0);
 	CHECK(oauth_access_token(o, buf, 5, &err) == -1);	/* too small */
 	err_clear(&err);
