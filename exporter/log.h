@@ -18,7 +18,6 @@ enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 /* Parse "DEBUG", "info", ... ; returns -1 for an unknown name. */
 int log_level_parse(const char *, enum log_level *);
-const char *log_level_name(enum log_level);
 
 void log_set_level(enum log_level);
 /* Also append to path (created 0600). Returns -1 with errno on failure. */
