@@ -33,7 +33,6 @@ struct oauth {
 	time_t refresh_retry_at;
 	time_t refreshed_at;		/* our last refresh (0: none yet) */
 	_Atomic int state;		/* enum oauth_state */
-	_Atomic int64_t expires_at;
 };
 
 /* Why the token endpoint refused a request, for the caller's policy. */
