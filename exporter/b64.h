@@ -1,6 +1,7 @@
 /*
- * b64: base64url without padding (RFC 4648 section 5), as PKCE and JWTs
- * use it. Standard base64 is not needed: libcurl builds Basic headers.
+ * b64: base64url without padding (RFC 4648 section 5), for --authorize:
+ * the OAuth state and the PKCE S256 challenge (auth/oauth_token.c). Standard
+ * base64 is not needed: libcurl builds Basic headers. Pure; any thread.
  */
 #ifndef SYNCBIT_B64_H
 #define SYNCBIT_B64_H

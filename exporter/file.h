@@ -11,8 +11,11 @@
 
 /*
  * Replace path with data so that a crash at any moment leaves either the
- * old or the new content: write path.tmp.PID created with mode (umask
- * does not widen it), fsync, rename over path, fsync the directory.
+ * old or the new content: write path.tmp.PID.N, set to exactly mode (the
+ * umask changes nothing), fsync, close, rename over path, fsync the
+ * directory. -1 with err (code: the errno) on failure, the temporary file
+ * removed; when only the directory fsync failed, path already holds the
+ * new content and the -1 says that it may not survive a crash.
  */
 int file_write_atomic(const char *path, const void *data, size_t len,
     mode_t mode, struct err *);
@@ -30,11 +33,14 @@ int file_write_atomic(const char *path, const void *data, size_t len,
 int file_recover_atomic(const char *path, size_t max,
     int (*complete)(const char *buf, size_t len), int *adopted,
     struct err *);
-/* Read at most max bytes (more is an error). *out is NUL-terminated; caller
- * frees. A missing file: -1 with err.sys = ENOENT. */
+/* Read at most max bytes (more is an error, err.sys EFBIG). *out is
+ * NUL-terminated; caller frees. A missing file: -1 with err.sys = ENOENT.
+ * Buffers given back while reading are wiped (the file may hold a token). */
 int file_read(const char *path, size_t max, char **out, size_t *len,
     struct err *);
-/* mkdir -p with mode for the last component; existing dirs are fine. */
+/* mkdir -p: the last component with mode, its parents with 0755, both
+ * narrowed by the umask as mkdir(2) does. Directories that exist are fine
+ * and keep their mode; anything else in the way is ENOTDIR. */
 int file_mkdirs(const char *path, mode_t mode, struct err *);
 
 #endif

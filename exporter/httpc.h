@@ -2,8 +2,11 @@
  * httpc: one HTTP exchange over libcurl, with the limits every call needs.
  *
  * Connect and total timeouts, a cap on the response body (a bigger body is
- * an error, never a silent truncation), TLS verification on, the response
- * headers kept for case-insensitive lookup. httpc never logs: it returns
+ * an error, never a silent truncation) and on its headers
+ * (HTTPC_MAX_HEADERS_BYTES), TLS verification on, no redirects followed,
+ * the final response's headers kept for case-insensitive lookup. A quit
+ * (quit.h) aborts a request in flight unless it must finish. httpc never
+ * logs: it returns
  * an err naming the URL's host and what failed. No secret reaches err:
  * the Authorization header and the request body are never quoted.
  * Thread-safe as long as each thread uses its own struct httpc.
@@ -56,19 +59,22 @@ void httpc_resp_release(struct httpc_resp *);
 
 /*
  * Perform req. Returns 0 when an HTTP response arrived (any status: the
- * caller judges it), -1 with err (code ERR_TRANSIENT) when none did:
- * refused, timed out, TLS failure, or a body over the cap.
+ * caller judges it), -1 with err when none did: code ERR_STOP when a quit
+ * aborted it, ERR_TRANSIENT otherwise (refused, timed out, TLS failure,
+ * a body or headers over the cap, out of memory).
  */
 int httpc_do(struct httpc *, const struct httpc_req *, struct httpc_resp *,
     struct err *);
 
-/* Value of header name in resp (case-insensitive), copied into buf;
- * returns buf, or NULL when absent. */
+/* Value of the first header name in resp (case-insensitive), without
+ * surrounding blanks, copied into buf (cut to size - 1); returns buf, or
+ * NULL when absent. */
 const char *httpc_header(const struct httpc_resp *, const char *name,
     char *buf, size_t size);
 
 /* Percent-encode s for a query or form value (curl_easy_escape: all but
- * A-Z a-z 0-9 - . _ ~). Caller frees (free()). */
+ * A-Z a-z 0-9 - . _ ~); curl's own copy is wiped, as s may be a secret.
+ * Caller frees (free()). NULL when out of memory. */
 char *httpc_escape(const char *s);
 
 #endif

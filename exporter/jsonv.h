@@ -27,7 +27,8 @@ const cJSON *jv_get(const cJSON *o, const char *name);
  * optional '-' and one '.' ("6.12"; not "1.", ".5", "1e3"), at most 64
  * bytes; finite; "-0" is 0. -1 otherwise. */
 int jv_decimal(const cJSON *v, double *out);
-/* The same for text ("44" of a "44-48"): finite, -1 otherwise. */
+/* The same digits rule for text ("44" of a "44-48"): finite, -1
+ * otherwise; unlike jv_decimal, "-0" stays -0. */
 int jv_decimal_text(const char *s, double *out);
 /* Google (proto3): a JSON number, or a string of digits, '+', '-', '.',
  * 'e', 'E' that strtod reads whole; finite. -1 otherwise. */

@@ -51,12 +51,6 @@ log_level_parse(const char *s, enum log_level *out)
 	return -1;
 }
 
-const char *
-log_level_name(enum log_level l)
-{
-	return level_names[l];
-}
-
 void
 log_set_level(enum log_level l)
 {

@@ -1,6 +1,7 @@
 /*
- * quit: one flag and one condition variable; every long wait in SyncBit
- * sleeps on the condition so that a quit request wakes it at once.
+ * quit: one flag and one condition variable (on CLOCK_MONOTONIC, so a
+ * clock step neither stretches nor cuts a sleep); quit_sleep() waits on
+ * the condition so that quit_request() wakes every sleeper at once.
  */
 #include <errno.h>
 #include <pthread.h>

@@ -121,20 +121,6 @@ samples_sort(struct samples *s)
 		qsort(s->v, s->len, sizeof(*s->v), cmp_sample);
 }
 
-const struct sample *
-samples_find(const struct samples *s, const char *metric, const char *lvalue0)
-{
-	size_t i;
-
-	for (i = 0; i < s->len; i++) {
-		if (strcmp(s->v[i].metric, metric) != 0)
-			continue;
-		if (lvalue0 == NULL || strcmp(s->v[i].lvalue[0], lvalue0) == 0)
-			return &s->v[i];
-	}
-	return NULL;
-}
-
 static int
 same_series(const struct sample *a, const struct sample *b)
 {

@@ -56,8 +56,5 @@ int samples_keep_newest(struct samples *latest, const struct samples *from);
 
 /* Sort by metric, labels, then ts (stable order for output and tests). */
 void samples_sort(struct samples *);
-/* The first sample with this metric and first label value (NULL: any). */
-const struct sample *samples_find(const struct samples *, const char *metric,
-    const char *lvalue0);
 
 #endif

@@ -2,7 +2,8 @@
  * t.h: the unit-test harness. CHECK() counts; a failure prints
  * "not ok file:line: expr". Each tests/unit/test_NAME.c defines
  * void suite_NAME(void); the runner calls every suite and prints
- * "N passed, M failed".
+ * "N passed, M failed". The helpers the suites share (fixtures, scratch
+ * files, finding samples) are in unit/helpers.h.
  */
 #ifndef SYNCBIT_T_H
 #define SYNCBIT_T_H
@@ -21,12 +22,5 @@ extern int t_failed;
 		printf("not ok %s:%d: %s\n", __FILE__, __LINE__, #e);	\
 	}								\
 } while (0)
-
-/* Contents of tests/fixtures/NAME, NUL-terminated; caller frees. Aborts
- * the run when the fixture is missing (a test bug, not a failure). */
-char *fixture(const char *name, size_t *len);
-/* A fresh empty directory under $TMPDIR; caller removes it with t_rmrf. */
-char *t_tmpdir(void);
-void t_rmrf(const char *path);
 
 #endif

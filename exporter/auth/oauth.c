@@ -1,12 +1,13 @@
 /*
  * oauth: the running service's access token (see oauth.h). PKCE, the token
  * file and the token endpoint are in oauth_token.c, the --authorize flow
- * in oauth_authorize.c.
+ * in oauth_flow.c (the callback's check in oauth_callback.c, its listener
+ * in oauth_listener.c).
  *
  * Threads: struct oauth may be used from any thread; one mutex serialises
  * everything that touches the tokens, and is held across a whole refresh
  * so that two callers never spend the same single-use refresh token.
- * oauth_state() and oauth_expires_at() read atomics and never wait.
+ * oauth_state() reads an atomic and never waits.
  * The HTTP requests use the struct httpc given to oauth_new(): a caller
  * must not use that httpc in another thread at the same time.
  *
@@ -47,22 +48,6 @@
 #define SAVE_RETRY_EVERY	60	/* s between saves of an unsaved pair */
 #define STILL_VALID_MIN		30	/* s left for a token to be worth using */
 
-struct oauth {
-	struct oauth_provider prov;	/* a copy; its strings are borrowed */
-	struct httpc *http;
-	pthread_mutex_t lock;
-	struct oauth_tokens tok;	/* under lock */
-	uint8_t disk[SHA256_LEN];	/* file content as last read/written */
-	int have_disk;
-	int unsaved;			/* tok is newer than the file */
-	int client_bad;			/* invalid_client: stop asking */
-	time_t save_retry_at;
-	time_t refresh_retry_at;
-	time_t refreshed_at;		/* our last refresh (0: none yet) */
-	_Atomic int state;		/* enum oauth_state */
-	_Atomic int64_t expires_at;
-};
-
 /* --- the running service --- */
 
 static void
@@ -72,7 +57,6 @@ adopt(struct oauth *o, const struct oauth_tokens *t)
 	log_add_secret(t->refresh_token);
 	oauth_tokens_wipe(&o->tok);
 	o->tok = *t;
-	atomic_store(&o->expires_at, t->expires_at);
 	atomic_store(&o->state, OAUTH_OK);
 	atomic_store(&stats_get()->token_expiry, t->expires_at);
 }
@@ -441,18 +425,4 @@ enum oauth_state
 oauth_state(struct oauth *o)
 {
 	return (enum oauth_state)atomic_load(&o->state);
-}
-
-int64_t
-oauth_expires_at(struct oauth *o)
-{
-	return atomic_load(&o->expires_at);
-}
-
-void
-oauth_scope(struct oauth *o, char *buf, size_t size)
-{
-	pthread_mutex_lock(&o->lock);
-	snprintf(buf, size, "%s", o->tok.scope);
-	pthread_mutex_unlock(&o->lock);
 }

@@ -55,7 +55,6 @@ int oauth_random_state(char out[33], struct err *);
 
 /* Token file: JSON {access_token, refresh_token, expires_at, scope, user_id}
  * and "expires_in", the granted lifetime (absent in older files). */
-int oauth_tokens_load(const char *path, struct oauth_tokens *, struct err *);
 int oauth_tokens_save(const char *path, const struct oauth_tokens *,
     struct err *);
 /* Parse a token-endpoint success body (expires_in relative to now). A body
@@ -80,10 +79,6 @@ struct oauth *oauth_new(const struct oauth_provider *, struct httpc *);
 void oauth_free(struct oauth *);
 
 enum oauth_state oauth_state(struct oauth *);
-/* Expiry of the current access token (0 when none). */
-int64_t oauth_expires_at(struct oauth *);
-/* Granted scopes (space separated) or "" */
-void oauth_scope(struct oauth *, char *buf, size_t size);
 
 /*
  * A usable access token in buf: refreshes first when it expires within

@@ -19,6 +19,22 @@
 /* Tries of one token request; waits 1, 2, 4, 8 s between them. */
 #define OAUTH_TRIES 5
 
+/* The running service (oauth.c); tests read it to check its state. */
+struct oauth {
+	struct oauth_provider prov;	/* a copy; its strings are borrowed */
+	struct httpc *http;
+	pthread_mutex_t lock;
+	struct oauth_tokens tok;	/* under lock */
+	uint8_t disk[SHA256_LEN];	/* file content as last read/written */
+	int have_disk;
+	int unsaved;			/* tok is newer than the file */
+	int client_bad;			/* invalid_client: stop asking */
+	time_t save_retry_at;
+	time_t refresh_retry_at;
+	time_t refreshed_at;		/* our last refresh (0: none yet) */
+	_Atomic int state;		/* enum oauth_state */
+};
+
 /* Why the token endpoint refused a request, for the caller's policy. */
 enum oauth_refusal {
 	OAUTH_REFUSED_NONE,	/* no refusal: success or a transient error */

@@ -353,22 +353,6 @@ out:
 	return rc;
 }
 
-int
-oauth_tokens_load(const char *path, struct oauth_tokens *t, struct err *err)
-{
-	char *buf;
-	size_t len;
-	int rc;
-
-	memset(t, 0, sizeof(*t));
-	if (file_read(path, OAUTH_MAX_BODY, &buf, &len, err) == -1)
-		return -1;
-	rc = oauth_tokens_parse(path, buf, len, t, err);
-	explicit_bzero(buf, len);
-	free(buf);
-	return rc;
-}
-
 /* --- the token endpoint --- */
 
 /*

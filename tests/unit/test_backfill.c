@@ -12,6 +12,7 @@
 #include "sync/kinds.h"
 #include "log.h"
 #include "sync/state.h"
+#include "helpers.h"
 #include "t.h"
 
 #define START 20000		/* a civil day */

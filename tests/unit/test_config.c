@@ -15,6 +15,7 @@
 #include "civil.h"
 #include "config/config.h"
 #include "sync/kinds.h"
+#include "helpers.h"
 #include "t.h"
 
 #define SECRET "Sup3r-S3cret-Value!"
@@ -23,19 +24,6 @@
 
 static struct config cfg;	/* large: not on the stack */
 static char *tmp;		/* this suite's directory */
-
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f == NULL) {
-		perror(path);
-		exit(2);
-	}
-	fputs(text, f);
-	fclose(f);
-}
 
 /*
  * config_load() with argv "syncbit --env-file FILE args..." where FILE
@@ -51,7 +39,7 @@ load(const char *const *args, const char *const *env, const char *dotenv,
 
 	snprintf(path, sizeof(path), "%s/test.env", tmp);
 	if (dotenv != NULL)
-		write_file(path, dotenv);
+		t_write_file(path, dotenv);
 	argv[argc++] = "syncbit";
 	argv[argc++] = "--env-file";
 	argv[argc++] = dotenv != NULL ? path : "/dev/null";
@@ -151,7 +139,7 @@ test_all_set(void)
 	struct err err;
 
 	snprintf(ca, sizeof(ca), "%s/ca.pem", tmp);
-	write_file(ca, "-----BEGIN CERTIFICATE-----\n");
+	t_write_file(ca, "-----BEGIN CERTIFICATE-----\n");
 	snprintf(ca_env, sizeof(ca_env), "CA_FILE=%s", ca);
 	CHECK(load(NULL, env, NULL, &err) == 0);
 	CHECK(source_is("google"));
@@ -302,11 +290,11 @@ test_env_file_missing(void)
 	err_clear(&err);
 	CHECK(config_load(&cfg, 1, argv, envp, &err) == 0);
 	CHECK(cfg.sync_interval_minutes == 15);
-	write_file(".env", "SYNC_INTERVAL_MINUTES=5\nFITBIT_USER_ID=bob\n");
+	t_write_file(".env", "SYNC_INTERVAL_MINUTES=5\nFITBIT_USER_ID=bob\n");
 	CHECK(config_load(&cfg, 1, argv, envp, &err) == 0);
 	CHECK(cfg.sync_interval_minutes == 5);
 	CHECK(strcmp(cfg.user_id, "bob") == 0);
-	write_file(".env", "SYNC_INTERVAL_MINUTES\n");
+	t_write_file(".env", "SYNC_INTERVAL_MINUTES\n");
 	CHECK(config_load(&cfg, 1, argv, envp, &err) == -1);
 	CHECK(strcmp(err.msg, "'.env' line 1: expected KEY=value") == 0);
 	unlink(".env");

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "file.h"
+#include "helpers.h"
 #include "t.h"
 
 /* Entries in dir other than . and .. */
@@ -222,12 +223,9 @@ put(const char *dir, const char *name, const char *content, int age)
 {
 	char p[1200];
 	struct timespec ts[2];
-	FILE *f;
 
 	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	f = fopen(p, "w");
-	fputs(content, f);
-	fclose(f);
+	t_write_file(p, content);
 	clock_gettime(CLOCK_REALTIME, &ts[0]);
 	ts[0].tv_sec -= age;
 	ts[1] = ts[0];

@@ -10,6 +10,7 @@
 
 #include "civil.h"
 #include "source/fitbit/fitbit.h"
+#include "helpers.h"
 #include "t.h"
 
 #define NOV(d) civil_from_ymd(2026, 11, (d))
@@ -180,25 +181,27 @@ test_day_absent(void)
 
 	samples_init(&s);
 	CHECK(fitbit_parse_day(json, len, NOV(20), &s, &err) == 0);
-	CHECK(samples_find(&s, "fitbit_floors_total", NULL) == NULL);
-	CHECK(samples_find(&s, "fitbit_elevation_meters", NULL) == NULL);
+	CHECK(t_find(&s, "fitbit_floors_total", NULL, T_ANY_DAY) == NULL);
+	CHECK(t_find(&s, "fitbit_elevation_meters", NULL, T_ANY_DAY) == NULL);
 	free(json);
 	samples_clear(&s);
 	json = fixture("fitbit_day_no_rhr.json", &len);
 	CHECK(fitbit_parse_day(json, len, NOV(20), &s, &err) == 0);
-	CHECK(samples_find(&s, "fitbit_resting_heart_rate_bpm", NULL) == NULL);
-	CHECK(samples_find(&s, "fitbit_heart_rate_zone_minutes", NULL) == NULL);
-	CHECK(samples_find(&s, "fitbit_heart_rate_zone_calories", NULL) ==
-	    NULL);
+	CHECK(t_find(&s, "fitbit_resting_heart_rate_bpm", NULL,
+	    T_ANY_DAY) == NULL);
+	CHECK(t_find(&s, "fitbit_heart_rate_zone_minutes", NULL,
+	    T_ANY_DAY) == NULL);
+	CHECK(t_find(&s, "fitbit_heart_rate_zone_calories", NULL,
+	    T_ANY_DAY) == NULL);
 	free(json);
 	samples_clear(&s);
 	/* distances without a "total" entry: no distance, not tracker's */
 	json = fixture("fitbit_day_wrong_types.json", &len);
 	CHECK(fitbit_parse_day(json, len, NOV(20), &s, &err) == 0);
-	CHECK(samples_find(&s, "fitbit_distance_km", NULL) == NULL);
-	CHECK(samples_find(&s, "fitbit_steps_total", NULL) == NULL);
-	CHECK(samples_find(&s, "fitbit_heart_rate_zone_minutes",
-	    "out_of_range") == NULL);
+	CHECK(t_find(&s, "fitbit_distance_km", NULL, T_ANY_DAY) == NULL);
+	CHECK(t_find(&s, "fitbit_steps_total", NULL, T_ANY_DAY) == NULL);
+	CHECK(t_find(&s, "fitbit_heart_rate_zone_minutes",
+	    "out_of_range", T_ANY_DAY) == NULL);
 	free(json);
 	samples_release(&s);
 }

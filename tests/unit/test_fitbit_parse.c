@@ -12,6 +12,7 @@
 
 #include "civil.h"
 #include "source/fitbit/fitbit_parse.h"
+#include "helpers.h"
 #include "t.h"
 
 #define ZONE "Europe/Berlin"

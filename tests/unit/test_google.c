@@ -9,6 +9,7 @@
 
 #include "civil.h"
 #include "source/google/google.h"
+#include "helpers.h"
 #include "t.h"
 
 #define NOV(d) civil_from_ymd(2026, 11, (d))
@@ -124,26 +125,6 @@ static const struct status_case status_cases[] = {
 	{ "google_error_hostile.json", 403, 403, "", "", GOOGLE_OTHER },
 };
 
-static const struct sample *
-find(const struct samples *s, const char *metric, const char *lvalue,
-    int32_t day)
-{
-	size_t i;
-
-	for (i = 0; i < s->len; i++)
-		if (s->v[i].day == day && strcmp(s->v[i].metric, metric) == 0 &&
-		    (lvalue == NULL ? s->v[i].lname[0] == NULL :
-		    strcmp(s->v[i].lvalue[0], lvalue) == 0))
-			return &s->v[i];
-	return NULL;
-}
-
-static int
-near(double a, double b)
-{
-	return fabs(a - b) <= 1e-9 * (fabs(b) > 1 ? fabs(b) : 1);
-}
-
 static void
 test_rollups(void)
 {
@@ -165,7 +146,8 @@ test_rollups(void)
 		CHECK(out.len == c->n);
 		for (j = 0; j < c->n; j++) {
 			w = &c->w[j];
-			s = find(&out, w->metric, w->lvalue, NOV(w->nov));
+			s = t_find(&out, w->metric, w->lvalue != NULL ?
+			    w->lvalue : T_UNLABELLED, NOV(w->nov));
 			CHECK(s != NULL);
 			if (s == NULL) {
 				printf("# missing %s %s day %d in %s\n",
@@ -173,7 +155,7 @@ test_rollups(void)
 				    w->nov, c->fixture);
 				continue;
 			}
-			CHECK(near(s->value, w->value));
+			CHECK(t_near(s->value, w->value));
 			CHECK(s->ts_ms == 0);
 			CHECK(w->lname == NULL ? s->lname[0] == NULL :
 			    s->lname[0] != NULL &&
@@ -256,10 +238,10 @@ test_rhr_pages(void)
 	}
 	/* the 19th has no beatsPerMinute: no value, not a zero */
 	CHECK(out.len == 4);
-	CHECK(find(&out, "fitbit_resting_heart_rate_bpm", NULL, NOV(19)) ==
-	    NULL);
+	CHECK(t_find(&out, "fitbit_resting_heart_rate_bpm", T_UNLABELLED,
+	    NOV(19)) == NULL);
 	for (i = 0; i < 4; i++) {
-		s = find(&out, "fitbit_resting_heart_rate_bpm", NULL,
+		s = t_find(&out, "fitbit_resting_heart_rate_bpm", T_UNLABELLED,
 		    NOV(want[i].nov));
 		CHECK(s != NULL && s->value == want[i].bpm);
 	}

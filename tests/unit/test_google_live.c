@@ -17,6 +17,7 @@
 #include "source/google/google_explain.h"
 #include "source/google/google_parse.h"
 #include "source/google/google_request.h"
+#include "helpers.h"
 #include "t.h"
 
 #define DAY(m, d) civil_from_ymd(2026, (m), (d))
@@ -26,15 +27,11 @@ static double
 value(const struct samples *s, const char *metric, const char *lvalue,
     int32_t day)
 {
-	double v = -1;
-	size_t i;
+	size_t n = t_count(s, metric, lvalue, day);
 
-	for (i = 0; i < s->len; i++)
-		if (s->v[i].day == day && strcmp(s->v[i].metric, metric) == 0 &&
-		    (lvalue == NULL || (s->v[i].lname[0] != NULL &&
-		    strcmp(s->v[i].lvalue[0], lvalue) == 0)))
-			v = v == -1 ? s->v[i].value : -2;
-	return v;
+	if (n != 1)
+		return n == 0 ? -1 : -2;
+	return t_find(s, metric, lvalue, day)->value;
 }
 
 static int

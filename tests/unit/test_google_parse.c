@@ -10,6 +10,7 @@
 
 #include "civil.h"
 #include "source/google/google_parse.h"
+#include "helpers.h"
 #include "t.h"
 
 #define NOV(d) civil_from_ymd(2026, 11, (d))
@@ -52,12 +53,6 @@ labels(const struct sample *x, char *buf, size_t size)
 }
 
 static int
-near(double a, double b)
-{
-	return fabs(a - b) <= 1e-9 * (fabs(b) > 1 ? fabs(b) : 1);
-}
-
-static int
 matches(const struct sample *x, const struct want *w)
 {
 	char l[160];
@@ -68,7 +63,7 @@ matches(const struct sample *x, const struct want *w)
 	return strcmp(x->metric, w->metric) == 0 && strcmp(l, w->labels) == 0 &&
 	    (x->day == civil_from_ymd(2026, w->mo, w->d) ||
 	    strcmp(x->metric, LVL) == 0) && x->ts_ms == ts &&
-	    near(x->value, w->value);
+	    t_near(x->value, w->value);
 }
 
 /* out[base..] holds exactly the n samples of w (in any order). */

@@ -8,22 +8,8 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "helpers.h"
 #include "t.h"
-
-static char *
-slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = calloc(1, 65536);
-
-	if (f != NULL) {
-		size_t n = fread(buf, 1, 65535, f);
-
-		buf[n] = '\0';
-		fclose(f);
-	}
-	return buf;
-}
 
 static int saved_stderr = -1;
 
@@ -48,7 +34,7 @@ capture_end(const char *path)
 	log_forget_secrets();
 	dup2(saved_stderr, STDERR_FILENO);
 	close(saved_stderr);
-	return slurp(path);
+	return t_slurp(path);
 }
 
 static void

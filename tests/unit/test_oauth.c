@@ -25,6 +25,7 @@
 #include "auth/oauth_private.h"
 #include "sha256.h"
 #include "stats.h"
+#include "helpers.h"
 #include "t.h"
 
 static void
@@ -391,6 +392,24 @@ put(const char *path, const char *s)
 	return file_write_atomic(path, s, strlen(s), 0600, &err) == 0;
 }
 
+/* The token file as the service would read it (file_read, then
+ * oauth_tokens_parse); missing: -1 with err.sys ENOENT. */
+static int
+tokens_load(const char *path, struct oauth_tokens *t, struct err *err)
+{
+	char *buf;
+	size_t len;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	if (file_read(path, OAUTH_MAX_BODY, &buf, &len, err) == -1)
+		return -1;
+	rc = oauth_tokens_parse(path, buf, len, t, err);
+	explicit_bzero(buf, len);
+	free(buf);
+	return rc;
+}
+
 static void
 fill(struct oauth_tokens *t, const char *access, int64_t exp)
 {
@@ -413,33 +432,33 @@ test_token_file(void)
 	mode_t old = umask(0);
 
 	snprintf(path, sizeof(path), "%s/fitbit_tokens.json", dir);
-	CHECK(oauth_tokens_load(path, &u, &err) == -1 && err.sys == ENOENT);
+	CHECK(tokens_load(path, &u, &err) == -1 && err.sys == ENOENT);
 	err_clear(&err);
 	fill(&t, "access-\"quoted\"\\-1", 1800000000);
 	CHECK(oauth_tokens_save(path, &t, &err) == 0);
 	CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0600);
 	umask(old);
-	CHECK(oauth_tokens_load(path, &u, &err) == 0);
+	CHECK(tokens_load(path, &u, &err) == 0);
 	CHECK(memcmp(&t, &u, sizeof(t)) == 0);
 	oauth_tokens_wipe(&u);
 	CHECK(u.access_token[0] == '\0' && u.expires_at == 0);
 
 	/* truncated: a clear line naming the file, never its content */
 	CHECK(put(path, "{\"access_token\":\"SECRET-at-1234\",\"refresh_tok"));
-	CHECK(oauth_tokens_load(path, &u, &err) == -1);
+	CHECK(tokens_load(path, &u, &err) == -1);
 	CHECK(err.kind == ERR_AUTH && strstr(err.msg, path) != NULL);
 	CHECK(strstr(err.msg, "SECRET") == NULL);
 	CHECK(strstr(err.msg, "--authorize") != NULL);
 	CHECK(strchr(err.msg, '\n') == NULL);
 	err_clear(&err);
 	CHECK(put(path, "{\"access_token\":\"SECRET-at-1234\",\"expires_at\":5}"));
-	CHECK(oauth_tokens_load(path, &u, &err) == -1);
+	CHECK(tokens_load(path, &u, &err) == -1);
 	CHECK(strstr(err.msg, "missing 'refresh_token'") != NULL);
 	CHECK(strstr(err.msg, "SECRET") == NULL);
 	err_clear(&err);
 	CHECK(put(path, "{\"access_token\":\"a\",\"refresh_token\":\"r\","
 	    "\"expires_at\":\"x\"}"));
-	CHECK(oauth_tokens_load(path, &u, &err) == -1);
+	CHECK(tokens_load(path, &u, &err) == -1);
 	CHECK(strstr(err.msg, "'expires_at'") != NULL);
 	t_rmrf(dir);
 	free(dir);
@@ -464,6 +483,27 @@ provider(const char *path)
 	return p;
 }
 
+/* The scopes the service holds (struct oauth, oauth_private.h). */
+static void
+scope_of(struct oauth *o, char *buf, size_t size)
+{
+	pthread_mutex_lock(&o->lock);
+	snprintf(buf, size, "%.*s", (int)size - 1, o->tok.scope);
+	pthread_mutex_unlock(&o->lock);
+}
+
+/* Expiry of the service's access token (0 when none). */
+static int64_t
+expires_of(struct oauth *o)
+{
+	int64_t t;
+
+	pthread_mutex_lock(&o->lock);
+	t = o->tok.expires_at;
+	pthread_mutex_unlock(&o->lock);
+	return t;
+}
+
 /*
  * The paths that must not reach the token endpoint. http is NULL: any
  * request would crash the test, which is the point.
@@ -482,7 +522,7 @@ test_service_without_requests(void)
 	p = provider(path);
 	o = oauth_new(&p, NULL);
 	CHECK(o != NULL && oauth_state(o) == OAUTH_NO_TOKEN);
-	CHECK(oauth_expires_at(o) == 0);
+	CHECK(expires_of(o) == 0);
 	CHECK(oauth_access_token(o, buf, sizeof(buf), &err) == -1);
 	CHECK(err.kind == ERR_AUTH && strstr(err.msg, "--authorize") != NULL);
 	err_clear(&err);
@@ -493,9 +533,9 @@ test_service_without_requests(void)
 	CHECK(oauth_access_token(o, buf, sizeof(buf), &err) == 0);
 	CHECK(strcmp(buf, "access-one") == 0);
 	CHECK(oauth_state(o) == OAUTH_OK);
-	CHECK(oauth_expires_at(o) == now + 3600);
+	CHECK(expires_of(o) == now + 3600);
 	CHECK(atomic_load(&stats_get()->token_expiry) == now + 3600);
-	oauth_scope(o, scope, sizeof(scope));
+	scope_of(o, scope, sizeof(scope));
 	CHECK(strcmp(scope, "activity sleep") == 0);
 	CHECK(oauth_access_token(o, buf, 5, &err) == -1);	/* too small */
 	err_clear(&err);
@@ -626,7 +666,7 @@ test_refresh_ahead(void)
 	fake_now = t0 + 61;		/* 59 s left: half its lifetime */
 	CHECK(get_token(o, buf, sizeof(buf)) == 0);
 	CHECK(strcmp(buf, "access-1") == 0 && atomic_load(&token_posts) == 1);
-	CHECK(oauth_expires_at(o) == t0 + 61 + 120);
+	CHECK(expires_of(o) == t0 + 61 + 120);
 	for (i = 0; i < 10; i++) {
 		fake_now = t0 + 62 + 5 * i;
 		CHECK(get_token(o, buf, sizeof(buf)) == 0);
@@ -662,7 +702,7 @@ test_refresh_ahead(void)
 	fake_now = t0 + 59;
 	CHECK(get_token(o, buf, sizeof(buf)) == 0);
 	CHECK(atomic_load(&token_posts) == 4);
-	CHECK(oauth_tokens_load(path, &t, &err) == 0 && t.lifetime == 120);
+	CHECK(tokens_load(path, &t, &err) == 0 && t.lifetime == 120);
 	oauth_free(o);
 
 	oauth_set_clock(NULL);

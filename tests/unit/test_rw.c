@@ -23,6 +23,7 @@
 #include "remote/rw.h"
 #include "remote/rwstatus.h"
 #include "stats.h"
+#include "helpers.h"
 #include "t.h"
 
 #define MAX_REQS 64
@@ -606,22 +607,6 @@ rw_for(struct env *env, struct fake *f, const char *user, const char *pass)
 	return rw_backoff(env, f, user, pass, 2);
 }
 
-static char *
-slurp(const char *path)
-{
-	FILE *fp = fopen(path, "r");
-	char *buf = calloc(1, 1 << 16);
-	size_t n;
-
-	if (fp != NULL && buf != NULL) {
-		n = fread(buf, 1, (1 << 16) - 1, fp);
-		buf[n] = '\0';
-	}
-	if (fp != NULL)
-		fclose(fp);
-	return buf;
-}
-
 static void
 test_retry_then_ok(struct env *env)
 {
@@ -660,7 +645,7 @@ test_retry_then_ok(struct env *env)
 	CHECK(atomic_load(&st->rw_sent) == 9);
 	CHECK(atomic_load(&st->rw_retried) == 18);
 	CHECK(atomic_load(&st->rw_rejected) == 3);
-	log = slurp(env->log);
+	log = t_slurp(env->log);
 	CHECK(strstr(log, "attempt=1 status=503 body=busy") != NULL);
 	CHECK(strstr(log, "attempt=2 status=429 body=\"slow down\" "
 	    "delay_ms=0") != NULL);
@@ -699,7 +684,7 @@ test_retry_after(struct env *env)
 	CHECK(rw_write(rw, &s, NULL, &err) == 0);
 	CHECK(f.nreq == 2);
 	CHECK(atomic_load(&stats_get()->rw_retried) == 1);
-	log = slurp(env->log);
+	log = t_slurp(env->log);
 	CHECK(strstr(log, "attempt=1 status=503 body=\"\" delay_ms=0 "
 	    "samples=1\n") != NULL);
 	free(log);
@@ -783,7 +768,7 @@ test_rejected(struct env *env)
 	CHECK(atomic_load(&stats_get()->rw_rejected) == s.len);
 	CHECK(atomic_load(&stats_get()->rw_sent) == 0);
 	CHECK(atomic_load(&stats_get()->rw_retried) == 0);
-	log = slurp(env->log);
+	log = t_slurp(env->log);
 	line = strstr(log, "msg=\"remote write rejected\" status=400 body=\""
 	    "cannot parse sample: 0000");
 	CHECK(line != NULL);
@@ -957,7 +942,7 @@ test_refused_then_accepted(struct env *env)
 	const char *reason = NULL;
 	char *log;
 
-	log = slurp(env->log);		/* earlier tests' lines */
+	log = t_slurp(env->log);		/* earlier tests' lines */
 	skip = log != NULL ? strlen(log) : 0;
 	free(log);
 	stats_reset();
@@ -988,7 +973,7 @@ test_refused_then_accepted(struct env *env)
 	CHECK(atomic_load(&st->rw_sent) == 9);
 	CHECK(atomic_load(&st->rw_refused) == 0);
 	CHECK(stats_ready(0, &reason) == 1 && strcmp(reason, "ok") == 0);
-	log = slurp(env->log);
+	log = t_slurp(env->log);
 	CHECK(log != NULL && strlen(log) >= skip);
 	if (log != NULL && strlen(log) >= skip) {
 		CHECK(count(log + skip, "level=error msg=\"VictoriaMetrics "

@@ -11,6 +11,7 @@
 #include "sample.h"
 #include "sync/schedule.h"
 #include "source/source.h"
+#include "helpers.h"
 #include "t.h"
 
 #define NOW 1800000000
@@ -116,7 +117,7 @@ test_keep_newest(void)
 	    NULL) == 0);
 	CHECK(samples_keep_newest(&latest, &got) == 0);
 	CHECK(latest.len == 3);
-	s = samples_find(&latest, "fitbit_heart_rate_bpm", NULL);
+	s = t_find(&latest, "fitbit_heart_rate_bpm", NULL, T_ANY_DAY);
 	CHECK(s != NULL && s->value == 70 && s->ts_ms == 3000);
 	/* an older day does not replace a newer one; a newer day does */
 	samples_clear(&got);
@@ -126,9 +127,9 @@ test_keep_newest(void)
 	    NULL) == 0);
 	CHECK(samples_keep_newest(&latest, &got) == 0);
 	CHECK(latest.len == 3);
-	s = samples_find(&latest, "fitbit_spo2_percent", "avg");
+	s = t_find(&latest, "fitbit_spo2_percent", "avg", T_ANY_DAY);
 	CHECK(s != NULL && s->value == 95 && s->day == 9);
-	s = samples_find(&latest, "fitbit_spo2_percent", "min");
+	s = t_find(&latest, "fitbit_spo2_percent", "min", T_ANY_DAY);
 	CHECK(s != NULL && s->value == 97 && s->day == 11);
 	samples_release(&latest);
 	samples_release(&got);

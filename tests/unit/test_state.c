@@ -9,22 +9,8 @@
 #include "civil.h"
 #include "file.h"
 #include "sync/state.h"
+#include "helpers.h"
 #include "t.h"
-
-static char *
-slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = calloc(1, 65536);
-
-	if (f != NULL) {
-		size_t n = fread(buf, 1, 65535, f);
-
-		buf[n] = '\0';
-		fclose(f);
-	}
-	return buf;
-}
 
 static void
 test_round_trip(void)
@@ -50,7 +36,7 @@ test_round_trip(void)
 	CHECK(!err.set);
 	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
 
-	text = slurp(path);
+	text = t_slurp(path);
 	CHECK(strstr(text, "\"next\":\t\"2024-01-01\"") != NULL);
 	CHECK(strstr(text, "\"2026-11-27\":\t\"ffffffffffffffff\"") != NULL);
 	CHECK(strstr(text, "\"2026-11-25\":\t\"0000000000000000\"") != NULL);
