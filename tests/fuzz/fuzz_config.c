@@ -86,10 +86,13 @@ split(char *text, struct split *s)
 static void
 check_config(const struct config *c)
 {
+	size_t i;
+
 	FUZZ_CHECK(c->mode >= MODE_SERVICE && c->mode <= MODE_VERSION);
 	if (c->mode == MODE_HELP || c->mode == MODE_VERSION)
 		return;
-	FUZZ_CHECK(c->source < c->nsources && c->sources[c->source].driver != NULL);
+	FUZZ_CHECK(c->source < c->nsources &&
+	    c->sources[c->source].driver != NULL);
 	FUZZ_CHECK(c->sync_interval_minutes >= 1 &&
 	    c->sync_interval_minutes <= 1440);
 	FUZZ_CHECK(c->listen_port >= 0 && c->listen_port <= 65535);
@@ -97,8 +100,8 @@ check_config(const struct config *c)
 	FUZZ_CHECK(c->listen_host[0] != '\0');
 	FUZZ_CHECK(c->backfill_start == -1 || c->backfill_start >= 0);
 	FUZZ_CHECK((c->collect & ~kinds_all()) == 0);
-	FUZZ_CHECK(strncasecmp(c->fitbit_api_url, "http", 4) == 0);
-	FUZZ_CHECK(strncasecmp(c->google_health_api_url, "http", 4) == 0);
+	for (i = 0; i < c->nsources; i++)
+		FUZZ_CHECK(strncasecmp(c->sources[i].api_url, "http", 4) == 0);
 	FUZZ_CHECK(c->victoria_endpoint[0] == '\0' ||
 	    strncasecmp(c->victoria_endpoint, "http", 4) == 0);
 	if (c->mode == MODE_BACKFILL)
