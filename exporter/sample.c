@@ -44,6 +44,13 @@ grow(struct samples *s, size_t need)
 	return 0;
 }
 
+void
+samples_tag(struct samples *s, size_t from, const char *group)
+{
+	for (; from < s->len; from++)
+		s->v[from].group = group;
+}
+
 int
 samples_append(struct samples *s, const struct sample *one)
 {

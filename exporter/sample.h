@@ -22,6 +22,9 @@ struct sample {
 	double value;
 	int32_t day;		/* civil day (days since 1970-01-01) it belongs to */
 	int64_t ts_ms;		/* UTC ms for remote write; 0 until stamped */
+	/* COLLECT's group ("activity", "heart", ...; source.h), set by the
+	 * source (samples_tag); NULL: not tagged */
+	const char *group;
 };
 
 struct samples {
@@ -45,6 +48,8 @@ void samples_clear(struct samples *);	/* len = 0, keeps memory */
 int samples_add(struct samples *, const char *metric, int32_t day,
     double value, ...) __attribute__((sentinel));
 int samples_append(struct samples *, const struct sample *);
+/* Tag the samples from index `from` on with COLLECT's group (static). */
+void samples_tag(struct samples *, size_t from, const char *group);
 int samples_extend(struct samples *, const struct samples *);
 
 /*

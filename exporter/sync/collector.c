@@ -245,7 +245,8 @@ read_days(struct collector *c, const struct sched_cycle *cy, struct samples *out
 	    cy->today, out, err) == -1)
 		return -1;
 	for (i = 0; i < out->len; i++)
-		if (kinds_on(c->bf.groups, kinds_days_group(out->v[i].metric)))
+		if (out->v[i].group == NULL ||
+		    kinds_on(c->bf.groups, out->v[i].group))
 			out->v[o++] = out->v[i];
 	out->len = o;
 	return 0;

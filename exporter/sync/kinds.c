@@ -83,7 +83,7 @@ kinds_parse(const char *list, unsigned *mask, struct err *err)
 unsigned
 kinds_mask(const char *group)
 {
-	int i = group_index(group, strlen(group));
+	int i = group != NULL ? group_index(group, strlen(group)) : -1;
 
 	return i >= 0 ? 1u << i : 0;
 }
@@ -92,33 +92,4 @@ int
 kinds_on(unsigned mask, const char *group)
 {
 	return (mask & kinds_mask(group)) != 0;
-}
-
-
-
-const char *
-kinds_days_group(const char *metric)
-{
-	if (strcmp(metric, "fitbit_resting_heart_rate_bpm") == 0 ||
-	    strncmp(metric, "fitbit_heart_rate_zone_", 23) == 0)
-		return "heart";
-	return "activity";
-}
-
-void
-kinds_format(unsigned mask, char *buf, size_t size)
-{
-	const char *g = SOURCE_GROUPS;
-	size_t n, used = 0;
-	int i;
-
-	if (size > 0)
-		buf[0] = '\0';
-	for (i = 0; *g != '\0'; i++) {
-		n = strcspn(g, ",");
-		if ((mask >> i & 1) && used + n + 2 < size)
-			used += (size_t)snprintf(buf + used, size - used,
-			    "%s%.*s", used > 0 ? "," : "", (int)n, g);
-		g += n + (g[n] == ',');
-	}
 }

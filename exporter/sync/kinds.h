@@ -21,10 +21,5 @@ int kinds_parse(const char *list, unsigned *mask, struct err *);
 unsigned kinds_mask(const char *group);
 /* 1 when group is on in mask (an unknown group is off). */
 int kinds_on(unsigned mask, const char *group);
-/* The group of a daily metric from source days(): "heart" for resting
- * heart rate and the zones, "activity" for the rest. */
-const char *kinds_days_group(const char *metric);
-/* mask -> "activity,heart,..." for logs. */
-void kinds_format(unsigned mask, char *buf, size_t size);
 
 #endif

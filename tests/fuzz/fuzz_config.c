@@ -143,6 +143,24 @@ date(const char *text)
 	FUZZ_CHECK(strcmp(back, text) == 0);
 }
 
+/* mask -> "sleep,spo2", the names of SOURCE_GROUPS it holds. */
+static void
+groups_format(unsigned mask, char *buf, size_t size)
+{
+	const char *g = SOURCE_GROUPS;
+	size_t n, used = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; *g != '\0'; i++) {
+		n = strcspn(g, ",");
+		if ((mask >> i & 1) && used + n + 2 < size)
+			used += (size_t)snprintf(buf + used, size - used,
+			    "%s%.*s", used > 0 ? "," : "", (int)n, g);
+		g += n + (g[n] == ',');
+	}
+}
+
 static void
 kinds(const char *text)
 {
@@ -155,7 +173,7 @@ kinds(const char *text)
 		return;
 	}
 	FUZZ_CHECK(mask != 0 && (mask & ~kinds_all()) == 0);
-	kinds_format(mask, buf, sizeof(buf));
+	groups_format(mask, buf, sizeof(buf));
 	FUZZ_CHECK(kinds_parse(buf, &again, &err) == 0 && again == mask);
 }
 

@@ -176,11 +176,20 @@ test_day_absent(void)
 {
 	struct samples s;
 	struct err err = { 0 };
-	size_t len;
+	size_t len, i;
 	char *json = fixture("fitbit_day_no_altimeter.json", &len);
 
 	samples_init(&s);
 	CHECK(fitbit_parse_day(json, len, NOV(20), &s, &err) == 0);
+	/* tagged with COLLECT's group: heart rate "heart", the rest
+	 * "activity" */
+	for (i = 0; i < s.len; i++)
+		CHECK(strcmp(s.v[i].group, strncmp(s.v[i].metric,
+		    "fitbit_heart_rate_zone_", 23) == 0 || strcmp(s.v[i].metric,
+		    "fitbit_resting_heart_rate_bpm") == 0 ? "heart" :
+		    "activity") == 0);
+	CHECK(t_find(&s, "fitbit_heart_rate_zone_minutes", NULL,
+	    T_ANY_DAY)->group[0] == 'h');
 	CHECK(t_find(&s, "fitbit_floors_total", NULL, T_ANY_DAY) == NULL);
 	CHECK(t_find(&s, "fitbit_elevation_meters", NULL, T_ANY_DAY) == NULL);
 	free(json);

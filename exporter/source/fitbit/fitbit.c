@@ -378,6 +378,22 @@ f_days(struct source *s, const struct profile *p, int32_t from, int32_t to,
 	return 0;
 }
 
+static int range_read(struct source *, const struct profile *, size_t,
+    int32_t, int32_t, struct samples *, struct err *);
+
+/* Kind k over [from, to], tagged with the kind's COLLECT group. */
+static int
+f_range(struct source *s, const struct profile *p, size_t k, int32_t from,
+    int32_t to, struct samples *out, struct err *err)
+{
+	size_t base = out->len;
+	int rc = range_read(s, p, k, from, to, out, err);
+
+	if (k < NKINDS)
+		samples_tag(out, base, kinds[k].group);
+	return rc;
+}
+
 static const struct source_kind *
 f_kinds(struct source *s, size_t *n)
 {
@@ -469,8 +485,8 @@ parse_kind(size_t k, const struct httpc_resp *r, int32_t from, int32_t to,
 }
 
 static int
-f_range(struct source *s, const struct profile *p, size_t k, int32_t from,
-    int32_t to, struct samples *out, struct err *err)
+range_read(struct source *s, const struct profile *p, size_t k,
+    int32_t from, int32_t to, struct samples *out, struct err *err)
 {
 	struct fitbit *fb = (struct fitbit *)s;
 	struct call c;

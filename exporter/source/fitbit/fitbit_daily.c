@@ -168,7 +168,7 @@ fitbit_parse_day(const char *json, size_t len, int32_t day,
 	cJSON *root = NULL;
 	const cJSON *sum;
 	char date[CIVIL_DATE_LEN];
-	size_t base = out->len, i;
+	size_t base = out->len, heart, i;
 	double v;
 	int rc = -1;
 
@@ -189,9 +189,12 @@ fitbit_parse_day(const char *json, size_t len, int32_t day,
 	if (total_distance(jv_get(sum, "distances"), &v) == 0 &&
 	    add(out, "fitbit_distance_km", day, v, NULL, NULL, err) == -1)
 		goto out;
+	samples_tag(out, base, "activity");
+	heart = out->len;
 	if (parse_rhr(jv_get(sum, "restingHeartRate"), day, out, err) == -1 ||
 	    parse_zones(jv_get(sum, "heartRateZones"), day, out, err) == -1)
 		goto out;
+	samples_tag(out, heart, "heart");
 	rc = 0;
 out:
 	return answer_done(rc, root, out, base);

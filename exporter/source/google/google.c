@@ -19,6 +19,7 @@
 
 #include "civil.h"
 #include "google.h"
+#include "google_kinds.h"
 #include "google_activity.h"
 #include "google_explain.h"
 #include "google_parse.h"
@@ -40,68 +41,6 @@
 
 /* google_rollups[] that days() reads (the rest are range()-only kinds) */
 #define NDAYS_ROLLUPS (GOOGLE_NROLLUPS - 1)
-
-/*
- * Data kinds: days() reads the first NDAYS_KINDS (daily activity and heart
- * rate: cheap and popular first, the 14-day types last); range() reads
- * all. The lists of google_parse_list() page through [from, to] with a
- * filter; the minute kinds are rollUp pages over UTC days.
- */
-#define MINUTE_DAYS 6		/* 8640 one-minute windows: one page */
-#define LIST_DAYS 3650
-#define LEVEL_DAYS 60		/* even 1440 intervals a day: 18 pages */
-enum {
-	K_RHR = 4, K_LEVELS, K_AZM = 9, K_SLEEP, K_SPO2, K_HRV, K_BR, K_TEMP, K_VO2, K_WEIGHT,
-	K_FAT, K_DEVICES, K_HEART_MIN, K_STEPS_MIN, NKINDS
-};
-#define NDAYS_KINDS K_AZM
-static const struct source_kind kinds[NKINDS] = {
-	{ "steps", "activity", 90, KIND_IN_DAYS },
-	{ "distance", "activity", 90, KIND_IN_DAYS },
-	{ "floors", "activity", 90, KIND_IN_DAYS },
-	{ "altitude", "activity", 90, KIND_IN_DAYS },
-	{ RHR_TYPE, "heart", GOOGLE_RHR_MAX_DAYS, KIND_IN_DAYS },
-	{ "activity-level", "activity", LEVEL_DAYS, KIND_IN_DAYS },
-	{ "time-in-heart-rate-zone", "heart", 90, KIND_IN_DAYS },
-	{ "total-calories", "activity", 14, KIND_IN_DAYS },
-	{ "calories-in-heart-rate-zone", "heart", 14, KIND_IN_DAYS },
-	[K_AZM] = { "active-zone-minutes", "azm", 90, 0 },
-	[K_SLEEP] = { "sleep", "sleep", 365, KIND_WAKE },
-	[K_SPO2] = { "daily-oxygen-saturation", "spo2", LIST_DAYS, KIND_WAKE },
-	[K_HRV] = { "daily-heart-rate-variability", "hrv", LIST_DAYS,
-	    KIND_WAKE },
-	[K_BR] = { "daily-respiratory-rate", "breathing", LIST_DAYS,
-	    KIND_WAKE },
-	[K_TEMP] = { "daily-sleep-temperature-derivations", "temperature",
-	    LIST_DAYS, KIND_WAKE },
-	[K_VO2] = { "daily-vo2-max", "vo2max", LIST_DAYS, KIND_WAKE },
-	[K_WEIGHT] = { "weight", "weight", LIST_DAYS, KIND_SLOW },
-	[K_FAT] = { "body-fat", "weight", LIST_DAYS, KIND_SLOW },
-	[K_DEVICES] = { "devices", "devices", 1, KIND_CURRENT },
-	[K_HEART_MIN] = { "heart-rate-minutes", "intraday", MINUTE_DAYS,
-	    KIND_INTRADAY },
-	[K_STEPS_MIN] = { "steps-minutes", "intraday", MINUTE_DAYS,
-	    KIND_INTRADAY },
-};
-
-/* The list kinds' scope and filter member ({t} is the snake_case type). */
-static const struct {
-	const char *scope;
-	const char *member;	/* after "{t}." */
-	int page_size;
-} lists[NKINDS] = {
-	[K_LEVELS] = { SCOPE_ACTIVITY, "interval.civil_start_time",
-	    GOOGLE_PAGE_SIZE },
-	[K_SLEEP] = { SCOPE_SLEEP, "interval.civil_end_time", 25 },
-	[K_SPO2] = { SCOPE_METRICS, "date", GOOGLE_PAGE_SIZE },
-	[K_HRV] = { SCOPE_METRICS, "date", GOOGLE_PAGE_SIZE },
-	[K_BR] = { SCOPE_METRICS, "date", GOOGLE_PAGE_SIZE },
-	[K_TEMP] = { SCOPE_METRICS, "date", GOOGLE_PAGE_SIZE },
-	[K_VO2] = { SCOPE_ACTIVITY, "date", GOOGLE_PAGE_SIZE },
-	[K_WEIGHT] = { SCOPE_METRICS, "sample_time.civil_time",
-	    GOOGLE_PAGE_SIZE },
-	[K_FAT] = { SCOPE_METRICS, "sample_time.civil_time", GOOGLE_PAGE_SIZE },
-};
 
 struct google {
 	struct source src;		/* first: a struct source * is ours */
@@ -303,10 +242,10 @@ page_call(struct google *g, size_t k, int32_t from, int32_t to,
 		c->scope = SCOPE_METRICS;
 		*url = google_rhr_url(g->api_url, from, to, next);
 	} else {
-		c->scope = lists[k].scope;
+		c->scope = google_lists[k].scope;
 		/* an interval that began the evening before counts for from */
-		*url = google_list_url(g->api_url, kinds[k].name,
-		    lists[k].member, lists[k].page_size, from - (k == K_LEVELS),
+		*url = google_list_url(g->api_url, google_kinds[k].name,
+		    google_lists[k].member, google_lists[k].page_size, from - (k == K_LEVELS),
 		    to, next);
 	}
 	return *url != NULL ? 0 : -1;
@@ -329,10 +268,10 @@ parse_page(size_t k, const struct httpc_resp *r, int32_t from, int32_t to,
 	if (k == K_SLEEP)
 		return google_parse_sleep(r->body, r->len, from, to, out, next,
 		    TOKEN_MAX, err);
-	if (strcmp(kinds[k].name, RHR_TYPE) == 0)
+	if (strcmp(google_kinds[k].name, RHR_TYPE) == 0)
 		return google_parse_rhr(r->body, r->len, from, to, out, next,
 		    TOKEN_MAX, err);
-	return google_parse_list(kinds[k].name, r->body, r->len, from, to,
+	return google_parse_list(google_kinds[k].name, r->body, r->len, from, to,
 	    out, next, TOKEN_MAX, err);
 }
 
@@ -342,7 +281,7 @@ fetch_pages(struct google *g, const struct profile *p, size_t k,
     int32_t from, int32_t to, struct samples *out, struct err *err)
 {
 	struct httpc_resp r;
-	struct call c = { kinds[k].name, NULL, "GET", NULL, NULL, "list",
+	struct call c = { google_kinds[k].name, NULL, "GET", NULL, NULL, "list",
 	    k == K_SLEEP && from < to };
 	struct google_levels lv = { 0 };
 	char *next, *prev, *url = NULL, *body = NULL;
@@ -424,6 +363,7 @@ fetch_sleep(struct google *g, const struct profile *p, int32_t from,
 
 /* ---- source ops ---- */
 
+
 static int
 g_profile(struct source *s, struct profile *p, struct err *err)
 {
@@ -469,17 +409,20 @@ g_days(struct source *s, const struct profile *p, int32_t from, int32_t to,
 {
 	struct google *g = (struct google *)s;
 	struct err e, first = { 0 };
-	size_t i, ok = 0;
+	size_t i, k, base, ok = 0;
 	int rc;
 
 	if (to - from >= SOURCE_DAYS_MAX)
 		return err_set(err, "too many days in one call");
 	for (i = 0; i < NDAYS_ROLLUPS + 2; i++) {
 		err_clear(&e);
+		base = out->len;
+		k = i < NDAYS_ROLLUPS ? google_kind_of(google_rollups[i].type) :
+		    i == NDAYS_ROLLUPS ? K_RHR : K_LEVELS;
 		rc = i < NDAYS_ROLLUPS ? fetch_rollup(g, &google_rollups[i], from,
-		    to, out, &e) : fetch_pages(g, p, i == NDAYS_ROLLUPS ? K_RHR :
-		    K_LEVELS, from, to, out, &e);
+		    to, out, &e) : fetch_pages(g, p, k, from, to, out, &e);
 		if (rc == 0) {
+			samples_tag(out, base, google_kinds[k].group);
 			ok++;
 			continue;
 		}
@@ -498,7 +441,7 @@ g_kinds(struct source *s, size_t *n)
 {
 	(void)s;
 	*n = NKINDS;
-	return kinds;
+	return google_kinds;
 }
 
 static int
@@ -507,16 +450,21 @@ g_range(struct source *s, const struct profile *p, size_t k, int32_t from,
 {
 	struct google *g = (struct google *)s;
 	const struct google_rollup *rt;
+	size_t base = out->len;
+	int rc;
 
 	if (k >= NKINDS)
 		return err_set(err, "no history kind %zu", k);
 	if (from > to)
 		return 0;
-	if ((rt = google_rollup_find(kinds[k].name)) != NULL)
-		return fetch_rollup(g, rt, from, to, out, err);
-	if (k == K_SLEEP)
-		return fetch_sleep(g, p, from, to, out, err);
-	return fetch_pages(g, p, k, from, to, out, err);
+	if ((rt = google_rollup_find(google_kinds[k].name)) != NULL)
+		rc = fetch_rollup(g, rt, from, to, out, err);
+	else if (k == K_SLEEP)
+		rc = fetch_sleep(g, p, from, to, out, err);
+	else
+		rc = fetch_pages(g, p, k, from, to, out, err);
+	samples_tag(out, base, google_kinds[k].group);
+	return rc;
 }
 
 /* Google publishes no budget: the pacing happens in pace(). */

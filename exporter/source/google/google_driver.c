@@ -4,9 +4,10 @@
 #include <string.h>
 
 #include "google.h"
+#include "google_rollup.h"
 #include "source/driver.h"
 
-#define SCOPE(s) "https://www.googleapis.com/auth/googlehealth." s
+#define SCOPE(s) SCOPE_PREFIX s
 
 static struct source *
 create(const struct source_settings *s)
