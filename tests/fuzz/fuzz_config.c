@@ -20,6 +20,7 @@
 
 #include "config/config.h"
 #include "fuzz.h"
+#include "source/source.h"
 #include "sync/kinds.h"
 #include "log.h"
 
