@@ -87,13 +87,21 @@ $(BUILD)/tobj/%.o: tests/unit/%.c $(GEN_HDR) $(BUILD)/gen/suites.h \
 $(BUILD)/unit_tests: $(TEST_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# SyncBit with the tests' synthetic source (tests/source/): proves that a
+# source built outside exporter/source/ joins through the driver table.
+$(BUILD)/syncbit-synthetic: $(BUILD)/obj/main.o $(LIB_OBJ) \
+    tests/source/synthetic.c $(LIB_HDR)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/source/synthetic.c \
+		$(BUILD)/obj/main.o $(LIB_OBJ) $(LDLIBS)
+
 # Unit tests only: fast, no server started. SUITE=name runs one suite
 # (tests/unit/test_name.c).
 check: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests $(SUITE)
 
 # Unit + integration tests; the last line is "N passed, M failed".
-test: $(BUILD)/syncbit $(BUILD)/unit_tests $(FUZZ_REPLAY)
+test: $(BUILD)/syncbit $(BUILD)/syncbit-synthetic $(BUILD)/unit_tests \
+    $(FUZZ_REPLAY)
 	tests/run.sh $(BUILD)
 
 asan:

@@ -55,7 +55,7 @@ enum source_var {
 };
 #define VARS_MAX	(V_COUNT + SOURCE_DRIVERS_MAX * SV_COUNT)
 #define VAR_NAME_MAX	64
-#define VAR_TEXT_MAX	96
+#define VAR_TEXT_MAX	192
 
 struct var {
 	const char *name;
