@@ -19,8 +19,9 @@ LDFLAGS += -fsanitize=$(SAN)
 endif
 
 # exporter/ and its folders (README: Architecture).
+# Each source's folder below exporter/source/ is picked up by itself.
 SRC_DIRS = exporter exporter/config exporter/auth exporter/source \
-	exporter/source/fitbit exporter/source/google exporter/sync \
+	$(patsubst %/,%,$(wildcard exporter/source/*/)) exporter/sync \
 	exporter/expose exporter/remote
 LIB_SRC = $(filter-out exporter/main.c,$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
 LIB_HDR = $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.h))
