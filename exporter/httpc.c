@@ -19,6 +19,8 @@
 
 struct httpc {
 	CURL *curl;
+	uint64_t transfers;		/* httpc_do() calls: whose headers curl
+					 * holds (httpc_header) */
 	long connect_s;
 	long total_s;
 	char *user_agent;
@@ -29,6 +31,14 @@ struct sink {
 	char *buf;
 	size_t len;
 	size_t cap;		/* bytes allowed */
+	int over;
+};
+
+/* The bytes of the current response's header block, against the cap
+ * (curl keeps the headers themselves: curl_easy_header). */
+struct head_count {
+	size_t len;
+	size_t cap;
 	int over;
 };
 
@@ -84,7 +94,6 @@ void
 httpc_resp_release(struct httpc_resp *r)
 {
 	free(r->body);
-	free(r->headers);
 	httpc_resp_init(r);
 }
 
@@ -138,14 +147,17 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 static size_t
 on_header(char *data, size_t size, size_t nmemb, void *arg)
 {
-	struct sink *s = arg;
+	struct head_count *hc = arg;
 	size_t n = size * nmemb;
 
 	/* A new status line (redirect or 100-continue) starts a new block. */
 	if (n > 5 && strncmp(data, "HTTP/", 5) == 0)
-		s->len = 0;
-	if (sink_add(s, data, n) == -1)
-		return 0;
+		hc->len = 0;
+	if (hc->len + n > hc->cap) {
+		hc->over = 1;
+		return 0;	/* curl aborts the transfer */
+	}
+	hc->len += n;
 	return n;
 }
 
@@ -173,7 +185,8 @@ httpc_do(struct httpc *h, const struct httpc_req *req,
     struct httpc_resp *resp, struct err *err)
 {
 	struct curl_slist *hdrs = NULL;
-	struct sink body = { 0 }, head = { 0 };
+	struct sink body = { 0 };
+	struct head_count head = { 0 };
 	char errbuf[CURL_ERROR_SIZE] = "", origin[256], *auth = NULL;
 	const char *const *hp;
 	CURLcode rc;
@@ -182,6 +195,7 @@ httpc_do(struct httpc *h, const struct httpc_req *req,
 
 	httpc_resp_release(resp);
 	curl_easy_reset(c);
+	h->transfers++;
 	body.cap = req->max_body > 0 ? req->max_body : HTTPC_DEFAULT_MAX_BODY;
 	head.cap = HTTPC_MAX_HEADERS_BYTES;
 	url_origin(req->url, origin, sizeof(origin));
@@ -254,6 +268,9 @@ httpc_do(struct httpc *h, const struct httpc_req *req,
 			err_kind(err, ERR_TRANSIENT,
 			    "answer from '%s' is larger than %zu bytes",
 			    origin, body.cap);
+		else if (head.over)
+			err_kind(err, ERR_TRANSIENT, "answer from '%s' has "
+			    "headers larger than %zu bytes", origin, head.cap);
 		else
 			err_kind(err, ERR_TRANSIENT, "request to '%s' failed: %s",
 			    origin, errbuf[0] != '\0' ? errbuf :
@@ -263,10 +280,10 @@ httpc_do(struct httpc *h, const struct httpc_req *req,
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
 	resp->body = body.buf != NULL ? body.buf : strdup("");
 	resp->len = body.len;
-	resp->headers = head.buf != NULL ? head.buf : strdup("");
-	resp->headers_len = head.len;
-	body.buf = head.buf = NULL;
-	if (resp->body == NULL || resp->headers == NULL) {
+	resp->http = h;
+	resp->transfer = h->transfers;
+	body.buf = NULL;
+	if (resp->body == NULL) {
 		httpc_resp_release(resp);
 		err_kind(err, ERR_TRANSIENT, "out of memory");
 		goto out;
@@ -280,7 +297,6 @@ out:
 	}
 	curl_slist_free_all(hdrs);
 	free(body.buf);
-	free(head.buf);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
 	return ret;
 }
@@ -289,31 +305,25 @@ const char *
 httpc_header(const struct httpc_resp *r, const char *name, char *buf,
     size_t size)
 {
-	const char *line = r->headers, *end, *colon, *v;
-	size_t nlen = strlen(name), vlen;
+	struct curl_header *hh;
+	const char *v;
+	size_t vlen;
 
-	while (line != NULL && *line != '\0') {
-		end = strchr(line, '\n');
-		if (end == NULL)
-			end = line + strlen(line);
-		colon = memchr(line, ':', (size_t)(end - line));
-		if (colon != NULL && (size_t)(colon - line) == nlen &&
-		    strncasecmp(line, name, nlen) == 0) {
-			v = colon + 1;
-			while (v < end && (*v == ' ' || *v == '\t'))
-				v++;
-			vlen = (size_t)(end - v);
-			while (vlen > 0 && isspace((unsigned char)v[vlen - 1]))
-				vlen--;
-			if (vlen >= size)
-				vlen = size - 1;
-			memcpy(buf, v, vlen);
-			buf[vlen] = '\0';
-			return buf;
-		}
-		line = *end == '\n' ? end + 1 : end;
-	}
-	return NULL;
+	/* curl holds the headers of the handle's last transfer only */
+	if (r->http == NULL || r->transfer != r->http->transfers ||
+	    curl_easy_header(r->http->curl, name, 0, CURLH_HEADER, -1,
+	    &hh) != CURLHE_OK || size == 0)
+		return NULL;
+	for (v = hh->value; *v == ' ' || *v == '\t'; v++)
+		;
+	vlen = strlen(v);
+	while (vlen > 0 && isspace((unsigned char)v[vlen - 1]))
+		vlen--;
+	if (vlen >= size)
+		vlen = size - 1;
+	memcpy(buf, v, vlen);
+	buf[vlen] = '\0';
+	return buf;
 }
 
 char *

@@ -4,7 +4,9 @@
  * Connect and total timeouts, a cap on the response body (a bigger body is
  * an error, never a silent truncation) and on its headers
  * (HTTPC_MAX_HEADERS_BYTES), TLS verification on, no redirects followed,
- * the final response's headers kept for case-insensitive lookup. A quit
+ * the final response's headers looked up case-insensitively through
+ * libcurl's curl_easy_header() (valid until the next request on the same
+ * struct httpc; afterwards httpc_header() finds nothing). A quit
  * (quit.h) aborts a request in flight unless it must finish. httpc never
  * logs: it returns
  * an err naming the URL's host and what failed. No secret reaches err:
@@ -15,6 +17,7 @@
 #define SYNCBIT_HTTPC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -45,8 +48,9 @@ struct httpc_resp {
 	long status;		/* 0 when no HTTP answer arrived */
 	char *body;		/* NUL-terminated, len bytes */
 	size_t len;
-	char *headers;		/* raw header block of the final response */
-	size_t headers_len;
+	/* whose headers: the struct httpc and which of its transfers */
+	const struct httpc *http;
+	uint64_t transfer;
 };
 
 /* connect_s/total_s: 0 picks 10 s / 60 s. ca_file may be NULL. */
@@ -66,9 +70,10 @@ void httpc_resp_release(struct httpc_resp *);
 int httpc_do(struct httpc *, const struct httpc_req *, struct httpc_resp *,
     struct err *);
 
-/* Value of the first header name in resp (case-insensitive), without
- * surrounding blanks, copied into buf (cut to size - 1); returns buf, or
- * NULL when absent. */
+/* Value of the first header name of resp's final response (case-
+ * insensitive, curl_easy_header()), without surrounding blanks, copied
+ * into buf (cut to size - 1); returns buf, or NULL when absent or when
+ * another request was made on resp's struct httpc since. */
 const char *httpc_header(const struct httpc_resp *, const char *name,
     char *buf, size_t size);
 

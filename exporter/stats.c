@@ -37,6 +37,7 @@ stats_reset(void)
 	atomic_store(&the_stats.ready, READY_STARTING);
 	atomic_store(&the_stats.sync_interval_s, 900);
 	atomic_store(&the_stats.rw_refused, 0);
+	atomic_store(&the_stats.ready_hint, NULL);
 }
 
 void

@@ -42,7 +42,7 @@ test_routes(void)
 	struct server *srv;
 	struct cache *cache = cache_new();
 	struct httpc *h = httpc_new(2, 5, "test", NULL);
-	struct httpc_resp r;
+	struct httpc_resp r, r2;
 	struct err err = { 0 };
 	struct samples s;
 	char ct[128];
@@ -84,6 +84,11 @@ test_routes(void)
 	atomic_store(&stats_get()->ready, READY_INVALID_GRANT);
 	CHECK(get(h, port, "GET", "/readyz", &r) == 503);
 	CHECK(strstr(r.body, "--authorize") != NULL);
+	/* the API has no data of the account: the source's own words */
+	atomic_store(&stats_get()->ready_hint, "not linked to Example Health");
+	atomic_store(&stats_get()->ready, READY_ACCOUNT);
+	CHECK(get(h, port, "GET", "/readyz", &r) == 503);
+	CHECK(strstr(r.body, "not linked to Example Health") != NULL);
 	atomic_store(&stats_get()->ready, READY_OK);
 	atomic_store(&stats_get()->sync_interval_s, 60);
 	atomic_store(&stats_get()->failing_since, (int64_t)time(NULL) - 1000);
@@ -102,6 +107,13 @@ test_routes(void)
 	CHECK(get(h, port, "POST", "/metrics", &r) == 405);
 	CHECK(httpc_header(&r, "allow", ct, sizeof(ct)) != NULL &&
 	    strcmp(ct, "GET, HEAD") == 0);
+	/* the headers are curl's: only the handle's last answer has them */
+	httpc_resp_init(&r2);
+	CHECK(get(h, port, "GET", "/healthz", &r2) == 200);
+	CHECK(httpc_header(&r, "allow", ct, sizeof(ct)) == NULL);
+	CHECK(httpc_header(&r2, "Content-Type", ct, sizeof(ct)) != NULL);
+	CHECK(httpc_header(&r2, "allow", ct, sizeof(ct)) == NULL);
+	httpc_resp_release(&r2);
 	CHECK(get(h, port, "DELETE", "/metrics", &r) == 405);
 	CHECK(get(h, port, "HEAD", "/metrics", &r) == 200);
 	CHECK(r.len == 0);
