@@ -200,8 +200,14 @@ scrub(char *line, size_t size)
 		slen = strlen(secrets[i]);
 		while ((p = strstr(line, secrets[i])) != NULL) {
 			len = strlen(line);
-			if (len - slen + mlen >= size)
+			if (len - slen + mlen >= size) {
+				/* no room to grow: the line ends here (it is
+				 * at the cap anyway), the secret never stays */
+				*p = '\0';
+				if ((size_t)(p - line) + mlen < size)
+					memcpy(p, mark, mlen + 1);
 				break;
+			}
 			memmove(p + mlen, p + slen, len - (p - line) - slen + 1);
 			memcpy(p, mark, mlen);
 		}
