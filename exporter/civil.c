@@ -46,35 +46,6 @@ civil_to_ymd(int32_t z, int *y, int *m, int *d)
 	*y = yoe + era * 400 + (*m <= 2);
 }
 
-static int
-days_in_month(int y, int m)
-{
-	static const int dim[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-	return m == 2 && leap ? 29 : dim[m - 1];
-}
-
-int
-civil_parse(const char *s, int32_t *day)
-{
-	int y, m, d, i;
-
-	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return -1;
-	for (i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return -1;
-	y = atoi(s);
-	m = atoi(s + 5);
-	d = atoi(s + 8);
-	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
-		return -1;
-	*day = civil_from_ymd(y, m, d);
-	return 0;
-}
-
 void
 civil_format(int32_t day, char out[CIVIL_DATE_LEN])
 {

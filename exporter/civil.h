@@ -20,8 +20,16 @@
 
 int32_t civil_from_ymd(int y, int m, int d);
 void civil_to_ymd(int32_t day, int *y, int *m, int *d);
-/* Strict "YYYY-MM-DD" with a real month and day; -1 otherwise. */
+/* The strict text forms (civil_text.c); each -1 on anything else. */
+/* "YYYY-MM-DD" with a real month and day, from 1970 on. */
 int civil_parse(const char *, int32_t *day);
+/* "HH:MM:SS" -> seconds of the day. */
+int civil_parse_clock(const char *);
+/* Local "YYYY-MM-DDTHH:MM:SS[.mmm]" -> civil day, seconds, milliseconds. */
+int civil_parse_local(const char *, int32_t *day, int *sec, int *ms);
+/* RFC 3339 "YYYY-MM-DDTHH:MM:SS[.f...](Z|+hh:mm|-hh:mm)" -> UTC ms
+ * (fractions beyond milliseconds are dropped). */
+int civil_parse_rfc3339(const char *, int64_t *ms);
 void civil_format(int32_t day, char out[CIVIL_DATE_LEN]);
 
 /* An IANA zone name that the tz database knows ("Europe/Berlin"). */

@@ -19,7 +19,7 @@
 #include "source/google/google_parse.h"
 
 /* Not in parse_stubs.c: linked only once google_parse.c exists. */
-#pragma weak google_time_ms
+#pragma weak civil_parse_rfc3339
 
 #define NEXT_SIZE 256
 
@@ -143,7 +143,7 @@ check_status(const struct google_status *st, int rc)
 	    st->problem <= GOOGLE_BAD_SCOPES);
 }
 
-/* "YYYY-MM-DDTHH:MM:SSZ" computed here, for google_time_ms to agree. */
+/* "YYYY-MM-DDTHH:MM:SSZ" computed here, for civil_parse_rfc3339 to agree. */
 static int
 simple_time(const char *t, int64_t *ms)
 {
@@ -184,8 +184,8 @@ text_values(int p, const char *json, size_t len)
 	if (p == P_DURATION) {
 		if (google_duration(t, &secs) == 0)
 			FUZZ_CHECK(isfinite(secs) && secs >= 0);
-	} else if (google_time_ms != NULL) {
-		rc = google_time_ms(t, &ms);
+	} else if (civil_parse_rfc3339 != NULL) {
+		rc = civil_parse_rfc3339(t, &ms);
 		FUZZ_CHECK(rc == 0 || rc == -1);
 		ref = simple_time(t, &want);
 		if (ref != -2)

@@ -46,6 +46,37 @@ test_parse(void)
 	CHECK(civil_parse(NULL, &day) == -1);
 }
 
+/* The clock and local date-time forms of civil_text.c. */
+static void
+test_parse_times(void)
+{
+	static const char *bad_clock[] = { "", "24:00:00", "23:60:00",
+	    "23:59:60", "1:00:00", "01:00", "01:00:00 ", "01:00:00.5",
+	    "aa:bb:cc", NULL };
+	static const char *bad_local[] = { "", "2026-11-20T23:10",
+	    "2026-11-20 23:10:00", "2026-11-20T24:00:00",
+	    "2026-02-30T01:00:00", "2026-11-20T23:10:00.1",
+	    "2026-11-20T23:10:00.000Z", "2026-11-20T23:10:00x", NULL };
+	int32_t day;
+	int sec, ms;
+	size_t i;
+
+	CHECK(civil_parse_clock("00:00:00") == 0);
+	CHECK(civil_parse_clock("23:59:59") == 86399);
+	CHECK(civil_parse_clock("07:05:09") == 7 * 3600 + 5 * 60 + 9);
+	for (i = 0; bad_clock[i] != NULL; i++)
+		CHECK(civil_parse_clock(bad_clock[i]) == -1);
+	CHECK(civil_parse_clock(NULL) == -1);
+	CHECK(civil_parse_local("2026-11-20T23:10:05", &day, &sec, &ms) == 0);
+	CHECK(day == civil_from_ymd(2026, 11, 20) && sec == 83405 && ms == 0);
+	CHECK(civil_parse_local("2024-02-29T00:00:00.250", &day, &sec,
+	    &ms) == 0);
+	CHECK(day == civil_from_ymd(2024, 2, 29) && sec == 0 && ms == 250);
+	for (i = 0; bad_local[i] != NULL; i++)
+		CHECK(civil_parse_local(bad_local[i], &day, &sec, &ms) == -1);
+	CHECK(civil_parse_local(NULL, &day, &sec, &ms) == -1);
+}
+
 static void
 test_zones(void)
 {
@@ -175,6 +206,7 @@ suite_civil(void)
 {
 	test_calendar();
 	test_parse();
+	test_parse_times();
 	test_zones();
 	test_day_end();
 	test_gaps_and_repeats();

@@ -683,15 +683,15 @@ test_time(void)
 
 	for (i = 0; i < N(good); i++) {
 		ms = 0;
-		CHECK(google_time_ms(good[i].text, &ms) == 0 &&
+		CHECK(civil_parse_rfc3339(good[i].text, &ms) == 0 &&
 		    ms == day + good[i].ms);
 	}
 	for (i = 0; bad[i] != NULL; i++)
-		CHECK(google_time_ms(bad[i], &ms) == -1);
-	CHECK(google_time_ms(NULL, &ms) == -1);
-	CHECK(google_time_ms("2028-02-29T23:59:59Z", &ms) == 0 &&
+		CHECK(civil_parse_rfc3339(bad[i], &ms) == -1);
+	CHECK(civil_parse_rfc3339(NULL, &ms) == -1);
+	CHECK(civil_parse_rfc3339("2028-02-29T23:59:59Z", &ms) == 0 &&
 	    ms == ((int64_t)civil_from_ymd(2028, 3, 1) * 86400 - 1) * 1000);
-	CHECK(google_time_ms("1969-12-31T23:59:59.999Z", &ms) == 0 && ms == -1);
+	CHECK(civil_parse_rfc3339("1969-12-31T23:59:59.999Z", &ms) == 0 && ms == -1);
 }
 
 /* What google_daily.c and google_activity.c share with the list parsers. */

@@ -3,7 +3,6 @@
  * (fitbit_parse.c, fitbit_sleep.c): numbers, local times, samples, and the
  * one way an answer is opened (answer_done() closes it). See fitbit_json.h.
  */
-#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,42 +25,6 @@ int
 fj_value(const cJSON *v, double *out)
 {
 	return fj_num(v, 0, out);
-}
-
-/* s has the shape of pat: 'd' a digit, any other character itself. */
-static int
-shape(const char *s, const char *pat)
-{
-	for (; *pat != '\0'; s++, pat++)
-		if (*pat == 'd' ? !isdigit((unsigned char)*s) : *s != *pat)
-			return 0;
-	return *s == '\0';
-}
-
-/* "HH:MM:SS" -> seconds of the day, or -1. */
-int
-fj_clock_text(const char *s)
-{
-	if (s == NULL || !shape(s, "dd:dd:dd") || atoi(s) > 23 ||
-	    atoi(s + 3) > 59 || atoi(s + 6) > 59)
-		return -1;
-	return atoi(s) * 3600 + atoi(s + 3) * 60 + atoi(s + 6);
-}
-
-/* Local "YYYY-MM-DDTHH:MM:SS[.mmm]" -> civil day, seconds, milliseconds. */
-int
-fj_local_text(const char *s, int32_t *day, int *sec, int *ms)
-{
-	char b[24];
-
-	if (s == NULL || (!shape(s, "dddd-dd-ddTdd:dd:dd") &&
-	    !shape(s, "dddd-dd-ddTdd:dd:dd.ddd")))
-		return -1;
-	memcpy(b, s, strlen(s) + 1);
-	b[10] = b[19] = '\0';
-	*ms = s[19] == '.' ? atoi(b + 20) : 0;
-	return civil_parse(b, day) == 0 && (*sec = fj_clock_text(b + 11)) >= 0 ?
-	    0 : -1;
 }
 
 /*

@@ -21,10 +21,6 @@
  * any_sign. fj_value: >= 0. */
 int fj_num(const cJSON *, int any_sign, double *out);
 int fj_value(const cJSON *, double *out);
-/* "HH:MM:SS" -> seconds of the day, or -1. */
-int fj_clock_text(const char *);
-/* Local "YYYY-MM-DDTHH:MM:SS[.mmm]" -> civil day, seconds, milliseconds. */
-int fj_local_text(const char *, int32_t *day, int *sec, int *ms);
 /* UTC milliseconds of a local wall time in zone; in a repeated fall-back
  * hour the instant closer to near (NO_TIME: the first). */
 int fj_local_ms(const char *zone, int32_t day, int sec, int ms,

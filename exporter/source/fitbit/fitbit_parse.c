@@ -39,7 +39,7 @@ intraday_points(const cJSON *set, const char *metric, int zero_ok,
 	int sec;
 
 	cJSON_ArrayForEach(e, set) {
-		sec = fj_clock_text(cJSON_GetStringValue(jv_get(e, "time")));
+		sec = civil_parse_clock(cJSON_GetStringValue(jv_get(e, "time")));
 		if (sec < 0 || (seen[sec / 8] & (1u << sec % 8)) ||
 		    fj_value(jv_get(e, "value"), &v) == -1 || (v == 0 && !zero_ok))
 			continue;
@@ -266,7 +266,7 @@ body_log(const char *json, size_t len, const char *key, const char *metric,
 		if (fj_day(e, "date", from, to, &day) == -1 ||
 		    fj_value(jv_get(e, key), &v) == -1)
 			continue;
-		at = fj_clock_text(cJSON_GetStringValue(jv_get(e, "time"))) + 1;
+		at = civil_parse_clock(cJSON_GetStringValue(jv_get(e, "time"))) + 1;
 		if ((i = fj_find(out, base, metric, NULL, day)) == out->len &&
 		    (rc = fj_add(out, metric, day, v, NULL, NULL, err)) == -1)
 			break;
@@ -343,7 +343,7 @@ device(const cJSON *list, const cJSON *dev, int32_t day, const char *zone,
 	    samples_add(out, "fitbit_device_battery_percent", day, v, "device",
 	    name, "type", type, NULL) == -1)
 		return err_set(err, "out of memory");
-	if (fj_local_text(cJSON_GetStringValue(jv_get(dev, "lastSyncTime")), &d,
+	if (civil_parse_local(cJSON_GetStringValue(jv_get(dev, "lastSyncTime")), &d,
 	    &sec, &ms) == -1)
 		return 0;
 	if (fj_local_ms(zone, d, sec, ms, NO_TIME, &at, err) == -1)

@@ -94,7 +94,7 @@ hypnogram(const cJSON *log, int32_t day, const char *zone,
 	if (!cJSON_IsArray(data))
 		return 0;
 	cJSON_ArrayForEach(e, data) {
-		if (fj_local_text(cJSON_GetStringValue(jv_get(e, "dateTime")), &d,
+		if (civil_parse_local(cJSON_GetStringValue(jv_get(e, "dateTime")), &d,
 		    &sec, &ms) == -1)
 			continue;
 		if (fj_local_ms(zone, d, sec, ms, end, &at, err) == -1)

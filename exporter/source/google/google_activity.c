@@ -79,7 +79,7 @@ midnight(struct google_levels *lv, int32_t day, int64_t *ms, struct err *err)
 static int
 iv_time(const cJSON *iv, const char *name, int64_t *ms)
 {
-	return google_time_ms(cJSON_GetStringValue(jv_get(iv, name)), ms);
+	return civil_parse_rfc3339(cJSON_GetStringValue(jv_get(iv, name)), ms);
 }
 
 /* [a, b) of level l into the days of [from, to] it overlaps. */

@@ -86,7 +86,7 @@ local_day(const cJSON *t, const cJSON *off, int32_t *day)
 	double sec;
 	int64_t ms;
 
-	if (google_time_ms(str(t), &ms) == -1 || s == NULL ||
+	if (civil_parse_rfc3339(str(t), &ms) == -1 || s == NULL ||
 	    google_duration(s + (*s == '-'), &sec) == -1 || sec > OFFSET_MAX_S)
 		return -1;
 	*day = day_of_ms(ms + llround(sec * 1000) * (*s == '-' ? -1 : 1));
@@ -271,7 +271,7 @@ place(const struct kind *k, const cJSON *pt, const cJSON *val,
 	*ms = 0;
 	if (k->place == AT_START) {
 		*day = INT32_MIN;	/* the instant's UTC day */
-		return google_time_ms(str(jv_get(pt, "startTime")), ms) == -1 ||
+		return civil_parse_rfc3339(str(jv_get(pt, "startTime")), ms) == -1 ||
 		    *ms == 0 ? -1 : 0;
 	}
 	if (k->place == AT_DATE)
@@ -415,7 +415,7 @@ sess_samples(const cJSON *s, int32_t wake, double asleep,
 		return -1;
 	cJSON_ArrayForEach(e, arr(jv_get(s, "stages")))
 		if ((i = stage_find(type, str(jv_get(e, "type")))) < NSTAGES &&
-		    stages[i].level >= 0 && google_time_ms(str(jv_get(e,
+		    stages[i].level >= 0 && civil_parse_rfc3339(str(jv_get(e,
 		    "startTime")), &ms) == 0 && ms > 0 && add(out, LEVEL, wake,
 		    ms, stages[i].level, NULL, NULL, err) == -1)
 			return -1;
@@ -566,7 +566,7 @@ device(struct walk *w, const cJSON *dv)
 	    samples_add(w->out, "fitbit_device_battery_percent", w->from, v,
 	    "device", label, "type", lower, NULL) == -1)
 		return err_set(w->err, "out of memory");
-	if (google_time_ms(str(jv_get(dv, "lastSyncTime")), &ms) == 0 &&
+	if (civil_parse_rfc3339(str(jv_get(dv, "lastSyncTime")), &ms) == 0 &&
 	    samples_add(w->out, "fitbit_device_last_sync_timestamp_seconds",
 	    w->from, ms / 1000.0, "device", label, "type", lower, NULL) == -1)
 		return err_set(w->err, "out of memory");

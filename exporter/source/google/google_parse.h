@@ -119,8 +119,4 @@ int google_date(const cJSON *date, int32_t *day);
 int google_new_day(const struct samples *out, const char *metric,
     int32_t day, int32_t from, int32_t to);
 
-/* RFC 3339 ("2026-11-27T08:15:00Z", "...00.5Z", "...+01:00") -> UTC ms;
- * -1 if malformed. */
-int google_time_ms(const char *text, int64_t *ms);
-
 #endif
