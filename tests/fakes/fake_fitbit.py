@@ -564,11 +564,7 @@ class Fake(DataClock, RequestLog):
                        "issued": self.issued}, f)
         os.replace(tmp, self.state_file)
 
-    # -- calendar (DataClock: data_now, tz, local_now, today)
-    def sync_ts(self):
-        """The tracker's last sync: what it records is served as of then."""
-        return self.data_now() - self.cfg["sync_lag_s"]
-
+    # -- calendar (DataClock: data_now, tz, local_now, today, sync_ts, day_fraction)
     def first_day(self):
         return date.fromisoformat(self.cfg["member_since"])
 
@@ -577,29 +573,14 @@ class Fake(DataClock, RequestLog):
         day whose end is after the tracker's last sync is partial (the
         fraction of its local day passed at the sync); a day starting after
         the last sync has no data."""
-        today = self.today()
-        if d < self.first_day() or d > today:
+        frac = self.day_fraction(d)
+        if frac is None:
             return None
-        tz, sync = self.tz(), self.sync_ts()
-        if sync < midnight(d, tz):
-            return None
-        frac = 1.0
-        if sync < midnight(d + timedelta(days=1), tz):
-            n = datetime.fromtimestamp(sync, tz)
-            frac = (n.hour * 3600 + n.minute * 60 + n.second) / 86400
         return day_values(self.cfg["seed"], d, frac)
 
     def minutes(self, d):
         """build_minutes(d), cached (least recently used)."""
-        key = (self.cfg["seed"], d, self.cfg["timezone"])
-        md = self.minute_cache.get(key)
-        if md is None:
-            md = self.minute_cache[key] = build_minutes(self.cfg["seed"], d, self.tz())
-            while len(self.minute_cache) > 64:
-                self.minute_cache.popitem(last=False)
-        else:
-            self.minute_cache.move_to_end(key)
-        return md
+        return self.cached_minutes(d, build_minutes, 64)
 
     def served_minutes(self, t_from, t_to):
         """(minute start epoch s, heart rate or None, steps) of the served
@@ -657,12 +638,8 @@ class Fake(DataClock, RequestLog):
         return z if sum(z.values()) else None
 
     def truth(self, d):
-        end = datetime(d.year, d.month, d.day, 23, 59, 59, tzinfo=self.tz())
-        out = {"date": d.isoformat(), "today": d == self.today(),
-               "timestamp_ms": int(end.timestamp()) * 1000,
-               "served_at": self.data_now()}
         v = self.day(d)
-        out["has_data"] = v is not None
+        out = self.truth_head(d, v)
         if v is not None:
             out.update({
                 "fitbit_steps_total": v["steps"], "fitbit_distance_km": v["total_km"],

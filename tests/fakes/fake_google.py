@@ -874,11 +874,7 @@ class Fake(DataClock, RequestLog):
         self.page_secret = secrets.token_bytes(16)
         self.minute_cache = OrderedDict()   # (seed, day, zone) -> MinuteDay
 
-    # -- calendar (DataClock: data_now, tz, local_now, today)
-    def sync_ts(self):
-        """The tracker's last sync: everything it records is served as of then."""
-        return self.data_now() - self.cfg["sync_lag_s"]
-
+    # -- calendar (DataClock: data_now, tz, local_now, today, sync_ts, day_fraction)
     def first_day(self):
         return date.fromisoformat(self.cfg["membership_start"])
 
@@ -887,35 +883,19 @@ class Fake(DataClock, RequestLog):
         end is after the tracker's last sync is partial (the fraction of its
         local day passed at the sync; steps and distance follow the minute
         steps curve); a day starting after the last sync has no data."""
-        today = self.today()
-        if d < self.first_day() or d > today:
+        frac = self.day_fraction(d)
+        if frac is None:
             return None
-        tz, sync = self.tz(), self.sync_ts()
-        if sync < midnight(d, tz):
-            return None
-        frac = 1.0
-        if sync < midnight(d + timedelta(days=1), tz):
-            n = datetime.fromtimestamp(sync, tz)
-            frac = (n.hour * 3600 + n.minute * 60 + n.second) / 86400
         v = day_values(self.cfg["seed"], d, frac)
         if v is not None and frac < 1:
             f = full_day(self.cfg["seed"], d)
-            v["steps"] = self.minutes(d).cum_at(sync)
+            v["steps"] = self.minutes(d).cum_at(self.sync_ts())
             v["mm"] = int(f["mm"] * v["steps"] / f["steps"]) if f["steps"] else 0
         return v
 
     def minutes(self, d):
         """build_minutes(d), cached (least recently used)."""
-        key = (self.cfg["seed"], d, self.cfg["timezone"])
-        md = self.minute_cache.get(key, False)
-        if md is False:
-            md = build_minutes(self.cfg["seed"], d, self.tz())
-            self.minute_cache[key] = md
-            while len(self.minute_cache) > 240:
-                self.minute_cache.popitem(last=False)
-        else:
-            self.minute_cache.move_to_end(key)
-        return md
+        return self.cached_minutes(d, build_minutes, 240)
 
     def served_minutes(self, kind, t_from, t_to):
         """(minute start, value) of the served minutes starting in
@@ -1036,12 +1016,8 @@ class Fake(DataClock, RequestLog):
         return [w for w in weighings(self.cfg["seed"], d, self.tz()) if w[0] <= now]
 
     def truth(self, d):
-        end = datetime(d.year, d.month, d.day, 23, 59, 59, tzinfo=self.tz())
-        out = {"date": d.isoformat(), "today": d == self.today(),
-               "timestamp_ms": int(end.timestamp()) * 1000,
-               "served_at": self.data_now()}
         v = self.day(d)
-        out["has_data"] = v is not None
+        out = self.truth_head(d, v)
         if v is not None:
             out.update({
                 "fitbit_steps_total": v["steps"],

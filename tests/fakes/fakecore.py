@@ -19,7 +19,7 @@ import signal
 import socket
 import sys
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from zoneinfo import ZoneInfo
 
@@ -210,7 +210,10 @@ def heart_gaps(rng, n):
 
 class DataClock:
     """The data's clock: frozen at cfg["now"] when set (tokens and rate
-    windows always use real time), in the user's zone cfg["timezone"]."""
+    windows always use real time), in the user's zone cfg["timezone"]; the
+    tracker's last sync cfg["sync_lag_s"] before it. The fake provides
+    first_day() (the membership start) and self.minute_cache (an
+    OrderedDict)."""
 
     def data_now(self):
         return self.cfg["now"] if self.cfg["now"] is not None else time.time()
@@ -223,6 +226,47 @@ class DataClock:
 
     def today(self):
         return self.local_now().date()
+
+    def sync_ts(self):
+        """The tracker's last sync: everything it records is served as of then."""
+        return self.data_now() - self.cfg["sync_lag_s"]
+
+    def day_fraction(self, d):
+        """How much of day d is served: None when d is outside
+        [first_day(), today] or starts after the tracker's last sync; the
+        fraction of its local day passed at the sync when the sync is inside
+        it; else 1.0."""
+        if d < self.first_day() or d > self.today():
+            return None
+        tz, sync = self.tz(), self.sync_ts()
+        if sync < midnight(d, tz):
+            return None
+        frac = 1.0
+        if sync < midnight(d + timedelta(days=1), tz):
+            n = datetime.fromtimestamp(sync, tz)
+            frac = (n.hour * 3600 + n.minute * 60 + n.second) / 86400
+        return frac
+
+    def cached_minutes(self, d, build, keep):
+        """build(seed, d, tz), the minute data of day d, cached per (seed,
+        day, zone) in self.minute_cache; beyond keep days the least recently
+        used goes."""
+        key = (self.cfg["seed"], d, self.cfg["timezone"])
+        if key in self.minute_cache:
+            self.minute_cache.move_to_end(key)
+            return self.minute_cache[key]
+        md = self.minute_cache[key] = build(self.cfg["seed"], d, self.tz())
+        while len(self.minute_cache) > keep:
+            self.minute_cache.popitem(last=False)
+        return md
+
+    def truth_head(self, d, v):
+        """The members every /_test/truth answer of day d starts with; v the
+        day's served values (None: no data)."""
+        end = datetime(d.year, d.month, d.day, 23, 59, 59, tzinfo=self.tz())
+        return {"date": d.isoformat(), "today": d == self.today(),
+                "timestamp_ms": int(end.timestamp()) * 1000,
+                "served_at": self.data_now(), "has_data": v is not None}
 
 
 class RequestLog:
