@@ -2,7 +2,9 @@
 """A local fake of the legacy Fitbit Web API and Fitbit OAuth 2.0, for tests.
 
 Built from the documented shapes in shared/research/fitbit.md, never from what
-SyncBit sends. Standard library only; binds 127.0.0.1.
+SyncBit sends. Standard library only; binds 127.0.0.1. The data generators
+it shares with fake_google.py (seeded streams, sleep stage segments, minute
+curves, weighing times) are in fakecore.py; their guesses are listed below.
 
     python3 tests/fakes/fake_fitbit.py --port 0 --port-file PATH [options]
 
@@ -181,7 +183,10 @@ from datetime import date, datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
-from fakecore import DataClock, JsonHandler, RequestLog, parse_now, serve
+from fakecore import (DataClock, JsonHandler, RequestLog, activity_weights, asleep_mask,
+                      body_fat_center, cumulative_steps, heart_gaps, heart_walk, midnight,
+                      parse_now, rng_for, seasonal, seed_unit, serve, stage_segments,
+                      vo2_center, weigh_times)
 
 DOC = ("Visit https://dev.fitbit.com/docs/oauth2 for more information on the "
        "Fitbit Web API authorization process.")
@@ -261,7 +266,7 @@ def s256(verifier):
 
 def full_day(seed, d):
     """The complete values of day d: deterministic per (seed, d)."""
-    rng = random.Random(hashlib.sha256(f"{seed}:{d.isoformat()}".encode()).digest())
+    rng = rng_for(seed, d)
     bmr = rng.randint(1550, 1800)
     if rng.random() < 0.03:  # tracker not worn all day
         return {"worn": False, "steps": 0, "tracker_km": 0.0, "logged_km": 0.0,
@@ -317,23 +322,6 @@ def day_values(seed, d, frac):
 
 # ----------------------------------------- helpers for the nightly, minute and scale data
 
-def rng_for(seed, d, stream):
-    """A random stream of its own per (seed, day, purpose); full_day's stream
-    ("{seed}:{date}") stays untouched."""
-    return random.Random(hashlib.sha256(f"{seed}:{d.isoformat()}:{stream}".encode()).digest())
-
-
-def seed_unit(seed, what):
-    """A number in [0, 1) fixed per seed (personal baselines)."""
-    h = hashlib.sha256(f"{seed}:{what}".encode()).digest()
-    return int.from_bytes(h[:6], "big") / 2 ** 48
-
-
-def midnight(d, tz):
-    """Epoch seconds of the local midnight that starts day d."""
-    return int(datetime(d.year, d.month, d.day, tzinfo=tz).timestamp())
-
-
 def local_iso(ts, tz):
     """Epoch seconds -> Fitbit's offset-less local "YYYY-MM-DDTHH:MM:SS.000"."""
     return datetime.fromtimestamp(int(ts), tz).strftime("%Y-%m-%dT%H:%M:%S.000")
@@ -345,53 +333,11 @@ def battery_word(level):
 
 # --------------------------------------------------------------------- sleep
 
-def stage_segments(rng, minutes, kind):
-    """Contiguous [level, minutes] segments that add up to minutes."""
-    segs = []
-    left = minutes
-
-    def add(level, m):
-        nonlocal left
-        if left <= 0 or m <= 0:
-            return
-        m = min(m, left)
-        if segs and segs[-1][0] == level:
-            segs[-1][1] += m
-        else:
-            segs.append([level, m])
-        left -= m
-    if kind == "stages":
-        final = min(rng.randint(2, 10), minutes // 10)
-        left -= final
-        if rng.random() < 0.6:
-            add("wake", rng.randint(2, 12))
-        cycle = 0
-        while left > 0:
-            add("light", rng.randint(15, 40))
-            add("deep", rng.randint(20, 45) if cycle < 2 else rng.randint(0, 15))
-            add("light", rng.randint(8, 25))
-            add("rem", rng.randint(5, 15) if cycle == 0 else rng.randint(12, 35))
-            if rng.random() < 0.8:
-                add("wake", rng.randint(2, 12))
-            cycle += 1
-        left += final
-        add("wake", final)
-    else:
-        while left > 0:
-            add("asleep", rng.randint(20, 90))
-            r = rng.random()
-            if r < 0.5:
-                add("restless", rng.randint(1, 5))
-            elif r < 0.7:
-                add("awake", rng.randint(1, 4))
-    return segs
-
-
 def make_sleep(rng, seed, d, start, minutes, kind, main):
     """One complete sleep log (internal form): levels.data as (level, start
     epoch s, seconds), short wakes, per-level (minutes, count)."""
     segs, t = [], start
-    for level, m in stage_segments(rng, minutes, kind):
+    for level, m in stage_segments(rng, minutes, kind == "stages"):
         segs.append((level, t, 60 * m))
         t += 60 * m
     summary = {}
@@ -484,45 +430,14 @@ def build_minutes(seed, d, tz):
         md.hr, md.steps = [None] * n, [0] * n
         return md
     rng = rng_for(seed, d, "minutes")
-    asleep = bytearray(n)
-    for s in sleep_logs(seed, d, tz) + sleep_logs(seed, d + timedelta(days=1), tz):
-        a, b = max(0, (s["start"] - t0) // 60), min(n, (s["end"] - t0) // 60)
-        if b > a:
-            asleep[a:b] = b"\x01" * (b - a)
-    weight = [0.0] * n
-    awake = [i for i in range(n) if not asleep[i]]
-    for i in awake:
-        if rng.random() < 0.3:
-            weight[i] = rng.uniform(0.5, 25)
-    for _ in range(rng.randint(3, 9)):              # walks
-        if not awake:
-            break
-        st, ln, inten = rng.choice(awake), rng.randint(5, 45), rng.uniform(70, 125)
-        for i in range(st, min(n, st + ln)):
-            if not asleep[i]:
-                weight[i] = inten * rng.uniform(0.85, 1.1)
-    total = sum(weight) or 1.0
-    steps, acc, prev, out = f["steps"], 0.0, 0, [0] * n
-    for i in range(n):
-        acc += weight[i]
-        cum = steps if i == n - 1 else min(steps, round(steps * acc / total))
-        out[i], prev = cum - prev, cum
-    md.steps = out
-    rhr = f["rhr"] or 60
-    hr = [None] * n
-    x = rhr + 4.0
-    for i in range(n):
-        target = rhr - 4 if asleep[i] else rhr + 14 + 0.45 * weight[i]
-        x = max(38.0, x + 0.35 * (target - x) + rng.gauss(0, 1.6))
-        hr[i] = int(round(x))
-    want, missing = int(n * rng.uniform(0.02, 0.05)), 0
-    while missing < want:
-        st = rng.randrange(n)
-        for i in range(st, min(n, st + rng.randint(1, 12))):
-            if hr[i] is not None:
-                hr[i] = None
-                missing += 1
-    md.hr = hr
+    asleep = asleep_mask(sleep_logs(seed, d, tz) + sleep_logs(seed, d + timedelta(days=1), tz),
+                         t0, n)
+    weight = activity_weights(rng, asleep)
+    cum = cumulative_steps(f["steps"], weight, sum(weight) or 1.0)
+    md.steps = [cum[i + 1] - cum[i] for i in range(n)]
+    hr = [int(round(x)) for x in heart_walk(rng, f["rhr"] or 60, asleep, weight)]
+    gone = heart_gaps(rng, n)
+    md.hr = [None if gone[i] else h for i, h in enumerate(hr)]
     return md
 
 
@@ -550,10 +465,10 @@ def nightly(seed, d, main):
     br = round(rng.uniform(12, 18), 1)
     if has[2] < 0.9:
         out["br"] = br
-    temp = round(0.15 * math.sin(2 * math.pi * d.toordinal() / 97) + rng.gauss(0, 0.35), 3)
+    temp = round(seasonal(d, 0.15, 97) + rng.gauss(0, 0.35), 3)
     if has[3] < 0.9:
         out["temp"] = temp
-    center = 38 + 12 * seed_unit(seed, "vo2") + 1.5 * math.sin(2 * math.pi * d.toordinal() / 120)
+    center = vo2_center(seed_unit(seed, "vo2"), d)
     exact = rng.random() < 0.35
     if has[4] < 0.85:
         c = int(round(center + rng.gauss(0, 0.3)))
@@ -576,14 +491,11 @@ def weighings(seed, d, tz):
     those days a second one in the evening; ~10% of the weighings are manual
     logs instead (source "API", no time -> "23:59:59", no body fat)."""
     rng = rng_for(seed, d, "scale")
-    if rng.random() >= 0.25:
+    times = weigh_times(rng, d, tz)
+    if not times:
         return []
-    m0 = midnight(d, tz)
-    times = [m0 + rng.randint(6 * 3600 + 900, 8 * 3600 + 2700)]
-    if rng.random() < 0.2:
-        times.append(m0 + rng.randint(19 * 3600, 22 * 3600 + 1800))
-    base = 62 + 25 * seed_unit(seed, "weight") + 1.5 * math.sin(2 * math.pi * d.toordinal() / 180)
-    fat0 = 18 + 8 * seed_unit(seed, "fat") + 0.8 * math.sin(2 * math.pi * d.toordinal() / 180)
+    base = 62 + 25 * seed_unit(seed, "weight") + seasonal(d, 1.5, 180)
+    fat0 = body_fat_center(seed_unit(seed, "fat"), d)
     out = []
     for i, t in enumerate(times):
         kg = round(base + rng.gauss(0, 0.35) + 0.6 * i, 2)
@@ -652,11 +564,7 @@ class Fake(DataClock, RequestLog):
                        "issued": self.issued}, f)
         os.replace(tmp, self.state_file)
 
-    # -- calendar (DataClock: data_now, tz, local_now, today)
-    def sync_ts(self):
-        """The tracker's last sync: what it records is served as of then."""
-        return self.data_now() - self.cfg["sync_lag_s"]
-
+    # -- calendar (DataClock: data_now, tz, local_now, today, sync_ts, day_fraction)
     def first_day(self):
         return date.fromisoformat(self.cfg["member_since"])
 
@@ -665,29 +573,14 @@ class Fake(DataClock, RequestLog):
         day whose end is after the tracker's last sync is partial (the
         fraction of its local day passed at the sync); a day starting after
         the last sync has no data."""
-        today = self.today()
-        if d < self.first_day() or d > today:
+        frac = self.day_fraction(d)
+        if frac is None:
             return None
-        tz, sync = self.tz(), self.sync_ts()
-        if sync < midnight(d, tz):
-            return None
-        frac = 1.0
-        if sync < midnight(d + timedelta(days=1), tz):
-            n = datetime.fromtimestamp(sync, tz)
-            frac = (n.hour * 3600 + n.minute * 60 + n.second) / 86400
         return day_values(self.cfg["seed"], d, frac)
 
     def minutes(self, d):
         """build_minutes(d), cached (least recently used)."""
-        key = (self.cfg["seed"], d, self.cfg["timezone"])
-        md = self.minute_cache.get(key)
-        if md is None:
-            md = self.minute_cache[key] = build_minutes(self.cfg["seed"], d, self.tz())
-            while len(self.minute_cache) > 64:
-                self.minute_cache.popitem(last=False)
-        else:
-            self.minute_cache.move_to_end(key)
-        return md
+        return self.cached_minutes(d, build_minutes, 64)
 
     def served_minutes(self, t_from, t_to):
         """(minute start epoch s, heart rate or None, steps) of the served
@@ -745,12 +638,8 @@ class Fake(DataClock, RequestLog):
         return z if sum(z.values()) else None
 
     def truth(self, d):
-        end = datetime(d.year, d.month, d.day, 23, 59, 59, tzinfo=self.tz())
-        out = {"date": d.isoformat(), "today": d == self.today(),
-               "timestamp_ms": int(end.timestamp()) * 1000,
-               "served_at": self.data_now()}
         v = self.day(d)
-        out["has_data"] = v is not None
+        out = self.truth_head(d, v)
         if v is not None:
             out.update({
                 "fitbit_steps_total": v["steps"], "fitbit_distance_km": v["total_km"],

@@ -6,7 +6,10 @@ discovery document it cites (revision 20260527: field names, int64 as JSON
 strings, enums), never from what SyncBit sends. Standard library only; binds
 127.0.0.1. Mirrors tests/fakes/fake_fitbit.py: the same CLI style and
 /_test/ control API. Every value is deterministic per (seed, date) (and the
-user's zone, which places the minutes and nights).
+user's zone, which places the minutes and nights). The data generators it
+shares with fake_fitbit.py (seeded streams, salted "g", sleep stage
+segments, minute curves, weighing times) are in fakecore.py; their guesses
+are listed below.
 
     python3 tests/fakes/fake_google.py --port 0 --port-file PATH [options]
 
@@ -239,7 +242,6 @@ import base64
 import hashlib
 import json
 import math
-import random
 import re
 import secrets
 import threading
@@ -247,10 +249,14 @@ import time
 from array import array
 from collections import OrderedDict
 from datetime import date, datetime, timedelta, timezone
+from functools import partial
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
-from fakecore import DataClock, JsonHandler, RequestLog, parse_now, serve
+import fakecore
+from fakecore import (DataClock, JsonHandler, RequestLog, activity_weights, asleep_mask,
+                      body_fat_center, cumulative_steps, heart_gaps, heart_walk, midnight,
+                      parse_now, seasonal, serve, stage_segments, vo2_center, weigh_times)
 
 SCOPE_PREFIX = "https://www.googleapis.com/auth/googlehealth."
 SCOPE_NAMES = ("activity_and_fitness", "health_metrics_and_measurements",
@@ -338,6 +344,8 @@ STAGE_ORDER = {"STAGES": ("AWAKE", "LIGHT", "DEEP", "REM"),
 STAGE_LABELS = {"STAGES": {"DEEP": "deep", "LIGHT": "light", "REM": "rem", "AWAKE": "wake"},
                 "CLASSIC": {"ASLEEP": "asleep", "RESTLESS": "restless", "AWAKE": "awake"}}
 STAGE_LEVEL = {"DEEP": 0, "LIGHT": 1, "REM": 2, "AWAKE": 3}
+SEGMENT_TYPE = {"deep": "DEEP", "light": "LIGHT", "rem": "REM", "wake": "AWAKE",   # fakecore's
+                "asleep": "ASLEEP", "restless": "RESTLESS", "awake": "AWAKE"}     # stage_segments
 TRACKER_FEATURES = ["STEPS", "DISTANCE", "CALORIES", "ACTIVE_ZONE_MINUTES", "HEART_RATE",
                     "SPO2", "NIGHTTIME_OXYGEN_SATURATION", "EDA", "SKIN_TEMPERATURE",
                     "SLEEP", "SMART_SLEEP", "GPS", "CONNECTED_GPS", "ALARMS", "PAYMENTS"]
@@ -429,7 +437,7 @@ class ApiError(Exception):
 def full_day(seed, d):
     """The complete values of day d: deterministic per (seed, d); None when
     the tracker was not worn that day."""
-    rng = random.Random(hashlib.sha256(f"g{seed}:{d.isoformat()}".encode()).digest())
+    rng = rng_for(seed, d)
     if rng.random() < 0.03:
         return None
     steps = rng.randint(1500, 18000)
@@ -534,21 +542,9 @@ CIVIL_RE = re.compile(r"\d{4}-\d{2}-\d{2}([Tt]\d{2}:\d{2}(:\d{2})?)?")
 DURATION_RE = re.compile(r"(\d+)(?:\.(\d{1,9}))?s")
 
 
-def rng_for(seed, d, stream):
-    """A random stream of its own per (seed, day, purpose); full_day's stream
-    ("g{seed}:{date}") stays untouched."""
-    return random.Random(hashlib.sha256(f"g{seed}:{d.isoformat()}:{stream}".encode()).digest())
-
-
-def seed_unit(seed, what):
-    """A number in [0, 1) fixed per seed (personal baselines)."""
-    h = hashlib.sha256(f"g{seed}:{what}".encode()).digest()
-    return int.from_bytes(h[:6], "big") / 2 ** 48
-
-
-def midnight(d, tz):
-    """Epoch seconds of the local midnight that starts day d."""
-    return int(datetime(d.year, d.month, d.day, tzinfo=tz).timestamp())
+# Google's streams and baselines: salted "g" ("g{seed}:{date}[:{stream}]"), apart from Fitbit's
+rng_for = partial(fakecore.rng_for, salt="g")
+seed_unit = partial(fakecore.seed_unit, salt="g")
 
 
 def rfc3339(ts):
@@ -598,51 +594,10 @@ def point_id(*parts):
 
 # --------------------------------------------------------------------- sleep
 
-def stage_segments(rng, minutes, kind):
-    """Contiguous [type, minutes] segments that add up to minutes."""
-    segs = []
-    left = minutes
-
-    def add(tp, m):
-        nonlocal left
-        if left <= 0 or m <= 0:
-            return
-        m = min(m, left)
-        if segs and segs[-1][0] == tp:
-            segs[-1][1] += m
-        else:
-            segs.append([tp, m])
-        left -= m
-    if kind == "STAGES":
-        final = min(rng.randint(2, 10), minutes // 10)
-        left -= final
-        if rng.random() < 0.6:
-            add("AWAKE", rng.randint(2, 12))
-        cycle = 0
-        while left > 0:
-            add("LIGHT", rng.randint(15, 40))
-            add("DEEP", rng.randint(20, 45) if cycle < 2 else rng.randint(0, 15))
-            add("LIGHT", rng.randint(8, 25))
-            add("REM", rng.randint(5, 15) if cycle == 0 else rng.randint(12, 35))
-            if rng.random() < 0.8:
-                add("AWAKE", rng.randint(2, 12))
-            cycle += 1
-        left += final
-        add("AWAKE", final)
-    else:
-        while left > 0:
-            add("ASLEEP", rng.randint(20, 90))
-            r = rng.random()
-            if r < 0.5:
-                add("RESTLESS", rng.randint(1, 5))
-            elif r < 0.7:
-                add("AWAKE", rng.randint(1, 4))
-    return segs
-
-
 def make_session(rng, start, minutes, kind, nap, status):
     stages, summary, t = [], {}, start
-    for tp, m in stage_segments(rng, minutes, kind):
+    for stage, m in stage_segments(rng, minutes, kind == "STAGES"):
+        tp = SEGMENT_TYPE[stage]
         stages.append((tp, t, t + 60 * m))
         t += 60 * m
         mm, c = summary.get(tp, (0, 0))
@@ -787,53 +742,24 @@ def build_minutes(seed, d, tz):
     md.t0 = t0 = midnight(d, tz)
     md.n = n = (midnight(d + timedelta(days=1), tz) - t0) // 60
     rng = rng_for(seed, d, "minutes")
-    asleep = bytearray(n)
-    for s in sleep_sessions(seed, d, tz) + sleep_sessions(seed, d + timedelta(days=1), tz):
-        a, b = max(0, (s["start"] - t0) // 60), min(n, (s["end"] - t0) // 60)
-        if b > a:
-            asleep[a:b] = b"\x01" * (b - a)
-    weight = [0.0] * n
-    awake = [i for i in range(n) if not asleep[i]]
-    for i in awake:
-        if rng.random() < 0.3:
-            weight[i] = rng.uniform(0.5, 25)
-    for _ in range(rng.randint(3, 9)):              # walks
-        if not awake:
-            break
-        st, ln, inten = rng.choice(awake), rng.randint(5, 45), rng.uniform(70, 125)
-        for i in range(st, min(n, st + ln)):
-            if not asleep[i]:
-                weight[i] = inten * rng.uniform(0.85, 1.1)
+    asleep = asleep_mask(sleep_sessions(seed, d, tz) + sleep_sessions(seed, d + timedelta(days=1), tz),
+                         t0, n)
+    weight = activity_weights(rng, asleep)
     total = sum(weight)
     if total <= 0:
         weight, total = [1.0] * n, float(n)
-    steps = f["steps"]
-    cum = array("q", [0]) * (n + 1)
-    acc = 0.0
-    for i in range(n):
-        acc += weight[i]
-        cum[i + 1] = min(steps, round(steps * acc / total))
-    cum[n] = steps
-    md.cum = cum
-    rhr = f["rhr"] or 60
+    md.cum = array("q", cumulative_steps(f["steps"], weight, total))
     avg = array("d", [math.nan]) * n
     lo = array("h", [0]) * n
     hi = array("h", [0]) * n
-    x = rhr + 4.0
-    gauss, uniform = rng.gauss, rng.uniform
-    for i in range(n):
-        target = rhr - 4 if asleep[i] else rhr + 14 + 0.45 * weight[i]
-        x = max(38.0, x + 0.35 * (target - x) + gauss(0, 1.6))
-        avg[i] = round(x, 2)
+    uniform = rng.uniform
+    for i, x in enumerate(heart_walk(rng, f["rhr"] or 60, asleep, weight)):
+        avg[i] = round(x, 2)          # min and max drawn between two minutes of the walk
         lo[i] = math.floor(x - uniform(0.3, 4))
         hi[i] = math.ceil(x + uniform(0.3, 5))
-    want, missing = int(n * rng.uniform(0.02, 0.05)), 0
-    while missing < want:
-        st = rng.randrange(n)
-        for i in range(st, min(n, st + rng.randint(1, 12))):
-            if avg[i] == avg[i]:
-                avg[i] = math.nan
-                missing += 1
+    for i, gone in enumerate(heart_gaps(rng, n)):
+        if gone:
+            avg[i] = math.nan
     md.avg, md.lo, md.hi = avg, lo, hi
     return md
 
@@ -862,14 +788,13 @@ def nightly_records(seed, d, f, main):
     if f["resp"] is not None:
         out["daily-respiratory-rate"] = {"breathsPerMinute": f["resp"]}
     if rng.random() >= 0.1:
-        base = 33.6 + 0.8 * seed_unit(seed, "skin") + 0.15 * math.sin(2 * math.pi * d.toordinal() / 97)
+        base = 33.6 + 0.8 * seed_unit(seed, "skin") + seasonal(d, 0.15, 97)
         out["daily-sleep-temperature-derivations"] = {
             "nightlyTemperatureCelsius": round(base + rng.gauss(0, 0.35), 2),
             "baselineTemperatureCelsius": round(base, 2),
             "relativeNightlyStddev30dCelsius": round(rng.uniform(0.2, 0.5), 2)}
     if rng.random() < 0.9:
-        v = round(38 + 12 * seed_unit(seed, "vo2") + 1.5 * math.sin(2 * math.pi * d.toordinal() / 120)
-                  + rng.gauss(0, 0.3), 1)
+        v = round(vo2_center(seed_unit(seed, "vo2"), d) + rng.gauss(0, 0.3), 1)
         level = ("POOR" if v < 35 else "FAIR" if v < 39 else "AVERAGE" if v < 43 else
                  "GOOD" if v < 47 else "VERY_GOOD" if v < 51 else "EXCELLENT")
         vo2 = {"vo2Max": v, "cardioFitnessLevel": level}
@@ -885,15 +810,12 @@ def weighings(seed, d, tz):
     """The scale's samples of day d: [(epoch s, grams, body fat % or None)];
     on about one day in four, sometimes twice (morning and evening)."""
     rng = rng_for(seed, d, "scale")
-    if rng.random() >= 0.25:
+    times = weigh_times(rng, d, tz)
+    if not times:
         return []
-    m0 = midnight(d, tz)
-    times = [m0 + rng.randint(6 * 3600 + 900, 8 * 3600 + 2700)]
-    if rng.random() < 0.2:
-        times.append(m0 + rng.randint(19 * 3600, 22 * 3600 + 1800))
     base = 62000 + 25000 * seed_unit(seed, "weight")
-    drift = 1500 * math.sin(2 * math.pi * d.toordinal() / 180)
-    fat0 = 18 + 8 * seed_unit(seed, "fat") + 0.8 * math.sin(2 * math.pi * d.toordinal() / 180)
+    drift = seasonal(d, 1500, 180)
+    fat0 = body_fat_center(seed_unit(seed, "fat"), d)
     out = []
     for i, t in enumerate(times):
         grams = float(round((base + drift + rng.gauss(0, 350) + 600 * i) / 10) * 10)
@@ -952,11 +874,7 @@ class Fake(DataClock, RequestLog):
         self.page_secret = secrets.token_bytes(16)
         self.minute_cache = OrderedDict()   # (seed, day, zone) -> MinuteDay
 
-    # -- calendar (DataClock: data_now, tz, local_now, today)
-    def sync_ts(self):
-        """The tracker's last sync: everything it records is served as of then."""
-        return self.data_now() - self.cfg["sync_lag_s"]
-
+    # -- calendar (DataClock: data_now, tz, local_now, today, sync_ts, day_fraction)
     def first_day(self):
         return date.fromisoformat(self.cfg["membership_start"])
 
@@ -965,35 +883,19 @@ class Fake(DataClock, RequestLog):
         end is after the tracker's last sync is partial (the fraction of its
         local day passed at the sync; steps and distance follow the minute
         steps curve); a day starting after the last sync has no data."""
-        today = self.today()
-        if d < self.first_day() or d > today:
+        frac = self.day_fraction(d)
+        if frac is None:
             return None
-        tz, sync = self.tz(), self.sync_ts()
-        if sync < midnight(d, tz):
-            return None
-        frac = 1.0
-        if sync < midnight(d + timedelta(days=1), tz):
-            n = datetime.fromtimestamp(sync, tz)
-            frac = (n.hour * 3600 + n.minute * 60 + n.second) / 86400
         v = day_values(self.cfg["seed"], d, frac)
         if v is not None and frac < 1:
             f = full_day(self.cfg["seed"], d)
-            v["steps"] = self.minutes(d).cum_at(sync)
+            v["steps"] = self.minutes(d).cum_at(self.sync_ts())
             v["mm"] = int(f["mm"] * v["steps"] / f["steps"]) if f["steps"] else 0
         return v
 
     def minutes(self, d):
         """build_minutes(d), cached (least recently used)."""
-        key = (self.cfg["seed"], d, self.cfg["timezone"])
-        md = self.minute_cache.get(key, False)
-        if md is False:
-            md = build_minutes(self.cfg["seed"], d, self.tz())
-            self.minute_cache[key] = md
-            while len(self.minute_cache) > 240:
-                self.minute_cache.popitem(last=False)
-        else:
-            self.minute_cache.move_to_end(key)
-        return md
+        return self.cached_minutes(d, build_minutes, 240)
 
     def served_minutes(self, kind, t_from, t_to):
         """(minute start, value) of the served minutes starting in
@@ -1114,12 +1016,8 @@ class Fake(DataClock, RequestLog):
         return [w for w in weighings(self.cfg["seed"], d, self.tz()) if w[0] <= now]
 
     def truth(self, d):
-        end = datetime(d.year, d.month, d.day, 23, 59, 59, tzinfo=self.tz())
-        out = {"date": d.isoformat(), "today": d == self.today(),
-               "timestamp_ms": int(end.timestamp()) * 1000,
-               "served_at": self.data_now()}
         v = self.day(d)
-        out["has_data"] = v is not None
+        out = self.truth_head(d, v)
         if v is not None:
             out.update({
                 "fitbit_steps_total": v["steps"],

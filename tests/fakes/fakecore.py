@@ -1,16 +1,25 @@
 """What the fake APIs share: the data clock, the request log, the JSON
-HTTP handler and the server's start-up. Python 3 standard library only;
-the API-specific behaviour stays in fake_fitbit.py and fake_google.py."""
+HTTP handler, the server's start-up and the data generators both fakes
+draw from (the seeded random streams, local midnights, seasonal curves,
+sleep stage segments, the minute activity, steps and heart-rate curves
+with their gaps, VO2 max and body-fat centres, the scale's weighing
+times). What it generates is our guess, not in any source we read (the
+fakes' "WITHOUT proof" lists say where it shows). Python 3 standard
+library only; the API-specific behaviour and answer shapes stay in
+fake_fitbit.py and fake_google.py."""
 
+import hashlib
 import json
+import math
 import os
+import random
 import re
 import select
 import signal
 import socket
 import sys
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from zoneinfo import ZoneInfo
 
@@ -30,9 +39,181 @@ def parse_now(val, zone):
     return dt.timestamp()
 
 
+# ------------------------------------------------------------ data generators
+#
+# Every value is deterministic per (seed, date): each fake salts the seed
+# ("" for Fitbit, "g" for Google) so the two fakes serve different people.
+
+def rng_for(seed, d, stream=None, salt=""):
+    """A random stream of its own per (seed, day, purpose); stream None is
+    the day's own stream ("{salt}{seed}:{date}"), the others append
+    ":{stream}" and leave it untouched."""
+    key = f"{salt}{seed}:{d.isoformat()}" + ("" if stream is None else f":{stream}")
+    return random.Random(hashlib.sha256(key.encode()).digest())
+
+
+def seed_unit(seed, what, salt=""):
+    """A number in [0, 1) fixed per seed (personal baselines)."""
+    h = hashlib.sha256(f"{salt}{seed}:{what}".encode()).digest()
+    return int.from_bytes(h[:6], "big") / 2 ** 48
+
+
+def midnight(d, tz):
+    """Epoch seconds of the local midnight that starts day d."""
+    return int(datetime(d.year, d.month, d.day, tzinfo=tz).timestamp())
+
+
+def seasonal(d, amplitude, period_days):
+    """A slow sine over the calendar: amplitude * sin(2 pi ordinal / period)."""
+    return amplitude * math.sin(2 * math.pi * d.toordinal() / period_days)
+
+
+def vo2_center(unit, d):
+    """The VO2 max a person's nights scatter around: 38-50 by their seed
+    unit, +-1.5 over 120 days."""
+    return 38 + 12 * unit + seasonal(d, 1.5, 120)
+
+
+def body_fat_center(unit, d):
+    """The body fat % a person's weighings scatter around: 18-26 by their
+    seed unit, +-0.8 over 180 days."""
+    return 18 + 8 * unit + seasonal(d, 0.8, 180)
+
+
+def weigh_times(rng, d, tz):
+    """Epoch seconds of the scale's weighings on day d: on about one day in
+    four one in the morning (06:15-08:45), ~20% of those days a second one
+    in the evening (19:00-22:30); [] on the other days."""
+    if rng.random() >= 0.25:
+        return []
+    m0 = midnight(d, tz)
+    times = [m0 + rng.randint(6 * 3600 + 900, 8 * 3600 + 2700)]
+    if rng.random() < 0.2:
+        times.append(m0 + rng.randint(19 * 3600, 22 * 3600 + 1800))
+    return times
+
+
+def stage_segments(rng, minutes, staged):
+    """Contiguous [stage, minutes] segments of a sleep that add up to
+    minutes: staged, sleep cycles of "light", "deep", "rem" and "wake"
+    (deep sleep in the first two cycles, a final wake); else "asleep",
+    "restless" and "awake" (classic)."""
+    segs = []
+    left = minutes
+
+    def add(stage, m):
+        nonlocal left
+        if left <= 0 or m <= 0:
+            return
+        m = min(m, left)
+        if segs and segs[-1][0] == stage:
+            segs[-1][1] += m
+        else:
+            segs.append([stage, m])
+        left -= m
+    if staged:
+        final = min(rng.randint(2, 10), minutes // 10)
+        left -= final
+        if rng.random() < 0.6:
+            add("wake", rng.randint(2, 12))
+        cycle = 0
+        while left > 0:
+            add("light", rng.randint(15, 40))
+            add("deep", rng.randint(20, 45) if cycle < 2 else rng.randint(0, 15))
+            add("light", rng.randint(8, 25))
+            add("rem", rng.randint(5, 15) if cycle == 0 else rng.randint(12, 35))
+            if rng.random() < 0.8:
+                add("wake", rng.randint(2, 12))
+            cycle += 1
+        left += final
+        add("wake", final)
+    else:
+        while left > 0:
+            add("asleep", rng.randint(20, 90))
+            r = rng.random()
+            if r < 0.5:
+                add("restless", rng.randint(1, 5))
+            elif r < 0.7:
+                add("awake", rng.randint(1, 4))
+    return segs
+
+
+def asleep_mask(sleeps, t0, n):
+    """bytearray(n): 1 for the minutes from t0 that a sleep ({"start",
+    "end"} epoch s) covers."""
+    asleep = bytearray(n)
+    for s in sleeps:
+        a, b = max(0, (s["start"] - t0) // 60), min(n, (s["end"] - t0) // 60)
+        if b > a:
+            asleep[a:b] = b"\x01" * (b - a)
+    return asleep
+
+
+def activity_weights(rng, asleep):
+    """The activity of each minute (0 asleep): ~30% of the awake minutes
+    0.5-25, and 3-9 walks of 5-45 minutes at 70-125 (+-15%)."""
+    n = len(asleep)
+    weight = [0.0] * n
+    awake = [i for i in range(n) if not asleep[i]]
+    for i in awake:
+        if rng.random() < 0.3:
+            weight[i] = rng.uniform(0.5, 25)
+    for _ in range(rng.randint(3, 9)):              # walks
+        if not awake:
+            break
+        st, ln, inten = rng.choice(awake), rng.randint(5, 45), rng.uniform(70, 125)
+        for i in range(st, min(n, st + ln)):
+            if not asleep[i]:
+                weight[i] = inten * rng.uniform(0.85, 1.1)
+    return weight
+
+
+def cumulative_steps(steps, weight, total):
+    """Steps counted by the end of each minute, cum[0..n] (cum[0] = 0,
+    cum[n] = steps), spread over the minutes by weight (of sum total)."""
+    n = len(weight)
+    cum = [0] * (n + 1)
+    acc = 0.0
+    for i in range(n):
+        acc += weight[i]
+        cum[i + 1] = min(steps, round(steps * acc / total))
+    cum[n] = steps
+    return cum
+
+
+def heart_walk(rng, rhr, asleep, weight):
+    """Yields the heart rate (float bpm) of each minute: a random walk
+    pulled towards rhr - 4 asleep and rhr + 14 + 0.45 * activity awake,
+    never below 38. A generator: the caller may draw from rng between two
+    minutes."""
+    x = rhr + 4.0
+    gauss = rng.gauss
+    for i in range(len(weight)):
+        target = rhr - 4 if asleep[i] else rhr + 14 + 0.45 * weight[i]
+        x = max(38.0, x + 0.35 * (target - x) + gauss(0, 1.6))
+        yield x
+
+
+def heart_gaps(rng, n):
+    """bytearray(n): 1 for the minutes without heart rate, 2-5 % of them
+    in gaps of 1-12 minutes."""
+    gone = bytearray(n)
+    want, missing = int(n * rng.uniform(0.02, 0.05)), 0
+    while missing < want:
+        st = rng.randrange(n)
+        for i in range(st, min(n, st + rng.randint(1, 12))):
+            if not gone[i]:
+                gone[i] = 1
+                missing += 1
+    return gone
+
+
 class DataClock:
     """The data's clock: frozen at cfg["now"] when set (tokens and rate
-    windows always use real time), in the user's zone cfg["timezone"]."""
+    windows always use real time), in the user's zone cfg["timezone"]; the
+    tracker's last sync cfg["sync_lag_s"] before it. The fake provides
+    first_day() (the membership start) and self.minute_cache (an
+    OrderedDict)."""
 
     def data_now(self):
         return self.cfg["now"] if self.cfg["now"] is not None else time.time()
@@ -45,6 +226,47 @@ class DataClock:
 
     def today(self):
         return self.local_now().date()
+
+    def sync_ts(self):
+        """The tracker's last sync: everything it records is served as of then."""
+        return self.data_now() - self.cfg["sync_lag_s"]
+
+    def day_fraction(self, d):
+        """How much of day d is served: None when d is outside
+        [first_day(), today] or starts after the tracker's last sync; the
+        fraction of its local day passed at the sync when the sync is inside
+        it; else 1.0."""
+        if d < self.first_day() or d > self.today():
+            return None
+        tz, sync = self.tz(), self.sync_ts()
+        if sync < midnight(d, tz):
+            return None
+        frac = 1.0
+        if sync < midnight(d + timedelta(days=1), tz):
+            n = datetime.fromtimestamp(sync, tz)
+            frac = (n.hour * 3600 + n.minute * 60 + n.second) / 86400
+        return frac
+
+    def cached_minutes(self, d, build, keep):
+        """build(seed, d, tz), the minute data of day d, cached per (seed,
+        day, zone) in self.minute_cache; beyond keep days the least recently
+        used goes."""
+        key = (self.cfg["seed"], d, self.cfg["timezone"])
+        if key in self.minute_cache:
+            self.minute_cache.move_to_end(key)
+            return self.minute_cache[key]
+        md = self.minute_cache[key] = build(self.cfg["seed"], d, self.tz())
+        while len(self.minute_cache) > keep:
+            self.minute_cache.popitem(last=False)
+        return md
+
+    def truth_head(self, d, v):
+        """The members every /_test/truth answer of day d starts with; v the
+        day's served values (None: no data)."""
+        end = datetime(d.year, d.month, d.day, 23, 59, 59, tzinfo=self.tz())
+        return {"date": d.isoformat(), "today": d == self.today(),
+                "timestamp_ms": int(end.timestamp()) * 1000,
+                "served_at": self.data_now(), "has_data": v is not None}
 
 
 class RequestLog:
