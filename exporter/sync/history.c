@@ -1,5 +1,5 @@
 /*
- * history: sync_state.json, finality and the backfill (see history.h).
+ * history: the backfill (see history.h); history_state.c keeps the rest.
  *
  * The loop is kind-major: a kind's whole history goes first, chunk by
  * chunk, oldest first, so its cursor is one number that only moves
