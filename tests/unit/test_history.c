@@ -6,10 +6,12 @@
  * skipped until restart, by name, and said once; the budget reserve; the
  * progress estimate is a number or nothing.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fakesrc.h"
 #include "log.h"
@@ -392,9 +394,13 @@ test_refused_kind(void)
 	struct err err = { 0 };
 	char *dir = t_tmpdir(), path[1024], logp[1100];
 	time_t resume = 0;
+	int quiet, devnull;
 
 	snprintf(path, sizeof(path), "%s/sync_state.json", dir);
 	snprintf(logp, sizeof(logp), "%s/syncbit.log", dir);
+	quiet = dup(STDERR_FILENO);	/* the warning goes to logp only */
+	devnull = open("/dev/null", O_WRONLY);
+	dup2(devnull, STDERR_FILENO);
 	CHECK(log_open_file(logp) == 0);
 	fakesrc_init(&t, k, 3);
 	t.refuse = "spo2";
@@ -420,6 +426,9 @@ test_refused_kind(void)
 	CHECK(history_next(h, "steps", -1) == START + 30);
 	CHECK(history_next(h, "weight", -1) == START + 30);
 	log_close();
+	dup2(quiet, STDERR_FILENO);
+	close(quiet);
+	close(devnull);
 	CHECK(count_lines(logp, "history kind skipped until restart") == 1);
 	CHECK(count_lines(logp, "kind=spo2 status=403") == 1);
 	history_free(h);
