@@ -81,6 +81,10 @@ struct source_ops {
 	int (*range)(struct source *, const struct profile *, size_t k,
 	    int32_t from, int32_t to, struct samples *, struct err *);
 	void (*budget)(struct source *, struct source_budget *);
+	/* The newest device sync the source has seen (its devices kind, UTC
+	 * s), 0 when unknown: a day is final once a device synced after it
+	 * ended. NULL: never known. */
+	int64_t (*last_sync)(struct source *);
 	/* Requests made since start (for the benchmark and tests). */
 	uint64_t (*requests)(struct source *);
 	void (*free)(struct source *);
@@ -88,6 +92,13 @@ struct source_ops {
 
 struct source {
 	const struct source_ops *ops;
+	int64_t last_sync;	/* source_note_sync(); read by ops->last_sync */
 };
+
+/* A source read its devices into s->v[from..]: remember the newest
+ * fitbit_device_last_sync_timestamp_seconds (SPEC) of them. */
+void source_note_sync(struct source *, const struct samples *, size_t from);
+/* ops->last_sync of a source that calls source_note_sync(). */
+int64_t source_last_sync(struct source *);
 
 #endif

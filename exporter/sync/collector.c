@@ -1,9 +1,10 @@
 /*
  * collector: the collector thread (see collector.h).
  *
- * It is the only writer of the cache, of sync_state.json and of most
- * stats. It owns the profile (time zone) and the sync state; the HTTP
- * server sees only published snapshots and atomic stats.
+ * It is the only writer of the cache and of most stats. It owns the
+ * profile (time zone) and the history (history.h: sync_state.json, the
+ * cursors, the skip list, finality), which it uses through functions
+ * only; the HTTP server sees only published snapshots and atomic stats.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -11,16 +12,14 @@
 #include <time.h>
 
 #include "auth/oauth.h"
-#include "backfill.h"
 #include "civil.h"
 #include "collector.h"
 #include "expose/expo.h"
+#include "history.h"
 #include "kinds.h"
 #include "log.h"
 #include "quit.h"
-#include "remote/rw.h"
 #include "schedule.h"
-#include "state.h"
 #include "stats.h"
 
 #define PROFILE_MAX_AGE (24 * 3600)
@@ -32,8 +31,8 @@ struct collector {
 	int started;
 	struct profile profile;
 	time_t profile_at;		/* 0: never read */
-	struct state state;
-	struct backfill bf;		/* bf.skip: kinds refused until restart */
+	struct history *hist;
+	unsigned groups;		/* kinds.h mask */
 	int warned_no_rw;
 	int backfill_paused;
 	int backfill_yielded;		/* a cycle came first: more to do */
@@ -41,10 +40,6 @@ struct collector {
 	time_t next_cycle;
 	int cycle_cost;			/* requests of the last cycle */
 	struct samples latest;		/* newest of each series outside days() */
-	struct sched_read read[STATE_KINDS_MAX];
-	int64_t last_sync;		/* newest device sync; 0 unknown */
-	int32_t final_through;		/* local days read once final */
-	int32_t final_utc_through;	/* UTC days (intraday) read once final */
 	struct sched_cycle last;		/* of the last cycle that read today */
 };
 
@@ -52,27 +47,26 @@ struct collector *
 collector_new(const struct collector_config *cfg, struct err *err)
 {
 	struct collector *c;
+	struct history_config hc;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		err_set(err, "out of memory");
 		return NULL;
 	}
 	c->cfg = *cfg;
-	state_init(&c->state);
-	if (cfg->rw != NULL && state_load(cfg->state_path, &c->state,
-	    err) == -1) {
+	c->groups = cfg->groups != 0 ? cfg->groups : kinds_all();
+	memset(&hc, 0, sizeof(hc));
+	hc.src = cfg->src;
+	hc.profile = &c->profile;
+	hc.rw = cfg->rw;
+	hc.sink = cfg->sink;
+	hc.state_path = cfg->state_path;
+	hc.groups = c->groups;
+	if ((c->hist = history_new(&hc, err)) == NULL) {
 		free(c);
 		return NULL;
 	}
 	samples_init(&c->latest);
-	c->final_through = c->final_utc_through = INT32_MIN;
-	c->bf.src = cfg->src;
-	c->bf.profile = &c->profile;
-	c->bf.rw = cfg->rw;
-	c->bf.state = &c->state;
-	c->bf.state_path = cfg->state_path;
-	c->bf.groups = cfg->groups != 0 ? cfg->groups : kinds_all();
-	c->bf.reserve = BACKFILL_RESERVE;
 	return c;
 }
 
@@ -82,6 +76,7 @@ collector_free(struct collector *c)
 	if (c == NULL)
 		return;
 	samples_release(&c->latest);
+	history_free(c->hist);
 	free(c);
 }
 
@@ -178,59 +173,6 @@ out:
 	return rc == 0 ? 0 : err_set(err, "out of memory");
 }
 
-/* The samples of all that remote write may carry for day: a daily value
- * of today is not final (and would be stamped in the future). */
-static int
-select_day(const struct sched_cycle *cy, const struct samples *all, int32_t day,
-    struct samples *out)
-{
-	size_t i;
-
-	samples_clear(out);
-	for (i = 0; i < all->len; i++)
-		if (all->v[i].day == day && (all->v[i].ts_ms != 0 ||
-		    day < cy->today) && samples_append(out, &all->v[i]) == -1)
-			return -1;
-	return 0;
-}
-
-/* Send each day of [from, to] of kind's samples whose values changed since
- * last sent (kind "": the days() values). */
-static int
-send_changed(struct collector *c, const struct sched_cycle *cy, const char *kind,
-    const struct samples *all, int32_t from, int32_t to, struct err *err)
-{
-	struct samples s;
-	uint64_t fp;
-	int32_t day;
-	int rc = 0;
-	char date[CIVIL_DATE_LEN];
-
-	samples_init(&s);
-	for (day = from; day <= to && rc == 0; day++) {
-		if (select_day(cy, all, day, &s) == -1) {
-			rc = err_set(err, "out of memory");
-			break;
-		}
-		fp = state_fingerprint(&s);
-		if (s.len == 0 || state_recent_same(&c->state, kind, day, fp))
-			continue;
-		if (backfill_stamp_daily(&s, c->profile.zone, err) == -1 ||
-		    rw_write(c->cfg.rw, &s, NULL, err) == -1) {
-			rc = -1;
-			break;
-		}
-		state_recent_set(&c->state, kind, day, fp,
-		    cy->today - 2 * SOURCE_DAYS_MAX);
-		rc = state_save(c->cfg.state_path, &c->state, err);
-		civil_format(day, date);
-		log_info("recent day sent", "kind=%s day=%s samples=%zu",
-		    kind[0] != '\0' ? kind : "daily", date, s.len);
-	}
-	samples_release(&s);
-	return rc;
-}
-
 /* days(): daily activity and heart rate of [cy->from, today]. */
 static int
 read_days(struct collector *c, const struct sched_cycle *cy, struct samples *out,
@@ -238,15 +180,15 @@ read_days(struct collector *c, const struct sched_cycle *cy, struct samples *out
 {
 	size_t i, o = 0;
 
-	if (!kinds_on(c->bf.groups, "activity") &&
-	    !kinds_on(c->bf.groups, "heart"))
+	if (!kinds_on(c->groups, "activity") &&
+	    !kinds_on(c->groups, "heart"))
 		return 0;
 	if (c->cfg.src->ops->days(c->cfg.src, &c->profile, cy->from,
 	    cy->today, out, err) == -1)
 		return -1;
 	for (i = 0; i < out->len; i++)
 		if (out->v[i].group == NULL ||
-		    kinds_on(c->bf.groups, out->v[i].group))
+		    kinds_on(c->groups, out->v[i].group))
 			out->v[o++] = out->v[i];
 	out->len = o;
 	return 0;
@@ -289,29 +231,14 @@ kind_failed(struct collector *c, const struct source_kind *kinds, size_t n,
 	size_t i;
 
 	if (err_refused(err)) {
-		for (i = 0; i < n && i < STATE_KINDS_MAX; i++)
+		for (i = 0; i < n; i++)
 			if (i == k || ((kinds[k].flags & KIND_INTRADAY) &&
 			    (kinds[i].flags & KIND_INTRADAY)))
-				c->bf.skip[i] = 1;
+				history_refuse(c->hist, kinds[i].name);
 		return;		/* the source said why, once */
 	}
 	log_warn("data kind failed, retrying next cycle", "kind=%s error=%s",
 	    kinds[k].name, log_q(q, sizeof(q), err->msg));
-}
-
-/* The newest device sync among the devices' samples, 0 when none. */
-static int64_t
-newest_sync(const struct samples *s)
-{
-	int64_t t = 0;
-	size_t i;
-
-	for (i = 0; i < s->len; i++)
-		if (strcmp(s->v[i].metric,
-		    "fitbit_device_last_sync_timestamp_seconds") == 0 &&
-		    s->v[i].value > (double)t)
-			t = (int64_t)s->v[i].value;
-	return t;
 }
 
 /*
@@ -325,19 +252,17 @@ read_kinds(struct collector *c, struct sched_cycle *cy, int devices,
 {
 	const struct source_kind *kinds;
 	struct samples ks;
-	size_t n, k, i;
+	size_t n, k;
 	int32_t from, to;
 	struct err e;
 	int rc = 0;
 
 	kinds = c->cfg.src->ops->kinds(c->cfg.src, &n);
 	samples_init(&ks);
-	for (k = 0; k < n && k < STATE_KINDS_MAX && rc == 0; k++) {
-		if ((kinds[k].flags & KIND_IN_DAYS) || c->bf.skip[k] ||
-		    !kinds_on(c->bf.groups, kinds[k].group) ||
+	for (k = 0; k < n && rc == 0; k++) {
+		if ((kinds[k].flags & KIND_IN_DAYS) ||
 		    !(kinds[k].flags & KIND_CURRENT) != !devices ||
-		    !sched_due(kinds[k].flags, &c->read[k], cy->now, cy->hour,
-		    c->last_sync))
+		    !history_due(c->hist, &kinds[k], cy))
 			continue;
 		samples_clear(&ks);
 		err_clear(&e);
@@ -348,17 +273,14 @@ read_kinds(struct collector *c, struct sched_cycle *cy, int devices,
 				kind_failed(c, kinds, n, k, &e);
 			continue;
 		}
-		c->read[k].at = cy->now;
-		c->read[k].sync = c->last_sync;
-		c->read[k].found_today = 0;
-		for (i = 0; i < ks.len; i++)
-			if (ks.v[i].day == cy->today && ks.v[i].ts_ms == 0)
-				c->read[k].found_today = 1;
+		history_note_read(c->hist, kinds[k].name, cy, &ks);
 		if (kinds[k].flags & KIND_CURRENT) {
-			if (newest_sync(&ks) > c->last_sync)
-				c->last_sync = newest_sync(&ks);
-		} else if (c->cfg.rw != NULL && !soft->set) {
-			send_changed(c, cy, kinds[k].name, &ks, from, to, soft);
+			if (c->cfg.src->ops->last_sync != NULL)
+				history_note_sync(c->hist,
+				    c->cfg.src->ops->last_sync(c->cfg.src));
+		} else if (history_sends(c->hist) && !soft->set) {
+			history_send_recent(c->hist, cy, kinds[k].name, &ks,
+			    from, to, soft);
 		}
 		if (samples_keep_newest(&c->latest, &ks) == -1)
 			rc = err_set(err, "out of memory");
@@ -369,7 +291,7 @@ read_kinds(struct collector *c, struct sched_cycle *cy, int devices,
 
 /* First day of history: BACKFILL_START, else the account's start. */
 static int32_t
-history_start(struct collector *c, int32_t today)
+first_day(struct collector *c, int32_t today)
 {
 	if (c->cfg.backfill_start >= 0)
 		return c->cfg.backfill_start;
@@ -386,8 +308,9 @@ set_reserve(struct collector *c)
 
 	memset(&b, 0, sizeof(b));
 	c->cfg.src->ops->budget(c->cfg.src, &b);
-	c->bf.reserve = b.known ? sched_reserve(time(NULL), c->next_cycle,
-	    c->cfg.interval_s, b.reset_at, c->cycle_cost) : BACKFILL_RESERVE;
+	history_set_reserve(c->hist, b.known ? sched_reserve(time(NULL),
+	    c->next_cycle, c->cfg.interval_s, b.reset_at, c->cycle_cost) :
+	    HISTORY_RESERVE);
 }
 
 /* Pending history up to the last final day before the re-read window. */
@@ -395,35 +318,34 @@ static int
 collect_history(struct collector *c, const struct sched_cycle *cy, int wait_budget,
     struct err *err)
 {
-	int32_t start = history_start(c, cy->today), end = cy->from - 1;
-	enum backfill_result r;
+	int32_t start = first_day(c, cy->today), end = cy->from - 1;
+	enum history_result r;
 	time_t now;
 
 	if (end > cy->final_day)
 		end = cy->final_day;
-	c->bf.utc_end = cy->utc_from - 1 < cy->final_utc ? cy->utc_from - 1 :
-	    cy->final_utc;
 	/* the service's history stops when the next cycle is due */
-	c->bf.deadline = wait_budget ? 0 : c->next_cycle;
+	history_set_window(c->hist, cy->utc_from - 1 < cy->final_utc ?
+	    cy->utc_from - 1 : cy->final_utc, wait_budget ? 0 : c->next_cycle);
 	for (;;) {
 		set_reserve(c);
-		r = backfill_step(&c->bf, start, end, &c->resume_at, err);
-		c->backfill_paused = (r == BACKFILL_PAUSED);
-		c->backfill_yielded = (r == BACKFILL_YIELDED);
-		if (r == BACKFILL_YIELDED) {
+		r = history_step(c->hist, start, end, &c->resume_at, err);
+		c->backfill_paused = (r == HISTORY_PAUSED);
+		c->backfill_yielded = (r == HISTORY_YIELDED);
+		if (r == HISTORY_YIELDED) {
 			log_info("backfill goes on after the cycle that is due",
 			    "days_pending=%lld",
-			    (long long)backfill_pending(&c->bf, start, end));
+			    (long long)history_pending(c->hist, start, end));
 			return 0;
 		}
-		if (r != BACKFILL_PAUSED)
-			return r == BACKFILL_DONE ? 0 : -1;
+		if (r != HISTORY_PAUSED)
+			return r == HISTORY_DONE ? 0 : -1;
 		now = time(NULL);
 		log_info("backfill paused until the rate limit resets",
 		    "seconds=%lld days_pending=%lld reserved=%d",
 		    (long long)(c->resume_at > now ? c->resume_at - now : 0),
-		    (long long)backfill_pending(&c->bf, start, end),
-		    c->bf.reserve);
+		    (long long)history_pending(c->hist, start, end),
+		    history_reserve(c->hist));
 		if (!wait_budget)
 			return 0;
 		if (quit_sleep(1000L * (c->resume_at > now ?
@@ -447,23 +369,17 @@ collect_current(struct collector *c, struct sched_cycle *cy, struct err *err,
 	cy->utc_today = (int32_t)(cy->now / 86400);
 	if (read_kinds(c, cy, 1, err, soft) == -1)
 		goto out;
-	sched_plan(cy, c->profile.zone, c->last_sync, c->final_through,
-	    c->final_utc_through);
+	history_plan(c->hist, cy);
 	if (read_days(c, cy, &days, err) == -1 ||
 	    read_kinds(c, cy, 0, err, soft) == -1 ||
 	    publish(c, cy, &days, err) == -1)
 		goto out;
 	rc = 0;
-	if (c->cfg.rw == NULL || soft->set)
+	if (!history_sends(c->hist) || soft->set)
 		goto out;
-	if (send_changed(c, cy, "", &days, cy->from, cy->today, soft) == 0) {
-		if (cy->final_day >= cy->from - 1 &&
-		    cy->final_day > c->final_through)
-			c->final_through = cy->final_day;
-		if (cy->final_utc >= cy->utc_from - 1 &&
-		    cy->final_utc > c->final_utc_through)
-			c->final_utc_through = cy->final_utc;
-	}
+	if (history_send_recent(c->hist, cy, "", &days, cy->from, cy->today,
+	    soft) == 0)
+		history_final_sent(c->hist, cy);
 out:
 	samples_release(&days);
 	return rc;
@@ -481,7 +397,8 @@ collector_cycle(struct collector *c, int wait_budget, struct err *err)
 	cy.now = time(NULL);
 	/* --once: no cycle follows, history may spend the whole budget */
 	c->next_cycle = wait_budget ? 0 : cy.now + c->cfg.interval_s;
-	if (oauth_state(c->cfg.oauth) == OAUTH_NO_TOKEN) {
+	if (c->cfg.oauth != NULL &&
+	    oauth_state(c->cfg.oauth) == OAUTH_NO_TOKEN) {
 		atomic_store(&st->ready, READY_NO_TOKEN);
 		return err_kind(err, ERR_AUTH, "no token: run 'syncbit "
 		    "--authorize' first");
@@ -494,7 +411,7 @@ collector_cycle(struct collector *c, int wait_budget, struct err *err)
 	c->cycle_cost = (int)(c->cfg.src->ops->requests(c->cfg.src) - before);
 	c->last = cy;
 	note_success();
-	if (c->cfg.rw == NULL) {
+	if (!history_sends(c->hist)) {
 		if (!c->warned_no_rw)
 			log_warn("VICTORIA_ENDPOINT is not set: scrape-only, "
 			    "history backfill skipped", NULL);
@@ -520,7 +437,7 @@ collector_backfill(struct collector *c, int32_t from, int32_t to,
 {
 	int32_t today;
 
-	if (c->cfg.rw == NULL)
+	if (!history_sends(c->hist))
 		return err_set(err, "--backfill needs VICTORIA_ENDPOINT");
 	if (ensure_profile(c, err) == -1 ||
 	    civil_today(c->profile.zone, time(NULL), &today, err) == -1)
@@ -529,7 +446,7 @@ collector_backfill(struct collector *c, int32_t from, int32_t to,
 		to = today - 1;
 	if (from > to)
 		return err_set(err, "--from: nothing to send before today");
-	return backfill_range(&c->bf, from, to, err);
+	return history_range(c->hist, from, to, err);
 }
 
 /* History between cycles: a paused step once the rate budget reset, a

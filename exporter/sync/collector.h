@@ -25,13 +25,16 @@
 
 struct rw;
 struct oauth;
+struct history_sink;
 struct collector;
 
 struct collector_config {
 	struct source *src;		/* borrowed */
-	struct oauth *oauth;		/* borrowed: readiness */
+	struct oauth *oauth;		/* borrowed: readiness; NULL: none */
 	struct cache *cache;		/* borrowed */
 	struct rw *rw;			/* borrowed; NULL: scrape-only */
+	/* tests: where samples go instead of rw (history.h); NULL: rw */
+	const struct history_sink *sink;
 	const char *state_path;
 	int32_t backfill_start;		/* civil day; -1: account start */
 	int interval_s;

@@ -3,7 +3,7 @@
  *
  * The order is: current values first (the collector cycle), then the
  * re-read of recent days, then history: daily kinds before intraday ones,
- * newest days first for intraday (backfill.c). These pure functions hold
+ * newest days first for intraday (history.c). These pure functions hold
  * the decisions; the collector and the backfill ask them.
  *
  * Data only changes when a tracker syncs: a kind whose recent days were

@@ -492,6 +492,7 @@ range_read(struct source *s, const struct profile *p, size_t k,
 	struct call c;
 	struct httpc_resp r;
 	char a[CIVIL_DATE_LEN], b[CIVIL_DATE_LEN], path[128];
+	size_t base = out->len;
 	int rc = -1, n;
 
 	if (k >= NKINDS)
@@ -531,6 +532,8 @@ range_read(struct source *s, const struct profile *p, size_t k,
 			    out, err);
 		else
 			rc = parse_kind(k, &r, from, to, p->zone, out, err);
+		if (rc == 0 && k == K_DEVICES)
+			source_note_sync(s, out, base);
 	}
 	httpc_resp_release(&r);
 	return rc;
@@ -566,6 +569,7 @@ static const struct source_ops fitbit_ops = {
 	.kinds = f_kinds,
 	.range = f_range,
 	.budget = f_budget,
+	.last_sync = source_last_sync,
 	.requests = f_requests,
 	.free = f_free,
 };

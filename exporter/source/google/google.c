@@ -328,6 +328,8 @@ fetch_pages(struct google *g, const struct profile *p, size_t k,
 out:
 	if (rc == -1)
 		out->len = base;
+	else if (k == K_DEVICES)
+		source_note_sync(&g->src, out, base);
 	google_levels_release(&lv);
 	free(url);
 	free(body);
@@ -505,6 +507,7 @@ static const struct source_ops google_ops = {
 	.kinds = g_kinds,
 	.range = g_range,
 	.budget = g_budget,
+	.last_sync = source_last_sync,
 	.requests = g_requests,
 	.free = g_free,
 };

@@ -1,5 +1,5 @@
 /*
- * backfill: history into VictoriaMetrics (see backfill.h).
+ * history: the backfill (see history.h); history_state.c keeps the rest.
  *
  * The loop is kind-major: a kind's whole history goes first, chunk by
  * chunk, oldest first, so its cursor is one number that only moves
@@ -9,20 +9,20 @@
  * -dedup.minScrapeInterval) and never skips one.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "backfill.h"
 #include "civil.h"
+#include "history_impl.h"
 #include "kinds.h"
 #include "log.h"
 #include "monotime.h"
 #include "quit.h"
-#include "remote/rw.h"
 #include "stats.h"
 
 int
-backfill_stamp_daily(struct samples *s, const char *zone, struct err *err)
+history_stamp_daily(struct samples *s, const char *zone, struct err *err)
 {
 	int32_t day = INT32_MIN;
 	int64_t ms = 0;
@@ -42,7 +42,7 @@ backfill_stamp_daily(struct samples *s, const char *zone, struct err *err)
 }
 
 int
-backfill_budget_ok(struct source *src, int reserve, time_t *resume_at)
+history_budget_ok(struct source *src, int reserve, time_t *resume_at)
 {
 	struct source_budget b;
 
@@ -56,23 +56,23 @@ backfill_budget_ok(struct source *src, int reserve, time_t *resume_at)
 	return 0;
 }
 
-int
-backfill_wants(const struct backfill *bf, const struct source_kind *kind,
-    size_t k)
+/* 1 when kind is sent: its group is on, it has history, not skipped. */
+static int
+wants(const struct history *h, const struct source_kind *kind)
 {
-	return k < STATE_KINDS_MAX && !bf->skip[k] &&
-	    !(kind->flags & KIND_CURRENT) && kinds_on(bf->groups, kind->group);
+	return !history_skipped(h, kind->name) &&
+	    !(kind->flags & KIND_CURRENT) && kinds_on(h->cfg.groups, kind->group);
 }
 
 /* Intraday: days after the newest sent, and before the oldest sent. */
 static int64_t
-intraday_pending(struct backfill *bf, const char *name, int32_t start)
+intraday_pending(const struct history *h, const char *name, int32_t start)
 {
-	int32_t end = bf->utc_end, next, lo;
+	int32_t end = h->utc_end, next, lo;
 	int64_t left = 0;
 
-	next = state_next(bf->state, name, end + 1);
-	lo = state_lo(bf->state, name, next);
+	next = state_next(&h->state, name, end + 1);
+	lo = state_lo(&h->state, name, next);
 	if (next <= end)
 		left += (int64_t)end - next + 1;
 	if (lo > start)
@@ -81,21 +81,21 @@ intraday_pending(struct backfill *bf, const char *name, int32_t start)
 }
 
 int64_t
-backfill_pending(struct backfill *bf, int32_t start, int32_t end)
+history_pending(const struct history *h, int32_t start, int32_t end)
 {
 	const struct source_kind *kinds;
 	size_t n, k;
 	int64_t worst = 0, left;
 	int32_t next;
 
-	kinds = bf->src->ops->kinds(bf->src, &n);
+	kinds = h->cfg.src->ops->kinds(h->cfg.src, &n);
 	for (k = 0; k < n; k++) {
-		if (!backfill_wants(bf, &kinds[k], k))
+		if (!wants(h, &kinds[k]))
 			continue;
 		if (kinds[k].flags & KIND_INTRADAY) {
-			left = intraday_pending(bf, kinds[k].name, start);
+			left = intraday_pending(h, kinds[k].name, start);
 		} else {
-			next = state_next(bf->state, kinds[k].name, start);
+			next = state_next(&h->state, kinds[k].name, start);
 			left = (int64_t)end - (next > start ? next : start) + 1;
 		}
 		if (left > worst)
@@ -109,7 +109,7 @@ backfill_pending(struct backfill *bf, int32_t start, int32_t end)
 
 /* Fetch kind k over [from, to], stamp, write. 0 or CHUNK_*_FAILED. */
 static int
-send_chunk(struct backfill *bf, size_t k, int32_t from, int32_t to,
+send_chunk(struct history *h, size_t k, int32_t from, int32_t to,
     struct err *err)
 {
 	struct samples s;
@@ -117,13 +117,13 @@ send_chunk(struct backfill *bf, size_t k, int32_t from, int32_t to,
 	int rc = -1;
 
 	samples_init(&s);
-	if (bf->src->ops->range(bf->src, bf->profile, k, from, to, &s,
+	if (h->cfg.src->ops->range(h->cfg.src, h->cfg.profile, k, from, to, &s,
 	    err) == -1)
 		goto out;
 	rc = CHUNK_WRITE_FAILED;
-	if (backfill_stamp_daily(&s, bf->profile->zone, err) == -1)
+	if (history_stamp_daily(&s, h->cfg.profile->zone, err) == -1)
 		goto out;
-	if (s.len > 0 && rw_write(bf->rw, &s, &rejected, err) == -1)
+	if (s.len > 0 && history_send(h, &s, &rejected, err) == -1)
 		goto out;
 	if (rejected > 0)
 		log_warn("VictoriaMetrics rejected samples", "count=%zu",
@@ -152,13 +152,13 @@ ends_step(const struct err *err)
 
 /* 1 when the next cycle is due: history yields to it. */
 static int
-cycle_due(const struct backfill *bf)
+cycle_due(const struct history *h)
 {
-	return bf->deadline != 0 && time(NULL) >= bf->deadline;
+	return h->deadline != 0 && time(NULL) >= h->deadline;
 }
 
 int64_t
-backfill_eta_s(int64_t elapsed_ms, int64_t days_done, int64_t days_left)
+history_eta_s(int64_t elapsed_ms, int64_t days_done, int64_t days_left)
 {
 	if (days_left <= 0)
 		return 0;
@@ -171,14 +171,14 @@ backfill_eta_s(int64_t elapsed_ms, int64_t days_done, int64_t days_left)
 /* One line per chunk of a daily kind: how far it is, and when it will be
  * through at this step's pace (eta_seconds only once there is a pace). */
 static void
-log_progress(struct backfill *bf, const char *kind, int32_t next,
+log_progress(struct history *h, const char *kind, int32_t next,
     int32_t start, int32_t end, int64_t began_ms, int32_t first)
 {
 	char date[CIVIL_DATE_LEN];
-	int64_t pending = backfill_pending(bf, start, end);
+	int64_t pending = history_pending(h, start, end);
 	int64_t total = (int64_t)end - start + 1;
 	int64_t done = (int64_t)next - start;
-	int64_t eta = backfill_eta_s(monotime_ms() - began_ms,
+	int64_t eta = history_eta_s(monotime_ms() - began_ms,
 	    (int64_t)next - first, (int64_t)end - next + 1);
 
 	civil_format(next - 1, date);
@@ -196,8 +196,8 @@ log_progress(struct backfill *bf, const char *kind, int32_t next,
 /* What a failed chunk means for the step: 1 go on with other kinds, 0
  * stop (err set). A refused kind is skipped until restart. */
 static int
-chunk_failed(struct backfill *bf, const struct source_kind *kind, size_t k,
-    int rc, struct err *err, struct err *first)
+chunk_failed(struct history *h, const struct source_kind *kind, int rc,
+    struct err *err, struct err *first)
 {
 	char q[ERR_MSG_MAX + 16];
 
@@ -206,7 +206,7 @@ chunk_failed(struct backfill *bf, const struct source_kind *kind, size_t k,
 	if (refused_for_good(err)) {
 		log_warn("history kind skipped until restart",
 		    "kind=%s status=%d", kind->name, err->status);
-		bf->skip[k] = 1;
+		history_refuse(h, kind->name);
 	} else {
 		/* this kind again next cycle; the others go on meanwhile */
 		log_warn("history kind failed, retrying next cycle",
@@ -221,26 +221,26 @@ chunk_failed(struct backfill *bf, const struct source_kind *kind, size_t k,
 
 /* Record a sent chunk of kind: next (and lo), then sync_state.json. */
 static int
-advance(struct backfill *bf, const char *name, int32_t next, int32_t lo,
+advance(struct history *h, const char *name, int32_t next, int32_t lo,
     struct err *err)
 {
-	if (state_set_next(bf->state, name, next) == -1 ||
-	    (lo != INT32_MIN && state_set_lo(bf->state, name, lo) == -1))
+	if (state_set_next(&h->state, name, next) == -1 ||
+	    (lo != INT32_MIN && state_set_lo(&h->state, name, lo) == -1))
 		return err_set(err, "too many history kinds");
-	return state_save(bf->state_path, bf->state, err);
+	return history_save(h, err);
 }
 
 /* The next intraday chunk of kind: [*from, *to]; 0 when none is left.
  * First the gap after the newest day sent (days SyncBit was down, oldest
  * first, so one cursor holds it), then older days, newest first. */
 static int
-intraday_chunk(struct backfill *bf, const struct source_kind *kind,
+intraday_chunk(struct history *h, const struct source_kind *kind,
     int32_t start, int32_t *from, int32_t *to)
 {
-	int32_t end = bf->utc_end, next, lo;
+	int32_t end = h->utc_end, next, lo;
 
-	next = state_next(bf->state, kind->name, end + 1);
-	lo = state_lo(bf->state, kind->name, next);
+	next = state_next(&h->state, kind->name, end + 1);
+	lo = state_lo(&h->state, kind->name, next);
 	if (next <= end) {
 		*from = next;
 		*to = next + kind->max_days - 1 < end ?
@@ -256,8 +256,8 @@ intraday_chunk(struct backfill *bf, const struct source_kind *kind,
 	return 0;
 }
 
-static enum backfill_result
-step_daily(struct backfill *bf, int32_t start, int32_t end,
+static enum history_result
+step_daily(struct history *h, int32_t start, int32_t end,
     time_t *resume_at, struct err *err, struct err *first)
 {
 	const struct source_kind *kinds;
@@ -266,12 +266,12 @@ step_daily(struct backfill *bf, int32_t start, int32_t end,
 	int64_t began;
 	int rc;
 
-	kinds = bf->src->ops->kinds(bf->src, &n);
+	kinds = h->cfg.src->ops->kinds(h->cfg.src, &n);
 	for (k = 0; k < n; k++) {
-		if (!backfill_wants(bf, &kinds[k], k) ||
+		if (!wants(h, &kinds[k]) ||
 		    (kinds[k].flags & KIND_INTRADAY))
 			continue;
-		next = state_next(bf->state, kinds[k].name, start);
+		next = state_next(&h->state, kinds[k].name, start);
 		if (next < start)
 			next = start;
 		from0 = next;
@@ -279,105 +279,105 @@ step_daily(struct backfill *bf, int32_t start, int32_t end,
 		while (next <= end) {
 			if (quit_requested())
 				return err_kind(err, ERR_STOP, "stopping"),
-				    BACKFILL_FAILED;
-			if (cycle_due(bf))
-				return BACKFILL_YIELDED;
-			if (!backfill_budget_ok(bf->src, bf->reserve,
+				    HISTORY_FAILED;
+			if (cycle_due(h))
+				return HISTORY_YIELDED;
+			if (!history_budget_ok(h->cfg.src, h->reserve,
 			    resume_at))
-				return BACKFILL_PAUSED;
+				return HISTORY_PAUSED;
 			to = next + kinds[k].max_days - 1;
 			if (to > end)
 				to = end;
-			if ((rc = send_chunk(bf, k, next, to, err)) != 0) {
-				if (!chunk_failed(bf, &kinds[k], k, rc, err,
+			if ((rc = send_chunk(h, k, next, to, err)) != 0) {
+				if (!chunk_failed(h, &kinds[k], rc, err,
 				    first))
-					return BACKFILL_FAILED;
+					return HISTORY_FAILED;
 				break;
 			}
 			next = to + 1;
-			if (advance(bf, kinds[k].name, next, INT32_MIN,
+			if (advance(h, kinds[k].name, next, INT32_MIN,
 			    err) == -1)
-				return BACKFILL_FAILED;
-			log_progress(bf, kinds[k].name, next, start, end,
+				return HISTORY_FAILED;
+			log_progress(h, kinds[k].name, next, start, end,
 			    began, from0);
 		}
 	}
-	return BACKFILL_DONE;
+	return HISTORY_DONE;
 }
 
 /* Intraday kinds, the one with the newest pending chunk first. */
-static enum backfill_result
-step_intraday(struct backfill *bf, int32_t start, time_t *resume_at,
+static enum history_result
+step_intraday(struct history *h, int32_t start, time_t *resume_at,
     struct err *err, struct err *first)
 {
 	const struct source_kind *kinds;
 	size_t n, k, best;
 	int32_t from, to, bfrom = 0, bto = 0, next, lo;
 	int rc;
-
+	/* by place in this kinds() table, for this step only */
 	unsigned char failed[STATE_KINDS_MAX] = { 0 };
 
-	kinds = bf->src->ops->kinds(bf->src, &n);
+	kinds = h->cfg.src->ops->kinds(h->cfg.src, &n);
 	for (;;) {
 		best = n;
-		for (k = 0; k < n; k++)
-			if (backfill_wants(bf, &kinds[k], k) && !failed[k] &&
+		for (k = 0; k < n && k < STATE_KINDS_MAX; k++)
+			if (wants(h, &kinds[k]) && !failed[k] &&
 			    (kinds[k].flags & KIND_INTRADAY) &&
-			    intraday_chunk(bf, &kinds[k], start, &from, &to) &&
+			    intraday_chunk(h, &kinds[k], start, &from, &to) &&
 			    (best == n || to > bto))
 				best = k, bfrom = from, bto = to;
 		if (best == n)
-			return BACKFILL_DONE;
+			return HISTORY_DONE;
 		if (quit_requested())
 			return err_kind(err, ERR_STOP, "stopping"),
-			    BACKFILL_FAILED;
-		if (cycle_due(bf))
-			return BACKFILL_YIELDED;
-		if (!backfill_budget_ok(bf->src, bf->reserve, resume_at))
-			return BACKFILL_PAUSED;
-		if ((rc = send_chunk(bf, best, bfrom, bto, err)) != 0) {
-			if (!chunk_failed(bf, &kinds[best], best, rc, err,
+			    HISTORY_FAILED;
+		if (cycle_due(h))
+			return HISTORY_YIELDED;
+		if (!history_budget_ok(h->cfg.src, h->reserve, resume_at))
+			return HISTORY_PAUSED;
+		if ((rc = send_chunk(h, best, bfrom, bto, err)) != 0) {
+			if (!chunk_failed(h, &kinds[best], rc, err,
 			    first))
-				return BACKFILL_FAILED;
+				return HISTORY_FAILED;
 			failed[best] = 1;	/* again next step */
 			continue;
 		}
-		next = state_next(bf->state, kinds[best].name, bf->utc_end + 1);
-		lo = state_lo(bf->state, kinds[best].name, next);
+		next = state_next(&h->state, kinds[best].name, h->utc_end + 1);
+		lo = state_lo(&h->state, kinds[best].name, next);
 		if (bfrom >= next)
 			next = bto + 1;		/* the gap */
 		else
 			lo = bfrom;
-		if (advance(bf, kinds[best].name, next, lo, err) == -1)
-			return BACKFILL_FAILED;
+		if (advance(h, kinds[best].name, next, lo, err) == -1)
+			return HISTORY_FAILED;
 		/* the daily kinds are done: an empty daily range */
 		atomic_store(&stats_get()->backfill_days_pending,
-		    backfill_pending(bf, start, start - 1));
+		    history_pending(h, start, start - 1));
 	}
 }
 
-enum backfill_result
-backfill_step(struct backfill *bf, int32_t start, int32_t end,
+enum history_result
+history_step(struct history *h, int32_t start, int32_t end,
     time_t *resume_at, struct err *err)
 {
 	struct err first = { 0 };
-	enum backfill_result r;
+	enum history_result r;
 
-	r = step_daily(bf, start, end, resume_at, err, &first);
-	if (r == BACKFILL_DONE)
-		r = step_intraday(bf, start, resume_at, err, &first);
-	if (r != BACKFILL_DONE)
+	r = step_daily(h, start, end, resume_at, err, &first);
+	if (r == HISTORY_DONE)
+		r = step_intraday(h, start, resume_at, err, &first);
+	if (r != HISTORY_DONE)
 		return r;
 	if (first.set) {
 		*err = first;
-		return BACKFILL_FAILED;
+		return HISTORY_FAILED;
 	}
 	atomic_store(&stats_get()->backfill_days_pending, 0);
-	return BACKFILL_DONE;
+	return HISTORY_DONE;
 }
 
 int
-backfill_range(struct backfill *bf, int32_t from, int32_t to,
+history_range(struct history *h, int32_t from, int32_t to,
     struct err *err)
 {
 	const struct source_kind *kinds;
@@ -386,12 +386,12 @@ backfill_range(struct backfill *bf, int32_t from, int32_t to,
 	time_t resume_at = 0, now;
 	char a[CIVIL_DATE_LEN], b[CIVIL_DATE_LEN];
 
-	kinds = bf->src->ops->kinds(bf->src, &n);
+	kinds = h->cfg.src->ops->kinds(h->cfg.src, &n);
 	for (k = 0; k < n; k++) {
-		if (!backfill_wants(bf, &kinds[k], k))
+		if (!wants(h, &kinds[k]))
 			continue;
 		for (next = from; next <= to; next = end + 1) {
-			while (!backfill_budget_ok(bf->src, BACKFILL_RESERVE,
+			while (!history_budget_ok(h->cfg.src, HISTORY_RESERVE,
 			    &resume_at)) {
 				now = time(NULL);
 				log_info("rate budget low, waiting for the reset",
@@ -406,7 +406,7 @@ backfill_range(struct backfill *bf, int32_t from, int32_t to,
 			end = next + kinds[k].max_days - 1;
 			if (end > to)
 				end = to;
-			if (send_chunk(bf, k, next, end, err) != 0) {
+			if (send_chunk(h, k, next, end, err) != 0) {
 				if (!refused_for_good(err) || ends_step(err))
 					return -1;
 				log_warn("kind skipped: the API refused it",
