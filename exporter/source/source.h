@@ -90,10 +90,35 @@ struct source_ops {
 	void (*free)(struct source *);
 };
 
+struct httpc;
+struct oauth;
+struct source_settings;
+
+/* What every source has; a source's own struct starts with it. */
 struct source {
 	const struct source_ops *ops;
+	char *api_url;		/* no trailing slash */
+	struct oauth *oauth;	/* borrowed */
+	struct httpc *http;	/* borrowed */
+	uint64_t requests;	/* made since start: ops->requests */
+	const struct source_kind *kinds;	/* ops->kinds */
+	size_t nkinds;
 	int64_t last_sync;	/* source_note_sync(); read by ops->last_sync */
 };
+
+/* Fill the common part from the driver's settings: -1 out of memory. */
+int source_init(struct source *, const struct source_ops *,
+    const struct source_kind *kinds, size_t nkinds,
+    const struct source_settings *);
+/* Free what source_init() allocated. */
+void source_release(struct source *);
+/* ops->requests and ops->kinds of every source: s->requests, s->kinds. */
+uint64_t source_requests(struct source *);
+const struct source_kind *source_kinds(struct source *, size_t *n);
+/* The entry of table (n entries of size bytes, each starting with a
+ * const char * name) called name, or NULL. */
+const void *source_table_find(const void *table, size_t n, size_t size,
+    const char *name);
 
 /* A source read its devices into s->v[from..]: remember the newest
  * fitbit_device_last_sync_timestamp_seconds (SPEC) of them. */

@@ -33,8 +33,6 @@ static const struct source_kind kinds[NKINDS] = {
 
 struct synthetic {
 	struct source src;		/* first: a struct source * is ours */
-	struct oauth *oauth;
-	uint64_t requests;
 };
 
 static double
@@ -56,8 +54,8 @@ request(struct synthetic *sy, struct err *err)
 	char token[4096];
 	int rc;
 
-	sy->requests++;
-	rc = oauth_access_token(sy->oauth, token, sizeof(token), err);
+	sy->src.requests++;
+	rc = oauth_access_token(sy->src.oauth, token, sizeof(token), err);
 	memset(token, 0, sizeof(token));
 	return rc;
 }
@@ -92,14 +90,6 @@ s_days(struct source *s, const struct profile *p, int32_t from, int32_t to,
 	return 0;
 }
 
-static const struct source_kind *
-s_kinds(struct source *s, size_t *n)
-{
-	(void)s;
-	*n = NKINDS;
-	return kinds;
-}
-
 static int
 s_range(struct source *s, const struct profile *p, size_t k, int32_t from,
     int32_t to, struct samples *out, struct err *err)
@@ -132,15 +122,10 @@ s_budget(struct source *s, struct source_budget *b)
 	memset(b, 0, sizeof(*b));
 }
 
-static uint64_t
-s_requests(struct source *s)
-{
-	return ((struct synthetic *)s)->requests;
-}
-
 static void
 s_free(struct source *s)
 {
+	source_release(s);
 	free(s);
 }
 
@@ -148,10 +133,10 @@ static const struct source_ops synthetic_ops = {
 	.name = "synthetic",
 	.profile = s_profile,
 	.days = s_days,
-	.kinds = s_kinds,
+	.kinds = source_kinds,
 	.range = s_range,
 	.budget = s_budget,
-	.requests = s_requests,
+	.requests = source_requests,
 	.free = s_free,
 };
 
@@ -160,10 +145,11 @@ create(const struct source_settings *set)
 {
 	struct synthetic *sy = calloc(1, sizeof(*sy));
 
-	if (sy == NULL)
+	if (sy == NULL || source_init(&sy->src, &synthetic_ops, kinds, NKINDS,
+	    set) == -1) {
+		free(sy);
 		return NULL;
-	sy->src.ops = &synthetic_ops;
-	sy->oauth = set->oauth;
+	}
 	return &sy->src;
 }
 

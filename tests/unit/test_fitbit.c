@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "civil.h"
+#include "source/driver.h"
 #include "source/fitbit/fitbit.h"
 #include "helpers.h"
 #include "t.h"
@@ -541,7 +542,7 @@ test_source(void)
 		{ "heart_intraday", "intraday", 1, KIND_INTRADAY },
 		{ "steps_intraday", "intraday", 1, KIND_INTRADAY },
 	};
-	struct fitbit_config cfg = { "http://127.0.0.1:9/", NULL, NULL };
+	struct source_settings cfg = { "http://127.0.0.1:9/", NULL, NULL };
 	struct source *src = fitbit_new(&cfg);
 	const struct source_kind *k;
 	struct source_budget b;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "civil.h"
+#include "source/driver.h"
 #include "source/google/google.h"
 #include "helpers.h"
 #include "t.h"
@@ -418,7 +419,7 @@ test_duration(void)
 static void
 test_source(void)
 {
-	struct google_config cfg = { "http://127.0.0.1:9", NULL, NULL, 0 };
+	struct source_settings cfg = { "http://127.0.0.1:9/", NULL, NULL };
 	const struct source_kind *k;
 	struct source_budget b;
 	struct source *src;

@@ -27,6 +27,7 @@
 #include "auth/oauth.h"
 #include "civil.h"
 #include "fitbit.h"
+#include "source/driver.h"
 #include "fitbit_parse.h"
 #include "httpc.h"
 #include "jitter.h"
@@ -98,10 +99,6 @@ enum { EP_PROFILE, EP_DAY, EP_RANGE, EP_COUNT = EP_RANGE + NKINDS };
 
 struct fitbit {
 	struct source src;		/* first: a struct source * is ours */
-	char *api_url;
-	struct oauth *oauth;
-	struct httpc *http;
-	uint64_t requests;
 	struct source_budget budget;
 	unsigned char warned[EP_COUNT];	/* 403/404 said for this endpoint */
 	int altimeter;			/* -1 unknown, 0 none, 1 present */
@@ -294,8 +291,8 @@ api_call(struct fitbit *fb, const struct call *c, struct httpc_resp *r,
     struct err *err)
 {
 	struct ctx x = { fb, c };
-	struct apicall a = { &policy, fb->oauth, fb->http, fb->api_url,
-	    &fb->requests, &x };
+	struct apicall a = { &policy, fb->src.oauth, fb->src.http, fb->src.api_url,
+	    &fb->src.requests, &x };
 	struct httpc_req req = { 0 };
 
 	req.method = "GET";
@@ -329,7 +326,7 @@ f_profile(struct source *s, struct profile *p, struct err *err)
 
 	httpc_resp_init(&r);
 	if (url_done(&c, snprintf(c.url, sizeof(c.url),
-	    "%s/1/user/-/profile.json", fb->api_url), err) == 0 &&
+	    "%s/1/user/-/profile.json", fb->src.api_url), err) == 0 &&
 	    api_call(fb, &c, &r, err) == 0 &&
 	    fitbit_parse_profile(r.body, r.len, p, err) == 0)
 		rc = 0;
@@ -353,7 +350,7 @@ f_day(struct source *s, const struct profile *p, int32_t day,
 	httpc_resp_init(&r);
 	civil_format(day, date);
 	if (url_done(&c, snprintf(c.url, sizeof(c.url),
-	    "%s/1/user/-/activities/date/%s.json", fb->api_url, date),
+	    "%s/1/user/-/activities/date/%s.json", fb->src.api_url, date),
 	    err) == 0 && api_call(fb, &c, &r, err) == 0 &&
 	    fitbit_parse_day(r.body, r.len, day, out, err) == 0) {
 		fb->altimeter = has_altimeter(out, base);
@@ -392,14 +389,6 @@ f_range(struct source *s, const struct profile *p, size_t k, int32_t from,
 	if (k < NKINDS)
 		samples_tag(out, base, kinds[k].group);
 	return rc;
-}
-
-static const struct source_kind *
-f_kinds(struct source *s, size_t *n)
-{
-	(void)s;
-	*n = NKINDS;
-	return kinds;
 }
 
 /* Floors and elevation of a tracker known to have no altimeter. */
@@ -451,7 +440,7 @@ range_intraday(struct fitbit *fb, struct call *c, size_t k, int32_t day,
 
 	civil_format(day, d);
 	rc = fetch(fb, c, snprintf(c->url, sizeof(c->url), "%s/1/user/-/"
-	    "activities/%s/date/%s/1d/1min.json?timezone=UTC", fb->api_url,
+	    "activities/%s/date/%s/1d/1min.json?timezone=UTC", fb->src.api_url,
 	    res, d), &r, err);
 	if (rc == 0)
 		rc = fitbit_parse_intraday(r.body, r.len, res, day, out, err);
@@ -511,14 +500,14 @@ range_read(struct source *s, const struct profile *p, size_t k,
 	civil_format(to, b);
 	if (k == K_DEVICES)
 		n = snprintf(c.url, sizeof(c.url), "%s/1/user/-/devices.json",
-		    fb->api_url);
+		    fb->src.api_url);
 	else if (k <= K_HEART)
 		n = snprintf(c.url, sizeof(c.url), "%s/1/user/-/activities/%s/"
-		    "date/%s/%s.json", fb->api_url, k < FITBIT_NSERIES ?
+		    "date/%s/%s.json", fb->src.api_url, k < FITBIT_NSERIES ?
 		    fitbit_series[k].resource : "heart", a, b);
 	else {
 		snprintf(path, sizeof(path), range_paths[k], a, b);
-		n = snprintf(c.url, sizeof(c.url), "%s/%s", fb->api_url, path);
+		n = snprintf(c.url, sizeof(c.url), "%s/%s", fb->src.api_url, path);
 	}
 	if (fetch(fb, &c, n, &r, err) == 0) {
 		if (k < FITBIT_NSERIES)
@@ -545,12 +534,6 @@ f_budget(struct source *s, struct source_budget *b)
 	*b = ((struct fitbit *)s)->budget;
 }
 
-static uint64_t
-f_requests(struct source *s)
-{
-	return ((struct fitbit *)s)->requests;
-}
-
 static void
 f_free(struct source *s)
 {
@@ -558,7 +541,7 @@ f_free(struct source *s)
 
 	if (fb == NULL)
 		return;
-	free(fb->api_url);
+	source_release(&fb->src);
 	free(fb);
 }
 
@@ -566,33 +549,25 @@ static const struct source_ops fitbit_ops = {
 	.name = "fitbit",
 	.profile = f_profile,
 	.days = f_days,
-	.kinds = f_kinds,
+	.kinds = source_kinds,
 	.range = f_range,
 	.budget = f_budget,
 	.last_sync = source_last_sync,
-	.requests = f_requests,
+	.requests = source_requests,
 	.free = f_free,
 };
 
 struct source *
-fitbit_new(const struct fitbit_config *cfg)
+fitbit_new(const struct source_settings *cfg)
 {
 	struct fitbit *fb;
-	size_t n;
 
 	if ((fb = calloc(1, sizeof(*fb))) == NULL)
 		return NULL;
-	fb->api_url = strdup(cfg->api_url != NULL ? cfg->api_url : "");
-	if (fb->api_url == NULL) {
+	if (source_init(&fb->src, &fitbit_ops, kinds, NKINDS, cfg) == -1) {
 		free(fb);
 		return NULL;
 	}
-	n = strlen(fb->api_url);
-	while (n > 0 && fb->api_url[n - 1] == '/')
-		fb->api_url[--n] = '\0';
-	fb->src.ops = &fitbit_ops;
-	fb->oauth = cfg->oauth;
-	fb->http = cfg->http;
 	fb->altimeter = -1;
 	return &fb->src;
 }

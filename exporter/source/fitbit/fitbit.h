@@ -25,22 +25,16 @@
 #include "sample.h"
 #include "source/source.h"
 
-struct oauth;
-struct httpc;
-
-struct fitbit_config {
-	const char *api_url;		/* FITBIT_API_URL, no trailing slash */
-	struct oauth *oauth;		/* borrowed */
-	struct httpc *http;		/* borrowed */
-};
+struct source_settings;
 
 #define FITBIT_MAX_BODY (4 * 1024 * 1024)
 #define FITBIT_SERIES_MAX_DAYS 1095	/* activity time series per request */
 #define FITBIT_HEART_MAX_DAYS 365	/* heart-rate series per request */
 
-/* A source whose ops are the Fitbit Web API's. Free with ops->free.
- * Copies api_url; oauth and http must outlive it. NULL: out of memory. */
-struct source *fitbit_new(const struct fitbit_config *);
+/* A source whose ops are the Fitbit Web API's (its driver's create).
+ * Free with ops->free. Copies api_url; oauth and http must outlive it.
+ * NULL: out of memory. */
+struct source *fitbit_new(const struct source_settings *);
 
 /* The nine activity time series: resource (in the path and the answer's
  * key), metric, and the fitbit_active_minutes type (NULL for others). */

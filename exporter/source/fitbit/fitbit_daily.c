@@ -203,12 +203,8 @@ out:
 static const struct fitbit_series *
 series_find(const char *resource)
 {
-	size_t i;
-
-	for (i = 0; i < FITBIT_NSERIES; i++)
-		if (strcmp(fitbit_series[i].resource, resource) == 0)
-			return &fitbit_series[i];
-	return NULL;
+	return source_table_find(fitbit_series, FITBIT_NSERIES,
+	    sizeof(fitbit_series[0]), resource);
 }
 
 int

@@ -1,22 +1,8 @@
 /*
  * fitbit_driver: the legacy Fitbit Web API in the driver table (driver.h).
  */
-#include <string.h>
-
 #include "fitbit.h"
 #include "source/driver.h"
-
-static struct source *
-create(const struct source_settings *s)
-{
-	struct fitbit_config fc;
-
-	memset(&fc, 0, sizeof(fc));
-	fc.api_url = s->api_url;
-	fc.oauth = s->oauth;
-	fc.http = s->http;
-	return fitbit_new(&fc);
-}
 
 const struct source_driver fitbit_driver = {
 	.name = "fitbit",
@@ -39,5 +25,5 @@ const struct source_driver fitbit_driver = {
 	    "(invalid_grant): run 'syncbit --authorize' again",
 	.account_hint = "the Fitbit Web API has no data of this account: "
 	    "see the log",
-	.create = create,
+	.create = fitbit_new,
 };

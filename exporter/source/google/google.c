@@ -19,6 +19,7 @@
 
 #include "civil.h"
 #include "google.h"
+#include "source/driver.h"
 #include "google_kinds.h"
 #include "google_activity.h"
 #include "google_explain.h"
@@ -44,13 +45,9 @@
 
 struct google {
 	struct source src;		/* first: a struct source * is ours */
-	char *api_url;
-	struct oauth *oauth;
-	struct httpc *http;
 	double per_ms;			/* pacing: tokens per millisecond */
 	double tokens;
 	int64_t last_ms;
-	uint64_t requests;
 	int not_linked;
 	enum google_problem problem;	/* of the last failed answer */
 	struct google_memo memo;	/* lines said, refusals */
@@ -150,8 +147,8 @@ api_call(struct google *g, const struct call *c, struct httpc_resp *r,
 {
 	static const char *const hdrs[] = { "Accept: application/json", NULL };
 	struct ctx x = { g, c };
-	struct apicall a = { &policy, g->oauth, g->http, g->api_url,
-	    &g->requests, &x };
+	struct apicall a = { &policy, g->src.oauth, g->src.http, g->src.api_url,
+	    &g->src.requests, &x };
 	struct httpc_req req = { 0 };
 
 	g->problem = GOOGLE_OTHER;
@@ -188,7 +185,7 @@ fetch_rollup(struct google *g, const struct google_rollup *rt, int32_t from,
 	httpc_resp_init(&r);
 	/* the ':' of ':dailyRollUp' stays literal */
 	snprintf(url, sizeof(url), "%s/v4/users/me/dataTypes/%s/dataPoints"
-	    ":dailyRollUp", g->api_url, rt->type);
+	    ":dailyRollUp", g->src.api_url, rt->type);
 	c.url = url;
 	for (a = from; a <= to; a = b + 1) {
 		b = a + rt->max_days - 1 < to ? a + rt->max_days - 1 : to;
@@ -224,7 +221,7 @@ page_call(struct google *g, size_t k, int32_t from, int32_t to,
 	*url = *body = NULL;
 	if (k == K_HEART_MIN || k == K_STEPS_MIN) {
 		snprintf(buf, sizeof(buf), "%s/v4/users/me/dataTypes/%s/"
-		    "dataPoints:rollUp", g->api_url, k == K_HEART_MIN ?
+		    "dataPoints:rollUp", g->src.api_url, k == K_HEART_MIN ?
 		    "heart-rate" : "steps");
 		c->method = "POST";
 		c->op = "rollUp";
@@ -237,14 +234,14 @@ page_call(struct google *g, size_t k, int32_t from, int32_t to,
 	c->op = "list";
 	if (k == K_DEVICES) {
 		c->scope = SCOPE_SETTINGS;
-		*url = google_devices_url(g->api_url, next);
+		*url = google_devices_url(g->src.api_url, next);
 	} else if (k == K_RHR) {
 		c->scope = SCOPE_METRICS;
-		*url = google_rhr_url(g->api_url, from, to, next);
+		*url = google_rhr_url(g->src.api_url, from, to, next);
 	} else {
 		c->scope = google_lists[k].scope;
 		/* an interval that began the evening before counts for from */
-		*url = google_list_url(g->api_url, google_kinds[k].name,
+		*url = google_list_url(g->src.api_url, google_kinds[k].name,
 		    google_lists[k].member, google_lists[k].page_size, from - (k == K_LEVELS),
 		    to, next);
 	}
@@ -378,13 +375,13 @@ g_profile(struct source *s, struct profile *p, struct err *err)
 	int rc = -1;
 
 	httpc_resp_init(&r);
-	snprintf(url, sizeof(url), "%s/v4/users/me/settings", g->api_url);
+	snprintf(url, sizeof(url), "%s/v4/users/me/settings", g->src.api_url);
 	c.url = url;
 	if (api_call(g, &c, &r, err) == -1 ||
 	    google_parse_settings(r.body, r.len, p, err) == -1)
 		goto out;
 	p->member_since = -1;
-	snprintf(url, sizeof(url), "%s/v4/users/me/profile", g->api_url);
+	snprintf(url, sizeof(url), "%s/v4/users/me/profile", g->src.api_url);
 	c.what = "profile";
 	c.scope = "profile.readonly";
 	if (api_call(g, &c, &r, &e) == -1 && google_ends_call(g->problem, &e)) {
@@ -438,14 +435,6 @@ g_days(struct source *s, const struct profile *p, int32_t from, int32_t to,
 	return 0;
 }
 
-static const struct source_kind *
-g_kinds(struct source *s, size_t *n)
-{
-	(void)s;
-	*n = NKINDS;
-	return google_kinds;
-}
-
 static int
 g_range(struct source *s, const struct profile *p, size_t k, int32_t from,
     int32_t to, struct samples *out, struct err *err)
@@ -481,12 +470,6 @@ g_budget(struct source *s, struct source_budget *b)
 	b->remaining = (int)g->tokens;
 }
 
-static uint64_t
-g_requests(struct source *s)
-{
-	return ((struct google *)s)->requests;
-}
-
 static void
 g_free(struct source *s)
 {
@@ -495,7 +478,7 @@ g_free(struct source *s)
 	if (g == NULL)
 		return;
 	google_memo_release(&g->memo);
-	free(g->api_url);
+	source_release(&g->src);
 	explicit_bzero(g, sizeof(*g));
 	free(g);
 }
@@ -504,33 +487,28 @@ static const struct source_ops google_ops = {
 	.name = "google",
 	.profile = g_profile,
 	.days = g_days,
-	.kinds = g_kinds,
+	.kinds = source_kinds,
 	.range = g_range,
 	.budget = g_budget,
 	.last_sync = source_last_sync,
-	.requests = g_requests,
+	.requests = source_requests,
 	.free = g_free,
 };
 
 struct source *
-google_new(const struct google_config *cfg)
+google_new(const struct source_settings *cfg)
 {
 	struct google *g;
-	int rpm = cfg->requests_per_minute > 0 ? cfg->requests_per_minute :
-	    GOOGLE_RPM;
 
-	if (strlen(cfg->api_url) > URL_MAX - 256)
+	if (cfg->api_url != NULL && strlen(cfg->api_url) > URL_MAX - 256)
 		return NULL;	/* config.c caps it far below */
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		return NULL;
-	if ((g->api_url = strdup(cfg->api_url)) == NULL) {
+	if (source_init(&g->src, &google_ops, google_kinds, NKINDS, cfg) == -1) {
 		free(g);
 		return NULL;
 	}
-	g->src.ops = &google_ops;
-	g->oauth = cfg->oauth;
-	g->http = cfg->http;
-	g->per_ms = rpm / 60000.0;
+	g->per_ms = GOOGLE_RPM / 60000.0;
 	g->tokens = GOOGLE_BURST;
 	g->last_ms = monotime_ms();
 	return &g->src;

@@ -38,15 +38,7 @@
 #include "sample.h"
 #include "source/source.h"
 
-struct oauth;
-struct httpc;
-
-struct google_config {
-	const char *api_url;		/* GOOGLE_HEALTH_API_URL, no final / */
-	struct oauth *oauth;		/* borrowed */
-	struct httpc *http;		/* borrowed */
-	int requests_per_minute;	/* pacing; 0: GOOGLE_RPM */
-};
+struct source_settings;
 
 #define GOOGLE_RPM 200		/* the API allows 300 per user */
 #define GOOGLE_BURST 10
@@ -54,9 +46,10 @@ struct google_config {
 #define GOOGLE_MAX_PAGES 50	/* per list call: a loop guard */
 #define GOOGLE_RHR_MAX_DAYS 3650
 
-/* A source whose ops are the Google Health API's. Free with ops->free.
- * Copies api_url; oauth and http must outlive it. NULL: out of memory. */
-struct source *google_new(const struct google_config *);
+/* A source whose ops are the Google Health API's (its driver's create).
+ * Free with ops->free. Copies api_url; oauth and http must outlive it.
+ * NULL: out of memory. */
+struct source *google_new(const struct source_settings *);
 
 /* 1 when the last answer was 400 ACCOUNT_NOT_LINKED (cleared by the next
  * successful answer), for readiness. */

@@ -84,12 +84,8 @@ google_duration(const char *s, double *seconds)
 const struct google_rollup *
 google_rollup_find(const char *type)
 {
-	size_t i;
-
-	for (i = 0; i < GOOGLE_NROLLUPS; i++)
-		if (strcmp(google_rollups[i].type, type) == 0)
-			return &google_rollups[i];
-	return NULL;
+	return source_table_find(google_rollups, GOOGLE_NROLLUPS,
+	    sizeof(google_rollups[0]), type);
 }
 
 static int

@@ -1,25 +1,11 @@
 /*
  * google_driver: the Google Health API in the driver table (driver.h).
  */
-#include <string.h>
-
 #include "google.h"
 #include "google_rollup.h"
 #include "source/driver.h"
 
 #define SCOPE(s) SCOPE_PREFIX s
-
-static struct source *
-create(const struct source_settings *s)
-{
-	struct google_config gc;
-
-	memset(&gc, 0, sizeof(gc));
-	gc.api_url = s->api_url;
-	gc.oauth = s->oauth;
-	gc.http = s->http;
-	return google_new(&gc);
-}
 
 const struct source_driver google_driver = {
 	.name = "google",
@@ -47,5 +33,5 @@ const struct source_driver google_driver = {
 	    "app \"In production\" and run 'syncbit --authorize' again",
 	.account_hint = "account not linked to Google Health "
 	    "(ACCOUNT_NOT_LINKED): see README, Troubleshooting",
-	.create = create,
+	.create = google_new,
 };

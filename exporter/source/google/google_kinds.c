@@ -53,9 +53,8 @@ const struct google_list google_lists[NKINDS] = {
 size_t
 google_kind_of(const char *type)
 {
-	size_t k;
+	const struct source_kind *k = source_table_find(google_kinds, NKINDS,
+	    sizeof(google_kinds[0]), type);
 
-	for (k = 0; k < NKINDS && strcmp(google_kinds[k].name, type) != 0; k++)
-		;
-	return k < NKINDS ? k : 0;
+	return k != NULL ? (size_t)(k - google_kinds) : 0;
 }
