@@ -24,7 +24,7 @@
 #include "dotenv.h"
 #include "source/driver.h"
 #include "source/source.h"
-#include "sync/kinds.h"
+#include "sync/groups.h"
 
 #define USER_ID_MAX	63
 #define INTERVAL_MAX	1440
@@ -411,10 +411,10 @@ vars_check(struct config *cfg, const struct vars *vs,
 	    config_value_date("BACKFILL_START", val[V_BACKFILL_START],
 	    &cfg->backfill_start, err) == -1)
 		return -1;
-	if (kinds_parse(val[V_COLLECT], &cfg->collect, err) == -1)
+	if (groups_parse(val[V_COLLECT], &cfg->collect, err) == -1)
 		return -1;
 	if (strcmp(val[V_INTRADAY], "off") == 0)
-		cfg->collect &= ~kinds_mask("intraday");
+		cfg->collect &= ~groups_mask("intraday");
 	else if (strcmp(val[V_INTRADAY], "on") != 0)
 		return err_set(err, "INTRADAY: %s is not on or off",
 		    config_value_shown(b, sizeof(b), val[V_INTRADAY], 0));

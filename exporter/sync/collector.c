@@ -16,7 +16,7 @@
 #include "collector.h"
 #include "expose/expo.h"
 #include "history.h"
-#include "kinds.h"
+#include "groups.h"
 #include "log.h"
 #include "quit.h"
 #include "schedule.h"
@@ -32,7 +32,7 @@ struct collector {
 	struct profile profile;
 	time_t profile_at;		/* 0: never read */
 	struct history *hist;
-	unsigned groups;		/* kinds.h mask */
+	unsigned groups;		/* groups.h mask */
 	int warned_no_rw;
 	int backfill_paused;
 	int backfill_yielded;		/* a cycle came first: more to do */
@@ -54,7 +54,7 @@ collector_new(const struct collector_config *cfg, struct err *err)
 		return NULL;
 	}
 	c->cfg = *cfg;
-	c->groups = cfg->groups != 0 ? cfg->groups : kinds_all();
+	c->groups = cfg->groups != 0 ? cfg->groups : groups_all();
 	memset(&hc, 0, sizeof(hc));
 	hc.src = cfg->src;
 	hc.profile = &c->profile;
@@ -180,15 +180,15 @@ read_days(struct collector *c, const struct sched_cycle *cy, struct samples *out
 {
 	size_t i, o = 0;
 
-	if (!kinds_on(c->groups, "activity") &&
-	    !kinds_on(c->groups, "heart"))
+	if (!groups_on(c->groups, "activity") &&
+	    !groups_on(c->groups, "heart"))
 		return 0;
 	if (c->cfg.src->ops->days(c->cfg.src, &c->profile, cy->from,
 	    cy->today, out, err) == -1)
 		return -1;
 	for (i = 0; i < out->len; i++)
 		if (out->v[i].group == NULL ||
-		    kinds_on(c->groups, out->v[i].group))
+		    groups_on(c->groups, out->v[i].group))
 			out->v[o++] = out->v[i];
 	out->len = o;
 	return 0;

@@ -38,7 +38,7 @@ struct collector_config {
 	const char *state_path;
 	int32_t backfill_start;		/* civil day; -1: account start */
 	int interval_s;
-	unsigned groups;		/* kinds.h mask; 0: all */
+	unsigned groups;		/* groups.h mask; 0: all */
 	const char *user;		/* the user label, for /metrics */
 	/* /readyz's reason when the API has no data of the account
 	 * (ERR_ACCOUNT), in the source's words; static */

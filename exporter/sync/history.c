@@ -15,7 +15,7 @@
 
 #include "civil.h"
 #include "history_impl.h"
-#include "kinds.h"
+#include "groups.h"
 #include "log.h"
 #include "monotime.h"
 #include "quit.h"
@@ -61,7 +61,7 @@ static int
 wants(const struct history *h, const struct source_kind *kind)
 {
 	return !history_skipped(h, kind->name) &&
-	    !(kind->flags & KIND_CURRENT) && kinds_on(h->cfg.groups, kind->group);
+	    !(kind->flags & KIND_CURRENT) && groups_on(h->cfg.groups, kind->group);
 }
 
 /* Intraday: days after the newest sent, and before the oldest sent. */

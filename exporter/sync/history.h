@@ -54,7 +54,7 @@ struct history_config {
 	struct rw *rw;			/* borrowed; NULL: nothing is sent */
 	const struct history_sink *sink;	/* NULL: rw */
 	const char *state_path;
-	unsigned groups;		/* kinds.h mask: the kinds to send */
+	unsigned groups;		/* groups.h mask: the kinds to send */
 };
 
 /* Loads sync_state.json when samples are sent (rw or sink); a corrupt

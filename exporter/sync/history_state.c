@@ -8,7 +8,7 @@
 
 #include "civil.h"
 #include "history_impl.h"
-#include "kinds.h"
+#include "groups.h"
 #include "log.h"
 #include "remote/rw.h"
 
@@ -23,7 +23,7 @@ history_new(const struct history_config *cfg, struct err *err)
 	}
 	h->cfg = *cfg;
 	if (h->cfg.groups == 0)
-		h->cfg.groups = kinds_all();
+		h->cfg.groups = groups_all();
 	state_init(&h->state);
 	if (history_sends(h) && state_load(cfg->state_path, &h->state,
 	    err) == -1) {
@@ -114,7 +114,7 @@ history_due(const struct history *h, const struct source_kind *kind,
 	static const struct sched_read never;
 	const struct history_kind *k = find(h, kind->name);
 
-	if (!kinds_on(h->cfg.groups, kind->group) || (k != NULL && k->skip))
+	if (!groups_on(h->cfg.groups, kind->group) || (k != NULL && k->skip))
 		return 0;
 	return sched_due(kind->flags, k != NULL ? &k->read : &never, cy->now,
 	    cy->hour, h->last_sync);

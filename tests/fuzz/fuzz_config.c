@@ -2,14 +2,14 @@
  * fuzz_config: the environment and the command line (config_load: URLs,
  * LISTEN_ADDRESS, SYNC_INTERVAL_MINUTES, BACKFILL_START, COLLECT, INTRADAY,
  * LOG_LEVEL, --from/--to, ...), and the value parsers behind them
- * (civil_parse, kinds_parse, log_level_parse).
+ * (civil_parse, groups_parse, log_level_parse).
  *
  * Input: [mode] text...   mode % 4:
  *   0  config_load: each line of text is an argument when it starts with
  *      '-', else an environment entry KEY=value; .env is /dev/null
  *      (options naming another file are dropped);
  *   1  civil_parse: a parsed date formats back to the same text;
- *   2  kinds_parse: the mask formats and parses back to itself;
+ *   2  groups_parse: the mask formats and parses back to itself;
  *   3  log_level_parse.
  *
  * Beyond memory safety: a loaded config holds valid values; a failure
@@ -21,7 +21,7 @@
 #include "config/config.h"
 #include "fuzz.h"
 #include "source/source.h"
-#include "sync/kinds.h"
+#include "sync/groups.h"
 #include "log.h"
 
 #define MARK "s3cr3t"
@@ -100,7 +100,7 @@ check_config(const struct config *c)
 	FUZZ_CHECK(fuzz_terminated(c->listen_host, sizeof(c->listen_host)));
 	FUZZ_CHECK(c->listen_host[0] != '\0');
 	FUZZ_CHECK(c->backfill_start == -1 || c->backfill_start >= 0);
-	FUZZ_CHECK((c->collect & ~kinds_all()) == 0);
+	FUZZ_CHECK((c->collect & ~groups_all()) == 0);
 	for (i = 0; i < c->nsources; i++)
 		FUZZ_CHECK(strncasecmp(c->sources[i].api_url, "http", 4) == 0);
 	FUZZ_CHECK(c->victoria_endpoint[0] == '\0' ||
@@ -169,13 +169,13 @@ kinds(const char *text)
 	unsigned mask, again;
 	char buf[512];
 
-	if (kinds_parse(text, &mask, &err) == -1) {
+	if (groups_parse(text, &mask, &err) == -1) {
 		fuzz_check_err(&err);
 		return;
 	}
-	FUZZ_CHECK(mask != 0 && (mask & ~kinds_all()) == 0);
+	FUZZ_CHECK(mask != 0 && (mask & ~groups_all()) == 0);
 	groups_format(mask, buf, sizeof(buf));
-	FUZZ_CHECK(kinds_parse(buf, &again, &err) == 0 && again == mask);
+	FUZZ_CHECK(groups_parse(buf, &again, &err) == 0 && again == mask);
 }
 
 int

@@ -14,7 +14,7 @@
 
 #include "civil.h"
 #include "config/config.h"
-#include "sync/kinds.h"
+#include "sync/groups.h"
 #include "helpers.h"
 #include "t.h"
 
@@ -160,7 +160,7 @@ test_all_set(void)
 	CHECK(cfg.sync_interval_minutes == 1440);
 	CHECK(cfg.backfill_start == civil_from_ymd(2023, 3, 1));
 	/* INTRADAY=off wins over COLLECT's intraday */
-	CHECK(cfg.collect == (kinds_mask("sleep") | kinds_mask("devices")));
+	CHECK(cfg.collect == (groups_mask("sleep") | groups_mask("devices")));
 	CHECK(strcmp(cfg.listen_host, "127.0.0.1") == 0);
 	CHECK(cfg.listen_port == 9100);
 	CHECK(cfg.log_level == LOG_DEBUG);

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "civil.h"
-#include "sync/kinds.h"
+#include "sync/groups.h"
 #include "sample.h"
 #include "sync/schedule.h"
 #include "source/source.h"
@@ -73,20 +73,20 @@ test_kinds(void)
 	unsigned m;
 	struct err err = { 0 };
 
-	CHECK(kinds_parse("", &m, &err) == 0 && m == kinds_all());
-	CHECK(kinds_parse("all", &m, &err) == 0 && m == kinds_all());
-	CHECK(kinds_parse(" sleep, spo2 ,", &m, &err) == 0);
-	CHECK(kinds_on(m, "sleep") && kinds_on(m, "spo2"));
-	CHECK(!kinds_on(m, "activity") && !kinds_on(m, "intraday"));
-	CHECK(!kinds_on(m, "nonsense"));
-	CHECK(m == (kinds_mask("sleep") | kinds_mask("spo2")));
-	CHECK(kinds_all() == (1u << 12) - 1);	/* SOURCE_GROUPS: 12 */
-	CHECK(kinds_parse("sleep,naps", &m, &err) == -1);
+	CHECK(groups_parse("", &m, &err) == 0 && m == groups_all());
+	CHECK(groups_parse("all", &m, &err) == 0 && m == groups_all());
+	CHECK(groups_parse(" sleep, spo2 ,", &m, &err) == 0);
+	CHECK(groups_on(m, "sleep") && groups_on(m, "spo2"));
+	CHECK(!groups_on(m, "activity") && !groups_on(m, "intraday"));
+	CHECK(!groups_on(m, "nonsense"));
+	CHECK(m == (groups_mask("sleep") | groups_mask("spo2")));
+	CHECK(groups_all() == (1u << 12) - 1);	/* SOURCE_GROUPS: 12 */
+	CHECK(groups_parse("sleep,naps", &m, &err) == -1);
 	CHECK(strstr(err.msg, "unknown data kind 'naps'") != NULL);
 	err_clear(&err);
-	CHECK(kinds_parse("sleep,a\nb", &m, &err) == -1);
+	CHECK(groups_parse("sleep,a\nb", &m, &err) == -1);
 	CHECK(strchr(err.msg, '\n') == NULL);
-	CHECK(kinds_mask("intraday") != 0 && kinds_mask("x") == 0);
+	CHECK(groups_mask("intraday") != 0 && groups_mask("x") == 0);
 }
 
 static void

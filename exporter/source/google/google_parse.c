@@ -135,7 +135,7 @@ add(struct samples *out, const char *metric, int32_t day, int64_t ts_ms,
 
 /* What a parser's point function sees. */
 struct walk {
-	const struct kind *kind;	/* minutes and lists */
+	const struct point_rule *rule;	/* minutes and lists */
 	int32_t from, to;		/* devices: from is the day */
 	struct samples *out;
 	size_t base;			/* out->len before the page */
@@ -203,7 +203,7 @@ enum place {
 #define DIFF 2		/* field[0] - field[1] */
 #define POS 4		/* 0 is no measurement (RMSSD, SpO2, breaths) */
 
-struct kind {
+struct point_rule {
 	const char *type;
 	const char *member;
 	enum place place;
@@ -216,7 +216,7 @@ struct kind {
 	int flags;
 };
 
-static const struct kind kinds[] = {
+static const struct point_rule rules[] = {
 	{ "heart-rate", "heartRate", AT_START, "fitbit_heart_rate_bpm", NULL,
 	    { "beatsPerMinuteAvg" }, { NULL }, 1, 0, DBL_MAX, 0 },
 	{ "steps", "steps", AT_START, "fitbit_intraday_steps", NULL,
@@ -251,7 +251,7 @@ static const struct kind kinds[] = {
 
 /* Value i of a point; -1: no sample. */
 static int
-value(const struct kind *k, const cJSON *val, size_t i, double *v)
+value(const struct point_rule *k, const cJSON *val, size_t i, double *v)
 {
 	*v = 0;
 	if (jv_get(val, k->field[i]) == NULL && (k->flags & ZERO))
@@ -263,7 +263,7 @@ value(const struct kind *k, const cJSON *val, size_t i, double *v)
 
 /* Where a point goes: a day, or an instant (*ms != 0). -1: nowhere. */
 static int
-place(const struct kind *k, const cJSON *pt, const cJSON *val,
+place(const struct point_rule *k, const cJSON *pt, const cJSON *val,
     int32_t *day, int64_t *ms)
 {
 	const cJSON *st = jv_get(val, "sampleTime");
@@ -286,7 +286,7 @@ point(struct walk *w, const cJSON *pt)
 {
 	static const char *const where[] = { "startTime", "date",
 	    "sampleTime" };
-	const struct kind *k = w->kind;
+	const struct point_rule *k = w->rule;
 	const cJSON *val;
 	double v, b;
 	int32_t day = 0;
@@ -314,7 +314,7 @@ point(struct walk *w, const cJSON *pt)
 }
 
 static int
-parse_kind(const char *type, int minutes, const char *json, size_t len,
+parse_points(const char *type, int minutes, const char *json, size_t len,
     int32_t from, int32_t to, struct samples *out, char *next,
     size_t next_size, struct err *err)
 {
@@ -323,11 +323,11 @@ parse_kind(const char *type, int minutes, const char *json, size_t len,
 	size_t i;
 
 	next[0] = '\0';
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (strcmp(kinds[i].type, type) == 0 &&
-		    (kinds[i].place == AT_START) == minutes)
-			w.kind = &kinds[i];
-	if (w.kind == NULL)
+	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (strcmp(rules[i].type, type) == 0 &&
+		    (rules[i].place == AT_START) == minutes)
+			w.rule = &rules[i];
+	if (w.rule == NULL)
 		return err_set(err, "unknown data type '%s'", type);
 	snprintf(what, sizeof(what), "'%s' %s", type, minutes ? "rollUp" :
 	    "list");
@@ -339,7 +339,7 @@ int
 google_parse_minutes(const char *type, const char *json, size_t len,
     struct samples *out, char *next, size_t next_size, struct err *err)
 {
-	return parse_kind(type, 1, json, len, 0, 0, out, next, next_size,
+	return parse_points(type, 1, json, len, 0, 0, out, next, next_size,
 	    err);
 }
 
@@ -348,7 +348,7 @@ google_parse_list(const char *type, const char *json, size_t len,
     int32_t from, int32_t to, struct samples *out, char *next,
     size_t next_size, struct err *err)
 {
-	return parse_kind(type, 0, json, len, from, to, out, next, next_size,
+	return parse_points(type, 0, json, len, from, to, out, next, next_size,
 	    err);
 }
 

@@ -1,10 +1,10 @@
 /*
- * kinds: COLLECT's groups (see kinds.h).
+ * groups: COLLECT's groups (see groups.h).
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "kinds.h"
+#include "groups.h"
 #include "source/source.h"
 
 /* The index of group name[0..len) in SOURCE_GROUPS, or -1. */
@@ -39,7 +39,7 @@ plain(const char *p, size_t n)
 }
 
 unsigned
-kinds_all(void)
+groups_all(void)
 {
 	const char *g;
 	unsigned mask = 1;
@@ -51,7 +51,7 @@ kinds_all(void)
 }
 
 int
-kinds_parse(const char *list, unsigned *mask, struct err *err)
+groups_parse(const char *list, unsigned *mask, struct err *err)
 {
 	const char *p = list;
 	size_t n;
@@ -64,7 +64,7 @@ kinds_parse(const char *list, unsigned *mask, struct err *err)
 		if (n == 0)
 			break;
 		if (n == 3 && strncmp(p, "all", 3) == 0)
-			*mask = kinds_all();
+			*mask = groups_all();
 		else if ((i = group_index(p, n)) >= 0)
 			*mask |= 1u << i;
 		else if (plain(p, n))
@@ -76,12 +76,12 @@ kinds_parse(const char *list, unsigned *mask, struct err *err)
 		p += n;
 	}
 	if (*mask == 0)
-		*mask = kinds_all();
+		*mask = groups_all();
 	return 0;
 }
 
 unsigned
-kinds_mask(const char *group)
+groups_mask(const char *group)
 {
 	int i = group != NULL ? group_index(group, strlen(group)) : -1;
 
@@ -89,7 +89,7 @@ kinds_mask(const char *group)
 }
 
 int
-kinds_on(unsigned mask, const char *group)
+groups_on(unsigned mask, const char *group)
 {
-	return (mask & kinds_mask(group)) != 0;
+	return (mask & groups_mask(group)) != 0;
 }
