@@ -50,6 +50,7 @@ struct app {
 	struct cache *cache;
 	struct collector *collector;
 	struct server *server;
+	struct server_account sa;
 	pthread_t sig_thread;
 };
 
@@ -259,8 +260,11 @@ run_service(struct app *app, struct err *err)
 	memset(&sc, 0, sizeof(sc));
 	sc.host = app->cfg.listen_host;
 	sc.port = app->cfg.listen_port;
-	sc.cache = app->cache;
-	sc.info.user = app->cfg.user_id;
+	app->sa.user = app->cfg.user_id;
+	app->sa.cache = app->cache;
+	app->sa.st = stats_account(0);
+	sc.accounts = &app->sa;
+	sc.naccounts = 1;
 	sc.info.version = SYNCBIT_VERSION;
 	sc.info.source = app->src->ops->name;
 	if ((app->server = server_start(&sc, err)) == NULL)

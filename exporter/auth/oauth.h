@@ -20,6 +20,8 @@
 
 struct httpc;
 
+struct stats_account;
+
 struct oauth_provider {
 	const char *name;		/* "fitbit", "google": for messages */
 	const char *auth_url;
@@ -33,6 +35,7 @@ struct oauth_provider {
 	const char *token_path;		/* full path of the token file */
 	/* one line telling the user what to do when refresh says invalid_grant */
 	const char *invalid_grant_hint;
+	struct stats_account *stats;	/* its token expiry; NULL: the first */
 };
 
 struct oauth_tokens {

@@ -27,6 +27,7 @@
 
 struct collector {
 	struct collector_config cfg;
+	struct stats_account *st;	/* cfg.stats, or the first account */
 	pthread_t thread;
 	int started;
 	struct profile profile;
@@ -54,6 +55,7 @@ collector_new(const struct collector_config *cfg, struct err *err)
 		return NULL;
 	}
 	c->cfg = *cfg;
+	c->st = cfg->stats != NULL ? cfg->stats : stats_account(0);
 	c->groups = cfg->groups != 0 ? cfg->groups : groups_all();
 	memset(&hc, 0, sizeof(hc));
 	hc.src = cfg->src;
@@ -84,7 +86,7 @@ collector_free(struct collector *c)
 static void
 note_failure(const struct collector *c, const struct err *err)
 {
-	struct stats *st = stats_get();
+	struct stats_account *st = c->st;
 	int64_t now = (int64_t)time(NULL);
 	int64_t zero = 0;
 
@@ -101,9 +103,9 @@ note_failure(const struct collector *c, const struct err *err)
 }
 
 static void
-note_success(void)
+note_success(const struct collector *c)
 {
-	struct stats *st = stats_get();
+	struct stats_account *st = c->st;
 
 	atomic_store(&st->last_sync_success, 1);
 	atomic_store(&st->last_sync_ts, (int64_t)time(NULL));
@@ -165,7 +167,7 @@ publish(struct collector *c, const struct sched_cycle *cy,
 	if ((snap = snapshot_new(&v, (int64_t)cy->now)) == NULL)
 		goto out;
 	/* rendered once here, copied by every scrape (NULL: they render) */
-	snap->text = expo_render_values(snap, c->cfg.user, &snap->text_len);
+	expo_prerender(snap, c->cfg.user);
 	cache_publish(c->cfg.cache, snap);
 	rc = 0;
 out:
@@ -388,7 +390,7 @@ out:
 int
 collector_cycle(struct collector *c, int wait_budget, struct err *err)
 {
-	struct stats *st = stats_get();
+	struct stats_account *st = c->st;
 	struct sched_cycle cy = { 0 };
 	uint64_t before = c->cfg.src->ops->requests(c->cfg.src);
 	struct err soft = { 0 };
@@ -410,7 +412,7 @@ collector_cycle(struct collector *c, int wait_budget, struct err *err)
 	}
 	c->cycle_cost = (int)(c->cfg.src->ops->requests(c->cfg.src) - before);
 	c->last = cy;
-	note_success();
+	note_success(c);
 	if (!history_sends(c->hist)) {
 		if (!c->warned_no_rw)
 			log_warn("VICTORIA_ENDPOINT is not set: scrape-only, "

@@ -24,6 +24,7 @@
 
 
 struct rw;
+struct stats_account;
 struct oauth;
 struct history_sink;
 struct collector;
@@ -43,6 +44,7 @@ struct collector_config {
 	/* /readyz's reason when the API has no data of the account
 	 * (ERR_ACCOUNT), in the source's words; static */
 	const char *account_hint;
+	struct stats_account *stats;	/* the account's; NULL: the first */
 };
 
 struct collector *collector_new(const struct collector_config *,

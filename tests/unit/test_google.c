@@ -419,7 +419,8 @@ test_duration(void)
 static void
 test_source(void)
 {
-	struct source_settings cfg = { "http://127.0.0.1:9/", NULL, NULL };
+	struct source_settings cfg = { "http://127.0.0.1:9/", NULL, NULL,
+	    NULL };
 	const struct source_kind *k;
 	struct source_budget b;
 	struct source *src;

@@ -147,8 +147,7 @@ api_call(struct google *g, const struct call *c, struct httpc_resp *r,
 {
 	static const char *const hdrs[] = { "Accept: application/json", NULL };
 	struct ctx x = { g, c };
-	struct apicall a = { &policy, g->src.oauth, g->src.http, g->src.api_url,
-	    &g->src.requests, &x };
+	struct apicall a = { &policy, &g->src, &x };
 	struct httpc_req req = { 0 };
 
 	g->problem = GOOGLE_OTHER;
