@@ -381,6 +381,14 @@ recover_save(const struct oauth_provider *prov)
 		    "path=%s", prov->token_path);
 }
 
+void
+oauth_use_http(struct oauth *o, struct httpc *http)
+{
+	pthread_mutex_lock(&o->lock);
+	o->http = http;
+	pthread_mutex_unlock(&o->lock);
+}
+
 struct oauth *
 oauth_new(const struct oauth_provider *prov, struct httpc *http)
 {

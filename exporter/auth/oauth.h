@@ -79,6 +79,8 @@ enum oauth_state {
 /* Loads the token file if present. Does not take ownership of prov
  * strings: they must outlive the struct oauth. */
 struct oauth *oauth_new(const struct oauth_provider *, struct httpc *);
+/* The client later refreshes use (a fleet worker lends its own). */
+void oauth_use_http(struct oauth *, struct httpc *);
 void oauth_free(struct oauth *);
 
 enum oauth_state oauth_state(struct oauth *);

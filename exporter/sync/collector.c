@@ -28,8 +28,6 @@
 struct collector {
 	struct collector_config cfg;
 	struct stats_account *st;	/* cfg.stats, or the first account */
-	pthread_t thread;
-	int started;
 	struct profile profile;
 	time_t profile_at;		/* 0: never read */
 	struct history *hist;
@@ -39,6 +37,7 @@ struct collector {
 	int backfill_yielded;		/* a cycle came first: more to do */
 	time_t resume_at;
 	time_t next_cycle;
+	time_t next_run;		/* collector_turn: the next cycle */
 	int cycle_cost;			/* requests of the last cycle */
 	struct samples latest;		/* newest of each series outside days() */
 	struct sched_cycle last;		/* of the last cycle that read today */
@@ -64,6 +63,7 @@ collector_new(const struct collector_config *cfg, struct err *err)
 	hc.sink = cfg->sink;
 	hc.state_path = cfg->state_path;
 	hc.groups = c->groups;
+	hc.user = cfg->user;
 	if ((c->hist = history_new(&hc, err)) == NULL) {
 		free(c);
 		return NULL;
@@ -474,48 +474,34 @@ resume_history(struct collector *c, time_t now, time_t *wake)
 	return 1;
 }
 
-static void *
-run(void *arg)
+time_t
+collector_turn(struct collector *c, time_t now)
 {
-	struct collector *c = arg;
 	struct err err;
-	time_t next = 0, now, wake;
 	char q[ERR_MSG_MAX + 16];
+	time_t wake;
 
-	while (!quit_requested()) {
-		now = time(NULL);
-		if (now >= next) {
-			err_clear(&err);
-			c->backfill_paused = c->backfill_yielded = 0;
-			if (collector_cycle(c, 0, &err) == -1 &&
-			    err.kind != ERR_STOP)
-				log_error("sync failed", "error=%s",
-				    log_q(q, sizeof(q), err.msg));
-			next = now + c->cfg.interval_s;
-			continue;
-		}
-		wake = next;
-		if (resume_history(c, now, &wake))
-			continue;
-		quit_sleep(1000L * (wake - now));
+	if (now >= c->next_run) {
+		err_clear(&err);
+		c->backfill_paused = c->backfill_yielded = 0;
+		if (collector_cycle(c, 0, &err) == -1 && err.kind != ERR_STOP)
+			log_error("sync failed", "user=%s error=%s",
+			    c->cfg.user != NULL ? c->cfg.user : "-",
+			    log_q(q, sizeof(q), err.msg));
+		c->next_run = now + c->cfg.interval_s;
+		return now;	/* history may follow at once */
 	}
-	return NULL;
-}
-
-int
-collector_start(struct collector *c, struct err *err)
-{
-	atomic_store(&stats_get()->sync_interval_s, c->cfg.interval_s);
-	if (pthread_create(&c->thread, NULL, run, c) != 0)
-		return err_set(err, "cannot start the collector thread");
-	c->started = 1;
-	return 0;
+	wake = c->next_run;
+	if (resume_history(c, now, &wake))
+		return now;
+	return wake;
 }
 
 void
-collector_join(struct collector *c)
+collector_lend_http(struct collector *c, struct httpc *http)
 {
-	if (c->started)
-		pthread_join(c->thread, NULL);
-	c->started = 0;
+	c->cfg.src->http = http;
+	if (c->cfg.oauth != NULL)
+		oauth_use_http(c->cfg.oauth, http);
 }
+
