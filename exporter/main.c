@@ -172,8 +172,8 @@ app_open(struct app *app, struct err *err)
 	if (log_open_file(log_path) == -1)
 		return err_set(err, "DATA_DIR: cannot open '%s': %s", log_path,
 		    strerror(errno));
-	config_token_path(cfg, app->token_path, sizeof(app->token_path));
-	config_state_path(cfg, app->state_path, sizeof(app->state_path));
+	config_token_path(cfg, NULL, app->token_path, sizeof(app->token_path));
+	config_state_path(cfg, NULL, app->state_path, sizeof(app->state_path));
 	for (i = 0; i < cfg->nsources; i++)
 		log_pin_secret(cfg->sources[i].client_secret);
 	log_pin_secret(cfg->victoria_password);
