@@ -82,11 +82,12 @@ static const struct var core[V_COUNT] = {
 	[V_SOURCE] = { "SOURCE", NULL, "whichever CLIENT_ID is set, in this "
 	    "order", "", NO_FIELD, 0 },
 	[V_FITBIT_USER_ID] = { "FITBIT_USER_ID", "default", NULL,
-	    "value of the user label on every series; not used with USERS",
+	    "value of the user label on every series;\n"
+	    "                         not used with USERS",
 	    FIELD(user_id), 0 },
 	[V_USERS] = { "USERS", NULL, "unset: one account, FITBIT_USER_ID",
-	    "accounts: names (1-32 of a-z 0-9 _ -) and user labels, "
-	    "a comma list;\n                         each has "
+	    "accounts, a comma list of names (1-32 of a-z 0-9 _ -);\n"
+	    "                         each is a user label, with "
 	    "DATA_DIR/users/NAME/",
 	    NO_FIELD, F_LIST },
 	[V_VICTORIA_ENDPOINT] = { "VICTORIA_ENDPOINT", NULL, "unset: scrape "
@@ -521,9 +522,10 @@ config_usage(FILE *f)
 	    "  --from YYYY-MM-DD    with --backfill: first day (required)\n"
 	    "  --to YYYY-MM-DD      with --backfill: last day (default: "
 	    "yesterday)\n"
-	    "  --user NAME          with USERS: the account for --authorize "
-	    "(required), --once\n"
-	    "                       or --backfill (default: every account)\n"
+	    "  --user NAME          with USERS: the account of --authorize "
+	    "(required),\n"
+	    "                       --once or --backfill (default: every "
+	    "account)\n"
 	    "  --healthcheck        GET /healthz at LISTEN_ADDRESS; exit 0 "
 	    "on 200\n"
 	    "                       (Docker HEALTHCHECK)\n"
