@@ -876,6 +876,10 @@ test_account_paths(void)
 	    CONFIG_USER_NAME_MAX + strlen("/google_tokens.json"));
 }
 
+#define BAD_NAME(n) \
+	"USERS: '" n "' is not an account name (1-32 of a-z 0-9 _ -)"
+#define EMPTY_NAME "USERS: an empty name (a comma too many?)"
+
 struct users_case {
 	const char *users;
 	size_t n;		/* accounts, or 0 with msg */
@@ -895,26 +899,16 @@ test_users(void)
 		    "abcdefghijklmnopqrstuvwxyz012345",
 		    "abcdefghijklmnopqrstuvwxyz012345", NULL },
 		{ "abcdefghijklmnopqrstuvwxyz0123456", 0, NULL, NULL,
-		    "USERS: 'abcdefghijklmnopqrstuvwxyz0123456' is not an "
-		    "account name (1-32 of a-z 0-9 _ -)" },
-		{ "alice,Bob", 0, NULL, NULL, "USERS: 'Bob' is not an "
-		    "account name (1-32 of a-z 0-9 _ -)" },
-		{ "a.b", 0, NULL, NULL, "USERS: 'a.b' is not an account "
-		    "name (1-32 of a-z 0-9 _ -)" },
-		{ "al ice", 0, NULL, NULL, "USERS: 'al ice' is not an "
-		    "account name (1-32 of a-z 0-9 _ -)" },
-		{ "../x", 0, NULL, NULL, "USERS: '../x' is not an account "
-		    "name (1-32 of a-z 0-9 _ -)" },
-		{ "alice,,bob", 0, NULL, NULL,
-		    "USERS: an empty name (a comma too many?)" },
-		{ "alice,", 0, NULL, NULL,
-		    "USERS: an empty name (a comma too many?)" },
-		{ ",alice", 0, NULL, NULL,
-		    "USERS: an empty name (a comma too many?)" },
-		{ "alice, ,bob", 0, NULL, NULL,
-		    "USERS: an empty name (a comma too many?)" },
-		{ " ", 0, NULL, NULL,
-		    "USERS: an empty name (a comma too many?)" },
+		    BAD_NAME("abcdefghijklmnopqrstuvwxyz0123456") },
+		{ "alice,Bob", 0, NULL, NULL, BAD_NAME("Bob") },
+		{ "a.b", 0, NULL, NULL, BAD_NAME("a.b") },
+		{ "al ice", 0, NULL, NULL, BAD_NAME("al ice") },
+		{ "../x", 0, NULL, NULL, BAD_NAME("../x") },
+		{ "alice,,bob", 0, NULL, NULL, EMPTY_NAME },
+		{ "alice,", 0, NULL, NULL, EMPTY_NAME },
+		{ ",alice", 0, NULL, NULL, EMPTY_NAME },
+		{ "alice, ,bob", 0, NULL, NULL, EMPTY_NAME },
+		{ " ", 0, NULL, NULL, EMPTY_NAME },
 		{ "alice,bob,alice", 0, NULL, NULL,
 		    "USERS: 'alice' is listed twice" },
 		{ "alice, alice ", 0, NULL, NULL,
@@ -1012,7 +1006,7 @@ test_user_option(void)
 		    "option '--user' needs a value; see --help" },
 		/* a bad USERS is named before --user is judged */
 		{ { "--authorize", "--user", "bob" }, "alice,,bob", -2,
-		    "USERS: an empty name (a comma too many?)" },
+		    EMPTY_NAME },
 	};
 	const struct user_case *c;
 	char entry[128];
