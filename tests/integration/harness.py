@@ -77,6 +77,23 @@ def parse_metrics(text):
     return out
 
 
+_ABSENT = object()
+
+
+def self_metric(m, name, user="default", default=_ABSENT, **labels):
+    """The value of the account-owned self-metric name{...,user="..."} in
+    parse_metrics' dict m (labels in /metrics' order: sorted, user last);
+    default when given and the series is absent, else a clear failure."""
+    pairs = [f'{k}="{v}"' for k, v in sorted(labels.items())] + [f'user="{user}"']
+    key = f"{name}{{{','.join(pairs)}}}"
+    if key in m:
+        return m[key]
+    if default is not _ABSENT:
+        return default
+    near = sorted(k for k in m if k.split("{", 1)[0] == name)
+    raise AssertionError(f"{key} not in /metrics; {name} series: {near or 'none'}")
+
+
 class Response:
     def __init__(self, status, headers, body):
         self.status, self.headers, self.body = status, headers, body
