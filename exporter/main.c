@@ -24,6 +24,7 @@
 #include "expose/server.h"
 #include "file.h"
 #include "httpc.h"
+#include "lock.h"
 #include "log.h"
 #include "quit.h"
 #include "remote/rw.h"
@@ -46,6 +47,7 @@ struct app {
 	struct rw *rw;
 	size_t naccounts;
 	struct account *accounts;
+	int lock_fd;			/* DATA_DIR's lock; -1: none */
 	struct server *server;
 	pthread_t sig_thread;
 };
@@ -138,17 +140,59 @@ static int
 accounts_prepare(struct app *app, struct err *err)
 {
 	struct config *cfg = &app->cfg;
-	const char *users[1] = { cfg->user_id };
-	size_t i;
+	const char **users;
+	size_t i, first = 0, n = 1;
 
-	app->naccounts = 1;
-	if (stats_accounts(app->naccounts, users) == -1 ||
-	    (app->accounts = calloc(app->naccounts,
-	    sizeof(*app->accounts))) == NULL)
+	if (cfg->nusers > 0 && cfg->user_index >= 0) {
+		first = (size_t)cfg->user_index;	/* --user: that one */
+	} else if (cfg->nusers > 0)
+		n = cfg->nusers;
+	if ((users = calloc(n, sizeof(*users))) == NULL ||
+	    (app->accounts = calloc(n, sizeof(*app->accounts))) == NULL) {
+		free(users);
 		return err_set(err, "out of memory");
-	for (i = 0; i < app->naccounts; i++)
-		account_prepare(&app->accounts[i], cfg, NULL, i);
+	}
+	for (i = 0; i < n; i++)
+		users[i] = cfg->nusers > 0 ? cfg->users[first + i] :
+		    cfg->user_id;
+	app->naccounts = n;
+	if (stats_accounts(n, users) == -1) {
+		free(users);
+		return err_set(err, "out of memory");
+	}
+	for (i = 0; i < n; i++)
+		account_prepare(&app->accounts[i], cfg, cfg->nusers > 0 ?
+		    users[i] : NULL, i);
+	free(users);
 	return 0;
+}
+
+/* Open every account; one that cannot be opened is logged with its name,
+ * marked not ready, and left out (the others go on). -1 when none
+ * opened. */
+static int
+accounts_open(struct app *app, struct err *err)
+{
+	struct err e, first = { 0 };
+	char q[ERR_MSG_MAX + 16];
+	size_t i, ok = 0;
+
+	for (i = 0; i < app->naccounts; i++) {
+		err_clear(&e);
+		if (account_open(&app->accounts[i], &app->cfg, app->http[0],
+		    app->rw, &e) == 0) {
+			ok++;
+			continue;
+		}
+		if (app->naccounts == 1)
+			return err_copy(err, &e);
+		log_error("account left out", "user=%s error=%s",
+		    app->accounts[i].user, log_q(q, sizeof(q), e.msg));
+		atomic_store(&app->accounts[i].st->ready, READY_BROKEN);
+		err_copy(&first, &e);
+		account_close(&app->accounts[i]);
+	}
+	return ok > 0 ? 0 : err_copy(err, &first);
 }
 
 static int
@@ -193,6 +237,13 @@ app_open(struct app *app, struct err *err)
 	log_pin_secret(cfg->victoria_password);
 	if (accounts_prepare(app, err) == -1)
 		return -1;
+	if (cfg->mode != MODE_AUTHORIZE) {
+		char lock[CONFIG_PATH_MAX];
+
+		config_lock_path(cfg, NULL, lock, sizeof(lock));
+		if ((app->lock_fd = lock_take(lock, err)) == -1)
+			return -1;
+	}
 	workers = cfg->mode == MODE_SERVICE ?
 	    fleet_workers(app->naccounts, 0) : 1;
 	for (i = 0; i < workers; i++)
@@ -200,14 +251,10 @@ app_open(struct app *app, struct err *err)
 		    cfg->ca_file)) == NULL)
 			return err_set(err, "cannot initialise libcurl");
 	if (cfg->mode == MODE_AUTHORIZE)
-		return 0;
+		return account_make_dir(&app->accounts[0], err);
 	if (remote_write_open(app, err) == -1)
 		return -1;
-	for (k = 0; k < app->naccounts; k++)
-		if (account_open(&app->accounts[k], cfg, app->http[0],
-		    app->rw, err) == -1)
-			return -1;
-	return 0;
+	return accounts_open(app, err);
 }
 
 static void
@@ -221,6 +268,7 @@ app_close(struct app *app)
 	free(app->accounts);
 	rw_free(app->rw);
 	httpc_free(app->rw_http);
+	lock_release(app->lock_fd);
 	for (i = 0; i < FLEET_WORKERS; i++)
 		httpc_free(app->http[i]);
 	log_forget_secrets();
@@ -234,7 +282,7 @@ run_service(struct app *app, struct err *err)
 	struct server_account *sa;
 	struct collector **cols;
 	struct fleet_config fc;
-	size_t i, n = app->naccounts;
+	size_t i, n = app->naccounts, ncols = 0;
 	int rc = -1;
 
 	sa = calloc(n, sizeof(*sa));
@@ -245,9 +293,10 @@ run_service(struct app *app, struct err *err)
 	}
 	for (i = 0; i < n; i++) {
 		sa[i].user = app->accounts[i].user;
-		sa[i].cache = app->accounts[i].cache;
+		sa[i].cache = app->accounts[i].cache;	/* NULL: left out */
 		sa[i].st = app->accounts[i].st;
-		cols[i] = app->accounts[i].col;
+		if (app->accounts[i].col != NULL)
+			cols[ncols++] = app->accounts[i].col;
 	}
 	memset(&sc, 0, sizeof(sc));
 	sc.host = app->cfg.listen_host;
@@ -262,12 +311,12 @@ run_service(struct app *app, struct err *err)
 	    "interval_minutes=%d remote_write=%s accounts=%zu workers=%d",
 	    SYNCBIT_VERSION, sc.info.source, app->cfg.listen_host,
 	    server_port(app->server), app->cfg.sync_interval_minutes,
-	    app->rw != NULL ? "on" : "off", n, fleet_workers(n, 0));
+	    app->rw != NULL ? "on" : "off", n, fleet_workers(ncols, 0));
 	atomic_store(&stats_get()->sync_interval_s,
 	    app->cfg.sync_interval_minutes * 60);
 	memset(&fc, 0, sizeof(fc));
 	fc.accounts = cols;
-	fc.n = n;
+	fc.n = ncols;
 	fc.http = app->http;
 	rc = fleet_run(&fc, err);	/* returns after a quit */
 	if (rc == 0)
@@ -323,7 +372,10 @@ once_each(struct app *app, struct err *err)
 
 	for (i = 0; i < app->naccounts && !quit_requested(); i++) {
 		err_clear(&e);
-		if (collector_cycle(app->accounts[i].col, 1, &e) == -1) {
+		if (app->accounts[i].col == NULL)
+			rc = err_set(err, "account '%s' was left out: see "
+			    "the log", app->accounts[i].user);
+		else if (collector_cycle(app->accounts[i].col, 1, &e) == -1) {
 			rc = -1;
 			err_copy(err, &e);
 		}
@@ -340,7 +392,10 @@ backfill_each(struct app *app, struct err *err)
 
 	for (i = 0; i < app->naccounts && !quit_requested(); i++) {
 		err_clear(&e);
-		if (collector_backfill(app->accounts[i].col,
+		if (app->accounts[i].col == NULL)
+			rc = err_set(err, "account '%s' was left out: see "
+			    "the log", app->accounts[i].user);
+		else if (collector_backfill(app->accounts[i].col,
 		    app->cfg.backfill_from, app->cfg.backfill_to, &e) == -1) {
 			rc = -1;
 			err_copy(err, &e);
@@ -368,7 +423,7 @@ run_mode(struct app *app, struct err *err)
 int
 main(int argc, char **argv)
 {
-	static struct app app;
+	static struct app app = { .lock_fd = -1 };
 	struct err err = { 0 };
 	char q[ERR_MSG_MAX + 16];
 	int rc;

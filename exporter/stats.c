@@ -116,6 +116,9 @@ stats_account_ready(const struct stats_account *a, int64_t now,
 		*reason = "the API refuses every request (403): "
 		    "see the log and README, Troubleshooting";
 		return 0;
+	case READY_BROKEN:
+		*reason = "the account's directory cannot be used: see the log";
+		return 0;
 	case READY_STARTING:
 		*reason = "first sync not finished yet";
 		return 0;
@@ -169,6 +172,8 @@ stats_ready_name(int ready)
 		return "account";
 	case READY_FORBIDDEN:
 		return "forbidden";
+	case READY_BROKEN:
+		return "broken";
 	default:
 		return "starting";
 	}

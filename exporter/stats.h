@@ -27,6 +27,7 @@ enum stats_ready {
 	READY_INVALID_GRANT,	/* refresh refused: run --authorize */
 	READY_ACCOUNT,		/* ERR_ACCOUNT: reason in ready_hint */
 	READY_FORBIDDEN,	/* every call 403: access revoked / API off */
+	READY_BROKEN,		/* its directory, lock or files unusable */
 };
 
 /* One account's numbers; its user label is set before threads start. */

@@ -90,7 +90,8 @@ serve_metrics(struct server *srv, struct MHD_Connection *conn)
 	if ((acc = calloc(n > 0 ? n : 1, sizeof(*acc))) != NULL) {
 		for (i = 0; i < n; i++) {
 			acc[i].user = sa[i].user;
-			acc[i].snap = cache_acquire(sa[i].cache);
+			acc[i].snap = sa[i].cache != NULL ?
+			    cache_acquire(sa[i].cache) : NULL;
 			acc[i].st = sa[i].st;
 		}
 		body = expo_render(acc, n, stats_get(), &srv->cfg.info, &len);

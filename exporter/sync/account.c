@@ -6,6 +6,8 @@
 #include "account.h"
 #include "collector.h"
 #include "expose/cache.h"
+#include "file.h"
+#include "lock.h"
 #include "source/driver.h"
 #include "source/source.h"
 #include "stats.h"
@@ -19,10 +21,14 @@ account_prepare(struct account *a, const struct config *cfg,
 	struct oauth_provider *p = &a->prov;
 
 	memset(a, 0, sizeof(*a));
+	a->name = user;
 	a->user = user != NULL ? user : cfg->user_id;
 	a->st = stats_account(i);
-	config_token_path(cfg, a->token_path, sizeof(a->token_path));
-	config_state_path(cfg, a->state_path, sizeof(a->state_path));
+	a->lock_fd = -1;
+	config_account_dir(cfg, user, a->dir, sizeof(a->dir));
+	config_token_path(cfg, user, a->token_path, sizeof(a->token_path));
+	config_state_path(cfg, user, a->state_path, sizeof(a->state_path));
+	config_lock_path(cfg, user, a->lock_path, sizeof(a->lock_path));
 	p->token_path = a->token_path;
 	p->name = d->name;
 	p->auth_url = cs->auth_url;
@@ -38,13 +44,30 @@ account_prepare(struct account *a, const struct config *cfg,
 }
 
 int
+account_make_dir(struct account *a, struct err *err)
+{
+	struct err e = { 0 };
+
+	if (a->name == NULL || file_mkdirs(a->dir, 0700, &e) == 0)
+		return 0;
+	return err_kind(err, ERR_SYS, "account '%s': %s", a->name, e.msg);
+}
+
+int
 account_open(struct account *a, const struct config *cfg,
     struct httpc *http, struct rw *rw, struct err *err)
 {
 	const struct config_source *cs = config_source(cfg);
 	struct source_settings ss;
 	struct collector_config cc;
+	struct err e = { 0 };
 
+	if (account_make_dir(a, err) == -1)
+		return -1;
+	if (a->name != NULL && (a->lock_fd = lock_take(a->lock_path, &e)) ==
+	    -1)
+		return err_kind(err, ERR_SYS, "account '%s': %s", a->name,
+		    e.msg);
 	if ((a->oauth = oauth_new(&a->prov, http)) == NULL ||
 	    (a->cache = cache_new()) == NULL)
 		return err_set(err, "out of memory");
@@ -79,5 +102,7 @@ account_close(struct account *a)
 	if (a->src != NULL)
 		a->src->ops->free(a->src);
 	oauth_free(a->oauth);
+	lock_release(a->lock_fd);
 	memset(a, 0, sizeof(*a));
+	a->lock_fd = -1;
 }

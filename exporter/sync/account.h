@@ -23,8 +23,12 @@ struct stats_account;
 
 struct account {
 	const char *user;		/* the user label (cfg's string) */
-	char token_path[CONFIG_STR_MAX + 128];
-	char state_path[CONFIG_STR_MAX + 128];
+	const char *name;		/* USERS' name; NULL: single account */
+	char dir[CONFIG_PATH_MAX];
+	char token_path[CONFIG_PATH_MAX];
+	char state_path[CONFIG_PATH_MAX];
+	char lock_path[CONFIG_PATH_MAX];
+	int lock_fd;			/* -1: not held (single: main's) */
 	struct oauth_provider prov;
 	struct oauth *oauth;
 	struct source *src;
@@ -34,13 +38,16 @@ struct account {
 };
 
 /* Fill a's paths and OAuth provider for account index i (user NULL: the
- * single-account layout); nothing is opened (--authorize needs no more). */
+ * single-account layout); nothing is opened. */
 void account_prepare(struct account *a, const struct config *,
     const char *user, size_t i);
-/* Open OAuth, the source and the collector; http: the client until a
- * fleet worker lends its own. */
+/* Make the account's directory (USERS), take its lock (USERS), open
+ * OAuth, the source and the collector; http: the client until a fleet
+ * worker lends its own. -1 with one line naming the account. */
 int account_open(struct account *a, const struct config *,
     struct httpc *http, struct rw *rw, struct err *);
+/* --authorize's part of account_open: the directory exists. */
+int account_make_dir(struct account *a, struct err *);
 void account_close(struct account *a);
 
 #endif

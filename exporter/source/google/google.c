@@ -93,7 +93,7 @@ pace(void *ctx, struct err *err)
 			return err_kind(err, ERR_STOP, "stopping");
 	}
 	g->tokens -= 1;
-	return 0;
+	return google_quota_wait(err);	/* the project's share, all accounts */
 }
 
 /* A final error answer -> err (and the user's line, once). */
