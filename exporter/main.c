@@ -361,45 +361,41 @@ run_healthcheck(const struct config *cfg)
 	return ok ? 0 : 1;
 }
 
-/* --once: one full cycle of each account, one after the other; the
- * first failure is the answer, the other accounts still run. */
-static int
-once_each(struct app *app, struct err *err)
+/* One account's failure in --once / --backfill: a line naming it when
+ * there are several (the last line of main says the first one). */
+static void
+account_failed(const struct app *app, size_t i, const struct err *e)
 {
-	struct err e;
-	size_t i;
-	int rc = 0;
+	char q[ERR_MSG_MAX + 16];
 
-	for (i = 0; i < app->naccounts && !quit_requested(); i++) {
-		err_clear(&e);
-		if (app->accounts[i].col == NULL)
-			rc = err_set(err, "account '%s' was left out: see "
-			    "the log", app->accounts[i].user);
-		else if (collector_cycle(app->accounts[i].col, 1, &e) == -1) {
-			rc = -1;
-			err_copy(err, &e);
-		}
-	}
-	return rc;
+	if (app->naccounts > 1 && e->kind != ERR_STOP)
+		log_error("sync failed", "user=%s error=%s",
+		    app->accounts[i].user, log_q(q, sizeof(q), e->msg));
 }
 
+/* --once (backfill 0) or --backfill of each account, one after the
+ * other; the first failure is the answer, the other accounts still run. */
 static int
-backfill_each(struct app *app, struct err *err)
+each_account(struct app *app, int backfill, struct err *err)
 {
+	struct collector *col;
 	struct err e;
 	size_t i;
 	int rc = 0;
 
 	for (i = 0; i < app->naccounts && !quit_requested(); i++) {
 		err_clear(&e);
-		if (app->accounts[i].col == NULL)
-			rc = err_set(err, "account '%s' was left out: see "
-			    "the log", app->accounts[i].user);
-		else if (collector_backfill(app->accounts[i].col,
-		    app->cfg.backfill_from, app->cfg.backfill_to, &e) == -1) {
-			rc = -1;
-			err_copy(err, &e);
-		}
+		if ((col = app->accounts[i].col) == NULL)
+			err_set(&e, "account '%s' was left out: see the log",
+			    app->accounts[i].user);
+		else if ((backfill ? collector_backfill(col,
+		    app->cfg.backfill_from, app->cfg.backfill_to, &e) :
+		    collector_cycle(col, 1, &e)) == 0)
+			continue;
+		else
+			account_failed(app, i, &e);
+		rc = -1;
+		err_copy(err, &e);
 	}
 	return rc;
 }
@@ -412,9 +408,9 @@ run_mode(struct app *app, struct err *err)
 		return oauth_authorize(&app->accounts[0].prov, app->http[0],
 		    app->cfg.callback_bind_all, AUTHORIZE_TIMEOUT_S, err);
 	case MODE_ONCE:
-		return once_each(app, err);
+		return each_account(app, 0, err);
 	case MODE_BACKFILL:
-		return backfill_each(app, err);
+		return each_account(app, 1, err);
 	default:
 		return run_service(app, err);
 	}

@@ -178,14 +178,9 @@ class Household(IntegrationTest):
                           and re.search(r"not linked|invalid_grant", ln, re.I)],
                          "alice is blamed for another account's fault")
 
-    @unittest.expectedFailure   # C: see the docstring; drop this line once it passes
     def test_once_names_each_failing_account(self):
-        """--once runs every account; each failing one gets a line naming it.
-        Fails today: once_each() (main.c) keeps only the first failure for
-        its "syncbit failed" line (bob's, without user=), the source's
-        ACCOUNT_NOT_LINKED explanation carries no user=, and carol's
-        invalid_grant leaves no line at all (the service names both:
-        msg="sync failed" user=...)."""
+        """--once runs every account; each failing one gets a line naming it
+        (msg="sync failed" user=..., as the service says it)."""
         sb = self.h.syncbit(self.env)
         self.authorize_all(sb)
         self.fake.config(expire_access_token="carol", revoke_account="carol")
