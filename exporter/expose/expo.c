@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,8 +199,24 @@ render_fitbit(struct out *o, const struct expo_account *acc, size_t nacc)
 	}
 }
 
-/* One line a account of a per-account gauge or counter. */
 #define EACH_ACCOUNT(a, nacc) for ((a) = 0; (a) < (nacc); (a)++)
+
+/* A gauge with one line an account: the int64 field at off of its
+ * stats_account. */
+static void
+per_account(struct out *o, const struct expo_account *acc, size_t nacc,
+    const char *name, const char *help, size_t off)
+{
+	char u[STATS_USER_MAX * 2 + 1];
+	size_t a;
+
+	family_header(o, name, "gauge", help);
+	EACH_ACCOUNT(a, nacc)
+		out_printf(o, "%s{user=\"%s\"} %" PRId64 "\n", name,
+		    esc_user(acc[a].user, u, sizeof(u)),
+		    atomic_load((const _Atomic int64_t *)(const void *)
+		    ((const char *)acc[a].st + off)));
+}
 
 static void
 render_accounts(struct out *o, const struct expo_account *acc, size_t nacc)
@@ -217,14 +234,9 @@ render_accounts(struct out *o, const struct expo_account *acc, size_t nacc)
 		out_printf(o, "syncbit_last_sync_success{user=\"%s\"} %d\n",
 		    esc_user(acc[a].user, u, sizeof(u)),
 		    atomic_load(&acc[a].st->last_sync_success));
-	family_header(o, "syncbit_last_sync_timestamp_seconds", "gauge",
+	per_account(o, acc, nacc, "syncbit_last_sync_timestamp_seconds",
 	    "Unix time of the account's last successful sync cycle "
-	    "(0: none yet).");
-	EACH_ACCOUNT(a, nacc)
-		out_printf(o, "syncbit_last_sync_timestamp_seconds"
-		    "{user=\"%s\"} %" PRId64 "\n",
-		    esc_user(acc[a].user, u, sizeof(u)),
-		    atomic_load(&acc[a].st->last_sync_ts));
+	    "(0: none yet).", offsetof(struct stats_account, last_sync_ts));
 	family_header(o, "syncbit_api_requests_total", "counter",
 	    "Requests made to the health API, by account and HTTP status "
 	    "(code=\"error\": no HTTP answer).");
@@ -248,27 +260,17 @@ render_accounts(struct out *o, const struct expo_account *acc, size_t nacc)
 			out_printf(o, "syncbit_api_requests_total{code=\"200\","
 			    "user=\"%s\"} 0\n", u);
 	}
-	family_header(o, "syncbit_rate_limit_remaining", "gauge",
+	per_account(o, acc, nacc, "syncbit_rate_limit_remaining",
 	    "Requests left in the account's current rate-limit window "
-	    "(-1: unknown).");
-	EACH_ACCOUNT(a, nacc)
-		out_printf(o, "syncbit_rate_limit_remaining{user=\"%s\"} %"
-		    PRId64 "\n", esc_user(acc[a].user, u, sizeof(u)),
-		    atomic_load(&acc[a].st->rate_limit_remaining));
-	family_header(o, "syncbit_token_expiry_timestamp_seconds", "gauge",
-	    "Unix time when the account's access token expires (0: none).");
-	EACH_ACCOUNT(a, nacc)
-		out_printf(o, "syncbit_token_expiry_timestamp_seconds"
-		    "{user=\"%s\"} %" PRId64 "\n",
-		    esc_user(acc[a].user, u, sizeof(u)),
-		    atomic_load(&acc[a].st->token_expiry));
-	family_header(o, "syncbit_backfill_days_pending", "gauge",
+	    "(-1: unknown).",
+	    offsetof(struct stats_account, rate_limit_remaining));
+	per_account(o, acc, nacc, "syncbit_token_expiry_timestamp_seconds",
+	    "Unix time when the account's access token expires (0: none).",
+	    offsetof(struct stats_account, token_expiry));
+	per_account(o, acc, nacc, "syncbit_backfill_days_pending",
 	    "Days of the account's history not yet acknowledged by "
-	    "VictoriaMetrics.");
-	EACH_ACCOUNT(a, nacc)
-		out_printf(o, "syncbit_backfill_days_pending{user=\"%s\"} %"
-		    PRId64 "\n", esc_user(acc[a].user, u, sizeof(u)),
-		    atomic_load(&acc[a].st->backfill_days_pending));
+	    "VictoriaMetrics.",
+	    offsetof(struct stats_account, backfill_days_pending));
 	family_header(o, "syncbit_account_ready", "gauge",
 	    "1 when the account syncs, else 0; reason says why not.");
 	EACH_ACCOUNT(a, nacc) {
