@@ -24,13 +24,16 @@
 #include "expose/server.h"
 #include "file.h"
 #include "httpc.h"
+#include "lock.h"
 #include "log.h"
 #include "quit.h"
 #include "remote/rw.h"
 #include "source/driver.h"
 #include "source/source.h"
 #include "stats.h"
+#include "sync/account.h"
 #include "sync/collector.h"
+#include "sync/fleet.h"
 
 #define USER_AGENT "syncbit/" SYNCBIT_VERSION
 #define AUTHORIZE_TIMEOUT_S 600
@@ -39,16 +42,12 @@ extern char **environ;
 
 struct app {
 	struct config cfg;
-	char token_path[CONFIG_STR_MAX + 64];
-	char state_path[CONFIG_STR_MAX + 64];
-	struct oauth_provider prov;
-	struct httpc *api_http;
+	struct httpc *http[FLEET_WORKERS];	/* one per worker */
 	struct httpc *rw_http;
-	struct oauth *oauth;
-	struct source *src;
 	struct rw *rw;
-	struct cache *cache;
-	struct collector *collector;
+	size_t naccounts;
+	struct account *accounts;
+	int lock_fd;			/* DATA_DIR's lock; -1: none */
 	struct server *server;
 	pthread_t sig_thread;
 };
@@ -135,36 +134,97 @@ signals_stop(struct app *app)
 }
 
 /* OAuth for the chosen source, from its driver and its variables. */
-static void
-provider_init(struct app *app)
+/* The accounts (one, or one per USERS name), prepared: their paths and
+ * OAuth providers. */
+static int
+accounts_prepare(struct app *app, struct err *err)
 {
-	const struct config_source *cs = config_source(&app->cfg);
-	const struct source_driver *d = cs->driver;
-	struct oauth_provider *p = &app->prov;
+	struct config *cfg = &app->cfg;
+	const char **users;
+	size_t i, first = 0, n = 1;
 
-	memset(p, 0, sizeof(*p));
-	p->token_path = app->token_path;
-	p->name = d->name;
-	p->auth_url = cs->auth_url;
-	p->token_url = cs->token_url;
-	p->client_id = cs->client_id;
-	p->client_secret = cs->client_secret;
-	p->redirect_uri = cs->redirect_uri;
-	p->scopes = d->scopes;
-	p->basic_auth = d->basic_auth;
-	p->extra_params = d->auth_params;
-	p->invalid_grant_hint = d->invalid_grant_hint;
+	if (cfg->nusers > 0 && cfg->user_index >= 0) {
+		first = (size_t)cfg->user_index;	/* --user: that one */
+	} else if (cfg->nusers > 0)
+		n = cfg->nusers;
+	if ((users = calloc(n, sizeof(*users))) == NULL ||
+	    (app->accounts = calloc(n, sizeof(*app->accounts))) == NULL) {
+		free(users);
+		return err_set(err, "out of memory");
+	}
+	for (i = 0; i < n; i++)
+		users[i] = cfg->nusers > 0 ? cfg->users[first + i] :
+		    cfg->user_id;
+	app->naccounts = n;
+	if (stats_accounts(n, users) == -1) {
+		free(users);
+		return err_set(err, "out of memory");
+	}
+	for (i = 0; i < n; i++)
+		account_prepare(&app->accounts[i], cfg, cfg->nusers > 0 ?
+		    users[i] : NULL, i);
+	free(users);
+	return 0;
 }
 
-/* DATA_DIR, the log file, HTTP clients, OAuth and the source. */
+/* Open every account; one that cannot be opened is logged with its name,
+ * marked not ready, and left out (the others go on). -1 when none
+ * opened. */
+static int
+accounts_open(struct app *app, struct err *err)
+{
+	struct err e, first = { 0 };
+	char q[ERR_MSG_MAX + 16];
+	size_t i, ok = 0;
+
+	for (i = 0; i < app->naccounts; i++) {
+		err_clear(&e);
+		if (account_open(&app->accounts[i], &app->cfg, app->http[0],
+		    app->rw, &e) == 0) {
+			ok++;
+			continue;
+		}
+		if (app->naccounts == 1)
+			return err_copy(err, &e);
+		log_error("account left out", "user=%s error=%s",
+		    app->accounts[i].user, log_q(q, sizeof(q), e.msg));
+		atomic_store(&app->accounts[i].st->ready, READY_BROKEN);
+		err_copy(&first, &e);
+		account_close(&app->accounts[i]);
+	}
+	return ok > 0 ? 0 : err_copy(err, &first);
+}
+
+static int
+remote_write_open(struct app *app, struct err *err)
+{
+	struct config *cfg = &app->cfg;
+	struct rw_config rc;
+
+	if (cfg->victoria_endpoint[0] == '\0')
+		return 0;
+	app->rw_http = httpc_new(10, 60, USER_AGENT, cfg->ca_file);
+	memset(&rc, 0, sizeof(rc));
+	rc.endpoint = cfg->victoria_endpoint;
+	rc.user = cfg->victoria_user;
+	rc.password = cfg->victoria_password;
+	rc.user_label = cfg->user_id;
+	if (cfg->mode == MODE_SERVICE)
+		rc.give_up_ms = 60000L * cfg->sync_interval_minutes;
+	if (app->rw_http == NULL || (app->rw = rw_new(&rc, app->rw_http)) ==
+	    NULL)
+		return err_set(err, "cannot set up remote write");
+	return 0;
+}
+
+/* DATA_DIR, the log file, HTTP clients, the accounts, remote write. */
 static int
 app_open(struct app *app, struct err *err)
 {
 	struct config *cfg = &app->cfg;
 	char log_path[CONFIG_STR_MAX + 64];
-	const struct config_source *cs = config_source(cfg);
-	struct source_settings ss;
-	size_t i;
+	int i, workers;
+	size_t k;
 
 	if (file_mkdirs(cfg->data_dir, 0700, err) == -1)
 		return -1;
@@ -172,79 +232,45 @@ app_open(struct app *app, struct err *err)
 	if (log_open_file(log_path) == -1)
 		return err_set(err, "DATA_DIR: cannot open '%s': %s", log_path,
 		    strerror(errno));
-	config_token_path(cfg, app->token_path, sizeof(app->token_path));
-	config_state_path(cfg, app->state_path, sizeof(app->state_path));
-	for (i = 0; i < cfg->nsources; i++)
-		log_pin_secret(cfg->sources[i].client_secret);
+	for (k = 0; k < cfg->nsources; k++)
+		log_pin_secret(cfg->sources[k].client_secret);
 	log_pin_secret(cfg->victoria_password);
-	provider_init(app);
+	if (accounts_prepare(app, err) == -1)
+		return -1;
+	if (cfg->mode != MODE_AUTHORIZE) {
+		char lock[CONFIG_PATH_MAX];
 
-	app->api_http = httpc_new(10, 60, USER_AGENT, cfg->ca_file);
-	if (app->api_http == NULL)
-		return err_set(err, "cannot initialise libcurl");
-	if (cfg->mode == MODE_AUTHORIZE)
-		return 0;
-	if ((app->oauth = oauth_new(&app->prov, app->api_http)) == NULL)
-		return err_set(err, "out of memory");
-	memset(&ss, 0, sizeof(ss));
-	ss.api_url = cs->api_url;
-	ss.oauth = app->oauth;
-	ss.http = app->api_http;
-	app->src = cs->driver->create(&ss);
-	if (app->src == NULL)
-		return err_set(err, "out of memory");
-	if (cfg->victoria_endpoint[0] != '\0') {
-		struct rw_config rc;
-
-		app->rw_http = httpc_new(10, 60, USER_AGENT, cfg->ca_file);
-		memset(&rc, 0, sizeof(rc));
-		rc.endpoint = cfg->victoria_endpoint;
-		rc.user = cfg->victoria_user;
-		rc.password = cfg->victoria_password;
-		rc.user_label = cfg->user_id;
-		if (cfg->mode == MODE_SERVICE)
-			rc.give_up_ms = 60000L * cfg->sync_interval_minutes;
-		if (app->rw_http == NULL ||
-		    (app->rw = rw_new(&rc, app->rw_http)) == NULL)
-			return err_set(err, "cannot set up remote write");
+		config_lock_path(cfg, NULL, lock, sizeof(lock));
+		if ((app->lock_fd = lock_take(lock, err)) == -1)
+			return -1;
 	}
-	return 0;
-}
-
-static int
-app_collector(struct app *app, struct err *err)
-{
-	struct collector_config cc;
-
-	if ((app->cache = cache_new()) == NULL)
-		return err_set(err, "out of memory");
-	memset(&cc, 0, sizeof(cc));
-	cc.src = app->src;
-	cc.oauth = app->oauth;
-	cc.cache = app->cache;
-	cc.rw = app->rw;
-	cc.state_path = app->state_path;
-	cc.backfill_start = app->cfg.backfill_start;
-	cc.interval_s = app->cfg.sync_interval_minutes * 60;
-	cc.groups = app->cfg.collect;
-	cc.user = app->cfg.user_id;
-	cc.account_hint = config_source(&app->cfg)->driver->account_hint;
-	app->collector = collector_new(&cc, err);
-	return app->collector == NULL ? -1 : 0;
+	workers = cfg->mode == MODE_SERVICE ?
+	    fleet_workers(app->naccounts, 0) : 1;
+	for (i = 0; i < workers; i++)
+		if ((app->http[i] = httpc_new(10, 60, USER_AGENT,
+		    cfg->ca_file)) == NULL)
+			return err_set(err, "cannot initialise libcurl");
+	if (cfg->mode == MODE_AUTHORIZE)
+		return account_make_dir(&app->accounts[0], err);
+	if (remote_write_open(app, err) == -1)
+		return -1;
+	return accounts_open(app, err);
 }
 
 static void
 app_close(struct app *app)
 {
+	size_t i;
+
 	server_stop(app->server);
-	collector_free(app->collector);
-	cache_free(app->cache);
+	for (i = 0; i < app->naccounts && app->accounts != NULL; i++)
+		account_close(&app->accounts[i]);
+	free(app->accounts);
 	rw_free(app->rw);
-	if (app->src != NULL)
-		app->src->ops->free(app->src);
-	oauth_free(app->oauth);
 	httpc_free(app->rw_http);
-	httpc_free(app->api_http);
+	lock_release(app->lock_fd);
+	for (i = 0; i < FLEET_WORKERS; i++)
+		httpc_free(app->http[i]);
 	log_forget_secrets();
 	log_close();
 }
@@ -253,28 +279,54 @@ static int
 run_service(struct app *app, struct err *err)
 {
 	struct server_config sc;
+	struct server_account *sa;
+	struct collector **cols;
+	struct fleet_config fc;
+	size_t i, n = app->naccounts, ncols = 0;
+	int rc = -1;
 
-	if (app_collector(app, err) == -1)
-		return -1;
+	sa = calloc(n, sizeof(*sa));
+	cols = calloc(n, sizeof(*cols));
+	if (sa == NULL || cols == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		sa[i].user = app->accounts[i].user;
+		sa[i].cache = app->accounts[i].cache;	/* NULL: left out */
+		sa[i].st = app->accounts[i].st;
+		if (app->accounts[i].col != NULL)
+			cols[ncols++] = app->accounts[i].col;
+	}
 	memset(&sc, 0, sizeof(sc));
 	sc.host = app->cfg.listen_host;
 	sc.port = app->cfg.listen_port;
-	sc.cache = app->cache;
-	sc.info.user = app->cfg.user_id;
+	sc.accounts = sa;
+	sc.naccounts = n;
 	sc.info.version = SYNCBIT_VERSION;
-	sc.info.source = app->src->ops->name;
+	sc.info.source = config_source(&app->cfg)->driver->name;
 	if ((app->server = server_start(&sc, err)) == NULL)
-		return -1;
+		goto out;
 	log_info("syncbit started", "version=%s source=%s listen=%s:%d "
-	    "interval_minutes=%d remote_write=%s", SYNCBIT_VERSION,
-	    app->src->ops->name, app->cfg.listen_host,
+	    "interval_minutes=%d remote_write=%s accounts=%zu workers=%d",
+	    SYNCBIT_VERSION, sc.info.source, app->cfg.listen_host,
 	    server_port(app->server), app->cfg.sync_interval_minutes,
-	    app->rw != NULL ? "on" : "off");
-	if (collector_start(app->collector, err) == -1)
-		return -1;
-	collector_join(app->collector);	/* returns after a quit */
-	log_info("syncbit stopped", NULL);
-	return 0;
+	    app->rw != NULL ? "on" : "off", n, fleet_workers(ncols, 0));
+	atomic_store(&stats_get()->sync_interval_s,
+	    app->cfg.sync_interval_minutes * 60);
+	memset(&fc, 0, sizeof(fc));
+	fc.accounts = cols;
+	fc.n = ncols;
+	fc.http = app->http;
+	rc = fleet_run(&fc, err);	/* returns after a quit */
+	if (rc == 0)
+		log_info("syncbit stopped", NULL);
+out:
+	server_stop(app->server);	/* before the caches go */
+	app->server = NULL;
+	free(cols);
+	free(sa);
+	return rc;
 }
 
 static int
@@ -309,22 +361,56 @@ run_healthcheck(const struct config *cfg)
 	return ok ? 0 : 1;
 }
 
+/* One account's failure in --once / --backfill: a line naming it when
+ * there are several (the last line of main says the first one). */
+static void
+account_failed(const struct app *app, size_t i, const struct err *e)
+{
+	char q[ERR_MSG_MAX + 16];
+
+	if (app->naccounts > 1 && e->kind != ERR_STOP)
+		log_error("sync failed", "user=%s error=%s",
+		    app->accounts[i].user, log_q(q, sizeof(q), e->msg));
+}
+
+/* --once (backfill 0) or --backfill of each account, one after the
+ * other; the first failure is the answer, the other accounts still run. */
+static int
+each_account(struct app *app, int backfill, struct err *err)
+{
+	struct collector *col;
+	struct err e;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < app->naccounts && !quit_requested(); i++) {
+		err_clear(&e);
+		if ((col = app->accounts[i].col) == NULL)
+			err_set(&e, "account '%s' was left out: see the log",
+			    app->accounts[i].user);
+		else if ((backfill ? collector_backfill(col,
+		    app->cfg.backfill_from, app->cfg.backfill_to, &e) :
+		    collector_cycle(col, 1, &e)) == 0)
+			continue;
+		else
+			account_failed(app, i, &e);
+		rc = -1;
+		err_copy(err, &e);
+	}
+	return rc;
+}
+
 static int
 run_mode(struct app *app, struct err *err)
 {
 	switch (app->cfg.mode) {
 	case MODE_AUTHORIZE:
-		return oauth_authorize(&app->prov, app->api_http,
+		return oauth_authorize(&app->accounts[0].prov, app->http[0],
 		    app->cfg.callback_bind_all, AUTHORIZE_TIMEOUT_S, err);
 	case MODE_ONCE:
-		if (app_collector(app, err) == -1)
-			return -1;
-		return collector_cycle(app->collector, 1, err);
+		return each_account(app, 0, err);
 	case MODE_BACKFILL:
-		if (app_collector(app, err) == -1)
-			return -1;
-		return collector_backfill(app->collector, app->cfg.backfill_from,
-		    app->cfg.backfill_to, err);
+		return each_account(app, 1, err);
 	default:
 		return run_service(app, err);
 	}
@@ -333,7 +419,7 @@ run_mode(struct app *app, struct err *err)
 int
 main(int argc, char **argv)
 {
-	static struct app app;
+	static struct app app = { .lock_fd = -1 };
 	struct err err = { 0 };
 	char q[ERR_MSG_MAX + 16];
 	int rc;

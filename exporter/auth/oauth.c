@@ -58,7 +58,8 @@ adopt(struct oauth *o, const struct oauth_tokens *t)
 	oauth_tokens_wipe(&o->tok);
 	o->tok = *t;
 	atomic_store(&o->state, OAUTH_OK);
-	atomic_store(&stats_get()->token_expiry, t->expires_at);
+	atomic_store(&(o->prov.stats != NULL ? o->prov.stats :
+	    stats_account(0))->token_expiry, t->expires_at);
 }
 
 /*
@@ -378,6 +379,14 @@ recover_save(const struct oauth_provider *prov)
 	} else if (adopted)
 		log_warn("token file: finished a save a crash had interrupted",
 		    "path=%s", prov->token_path);
+}
+
+void
+oauth_use_http(struct oauth *o, struct httpc *http)
+{
+	pthread_mutex_lock(&o->lock);
+	o->http = http;
+	pthread_mutex_unlock(&o->lock);
 }
 
 struct oauth *

@@ -20,6 +20,8 @@
 
 struct httpc;
 
+struct stats_account;
+
 struct oauth_provider {
 	const char *name;		/* "fitbit", "google": for messages */
 	const char *auth_url;
@@ -33,6 +35,7 @@ struct oauth_provider {
 	const char *token_path;		/* full path of the token file */
 	/* one line telling the user what to do when refresh says invalid_grant */
 	const char *invalid_grant_hint;
+	struct stats_account *stats;	/* its token expiry; NULL: the first */
 };
 
 struct oauth_tokens {
@@ -76,6 +79,8 @@ enum oauth_state {
 /* Loads the token file if present. Does not take ownership of prov
  * strings: they must outlive the struct oauth. */
 struct oauth *oauth_new(const struct oauth_provider *, struct httpc *);
+/* The client later refreshes use (a fleet worker lends its own). */
+void oauth_use_http(struct oauth *, struct httpc *);
 void oauth_free(struct oauth *);
 
 enum oauth_state oauth_state(struct oauth *);

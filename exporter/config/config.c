@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "config_opts.h"
+#include "config_users.h"
 #include "config_value.h"
 #include "dotenv.h"
 #include "source/driver.h"
@@ -33,12 +34,13 @@
 #define F_SECRET	CONFIG_VALUE_SECRET
 #define F_URL		CONFIG_VALUE_URL
 #define F_REDIRECT	CONFIG_VALUE_REDIRECT
+#define F_LIST		0x100	/* no length limit: not copied, parsed */
 #define NO_FIELD	((size_t)-1)
 #define FIELD(f)	offsetof(struct config, f)
 
 enum var_id {
 	V_SOURCE,
-	V_FITBIT_USER_ID,
+	V_FITBIT_USER_ID, V_USERS,
 	V_VICTORIA_ENDPOINT, V_VICTORIA_USER, V_VICTORIA_PASSWORD,
 	V_SYNC_INTERVAL_MINUTES, V_BACKFILL_START, V_COLLECT, V_INTRADAY,
 	V_LISTEN_ADDRESS,
@@ -80,8 +82,14 @@ static const struct var core[V_COUNT] = {
 	[V_SOURCE] = { "SOURCE", NULL, "whichever CLIENT_ID is set, in this "
 	    "order", "", NO_FIELD, 0 },
 	[V_FITBIT_USER_ID] = { "FITBIT_USER_ID", "default", NULL,
-	    "value of the user label on every series",
+	    "value of the user label on every series;\n"
+	    "                         not used with USERS",
 	    FIELD(user_id), 0 },
+	[V_USERS] = { "USERS", NULL, "unset: one account, FITBIT_USER_ID",
+	    "accounts, a comma list of names (1-32 of a-z 0-9 _ -);\n"
+	    "                         each is a user label, with "
+	    "DATA_DIR/users/NAME/",
+	    NO_FIELD, F_LIST },
 	[V_VICTORIA_ENDPOINT] = { "VICTORIA_ENDPOINT", NULL, "unset: scrape "
 	    "only, backfill skipped", "remote-write URL (VictoriaMetrics, "
 	    "vmagent, vminsert)",
@@ -381,7 +389,7 @@ vars_apply(struct config *cfg, struct raw *raw, const char **val,
 			val[i] = "";
 		if (var->def != NULL && *val[i] == '\0')
 			return err_set(err, "%s: must not be empty", var->name);
-		if (strlen(val[i]) > CONFIG_STR_MAX - 1)
+		if (strlen(val[i]) > CONFIG_STR_MAX - 1 && !(var->flags & F_LIST))
 			return err_set(err, "%s: longer than %d bytes",
 			    var->name, CONFIG_STR_MAX - 1);
 		if ((var->flags & F_URL) && *val[i] != '\0' &&
@@ -430,6 +438,9 @@ vars_check(struct config *cfg, const struct vars *vs,
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			return err_set(err, "FITBIT_USER_ID: contains a "
 			    "control character");
+	if (config_users_parse(cfg, val[V_USERS], err) == -1 ||
+	    config_users_pick(cfg, o->user, err) == -1)
+		return -1;
 	if (cfg->victoria_password[0] != '\0' && cfg->victoria_user[0] == '\0')
 		return err_set(err, "VICTORIA_PASSWORD: set without "
 		    "VICTORIA_USER");
@@ -485,9 +496,10 @@ config_usage(FILE *f)
 
 	vars_build(&vs, NULL);
 	fputs("usage: syncbit [--env-file PATH] [--log-level LEVEL]\n"
-	    "       syncbit --authorize [--listen-all]\n"
-	    "       syncbit --once\n"
-	    "       syncbit --backfill --from YYYY-MM-DD [--to YYYY-MM-DD]\n"
+	    "       syncbit --authorize [--listen-all] [--user NAME]\n"
+	    "       syncbit --once [--user NAME]\n"
+	    "       syncbit --backfill --from YYYY-MM-DD [--to YYYY-MM-DD] "
+	    "[--user NAME]\n"
 	    "       syncbit --healthcheck\n"
 	    "       syncbit --help | --version\n"
 	    "\n"
@@ -510,6 +522,10 @@ config_usage(FILE *f)
 	    "  --from YYYY-MM-DD    with --backfill: first day (required)\n"
 	    "  --to YYYY-MM-DD      with --backfill: last day (default: "
 	    "yesterday)\n"
+	    "  --user NAME          with USERS: the account of --authorize "
+	    "(required),\n"
+	    "                       --once or --backfill (default: every "
+	    "account)\n"
 	    "  --healthcheck        GET /healthz at LISTEN_ADDRESS; exit 0 "
 	    "on 200\n"
 	    "                       (Docker HEALTHCHECK)\n"
@@ -533,43 +549,8 @@ config_usage(FILE *f)
 	    "usage.\n", f);
 }
 
-static void
-data_path(const struct config *cfg, const char *name, char *buf,
-    size_t size)
-{
-	size_t n = strlen(cfg->data_dir);
-
-	while (n > 0 && cfg->data_dir[n - 1] == '/')
-		n--;	/* "data/" -> "data/x", "/" -> "/x" */
-	if (snprintf(buf, size, "%.*s/%s", (int)n, cfg->data_dir, name) >=
-	    (int)size && size > 0)
-		buf[0] = '\0';
-}
-
-void
-config_token_path(const struct config *cfg, char *buf, size_t size)
-{
-	char name[64];
-
-	snprintf(name, sizeof(name), "%s_tokens.json",
-	    cfg->sources[cfg->source].driver->name);
-	data_path(cfg, name, buf, size);
-}
-
 const struct config_source *
 config_source(const struct config *cfg)
 {
 	return &cfg->sources[cfg->source];
-}
-
-void
-config_state_path(const struct config *cfg, char *buf, size_t size)
-{
-	data_path(cfg, "sync_state.json", buf, size);
-}
-
-void
-config_log_path(const struct config *cfg, char *buf, size_t size)
-{
-	data_path(cfg, "syncbit.log", buf, size);
 }

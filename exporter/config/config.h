@@ -19,6 +19,10 @@
 #include "source/driver.h"
 
 #define CONFIG_STR_MAX 1024
+#define CONFIG_USERS_MAX 1024		/* accounts in USERS */
+#define CONFIG_USER_NAME_MAX 32		/* bytes of one name, [a-z0-9_-] */
+/* any path of config_*_path() and config_account_dir() fits */
+#define CONFIG_PATH_MAX (CONFIG_STR_MAX + CONFIG_USER_NAME_MAX + 64)
 
 enum config_mode {
 	MODE_SERVICE,		/* syncbit */
@@ -50,6 +54,13 @@ struct config {
 	size_t source;			/* SOURCE: the index of the chosen */
 
 	char user_id[CONFIG_STR_MAX];		/* FITBIT_USER_ID */
+
+	/* USERS: each account's name, its user label and its directory
+	 * DATA_DIR/users/NAME/; nusers 0: one account, labelled user_id,
+	 * its files at DATA_DIR's top */
+	size_t nusers;
+	char users[CONFIG_USERS_MAX][CONFIG_USER_NAME_MAX + 1];
+	int user_index;		/* --user: index in users[], -1 none */
 
 	char victoria_endpoint[CONFIG_STR_MAX];	/* "" = no remote write */
 	char victoria_user[CONFIG_STR_MAX];
@@ -89,13 +100,29 @@ int config_load(struct config *cfg, int argc, char **argv, char **envp,
 /* Print --help: every option and variable with its default. */
 void config_usage(FILE *);
 
-/* Paths inside data_dir; CONFIG_STR_MAX + 32 bytes always suffice. A
- * buffer too small gets "" rather than a truncated path. */
 /* The chosen source's variables. */
 const struct config_source *config_source(const struct config *);
 
-void config_token_path(const struct config *, char *buf, size_t size);
-void config_state_path(const struct config *, char *buf, size_t size);
+/*
+ * Paths inside data_dir, for one account: user is its name (users[i]),
+ * or NULL in single-account mode, where the files sit at DATA_DIR's top
+ * (DATA_DIR/google_tokens.json); with a name they are in
+ * DATA_DIR/users/NAME/. CONFIG_PATH_MAX bytes always suffice
+ * (CONFIG_STR_MAX + 32 for user NULL); a buffer too small gets "" rather
+ * than a truncated path.
+ */
+/* DATA_DIR as given (NULL), or DATA_DIR/users/NAME */
+void config_account_dir(const struct config *, const char *user,
+    char *buf, size_t size);
+/* the chosen source's token file, NAME_tokens.json */
+void config_token_path(const struct config *, const char *user,
+    char *buf, size_t size);
+void config_state_path(const struct config *, const char *user,
+    char *buf, size_t size);
+/* syncbit.lock (lock.h) */
+void config_lock_path(const struct config *, const char *user,
+    char *buf, size_t size);
+/* DATA_DIR/syncbit.log, one for the process */
 void config_log_path(const struct config *, char *buf, size_t size);
 
 #endif

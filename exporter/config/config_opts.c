@@ -13,7 +13,7 @@
 #include "config_value.h"
 
 enum { OPT_AUTHORIZE = 256, OPT_ONCE, OPT_BACKFILL, OPT_FROM, OPT_TO,
-	OPT_LOG_LEVEL, OPT_ENV_FILE, OPT_LISTEN_ALL, OPT_HEALTHCHECK };
+	OPT_LOG_LEVEL, OPT_ENV_FILE, OPT_LISTEN_ALL, OPT_HEALTHCHECK, OPT_USER };
 
 static const struct option longopts[] = {
 	{ "authorize", no_argument, NULL, OPT_AUTHORIZE },
@@ -25,6 +25,7 @@ static const struct option longopts[] = {
 	{ "env-file", required_argument, NULL, OPT_ENV_FILE },
 	{ "listen-all", no_argument, NULL, OPT_LISTEN_ALL },
 	{ "healthcheck", no_argument, NULL, OPT_HEALTHCHECK },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -100,6 +101,9 @@ opts_getopt(struct config_opts *o, int argc, char **argv, struct err *err)
 		case OPT_ENV_FILE:
 			o->env_file = optarg;
 			break;
+		case OPT_USER:
+			o->user = optarg;
+			break;
 		case OPT_LISTEN_ALL:
 			o->listen_all = 1;
 			break;
@@ -139,6 +143,10 @@ config_opts_parse(struct config *cfg, struct config_opts *o, int argc,
 		return err_set(err, "--backfill needs --from YYYY-MM-DD");
 	if (o->listen_all && o->mode != MODE_AUTHORIZE)
 		return err_set(err, "--listen-all needs --authorize");
+	if (o->user != NULL && o->mode != MODE_AUTHORIZE &&
+	    o->mode != MODE_ONCE && o->mode != MODE_BACKFILL)
+		return err_set(err, "--user needs --authorize, --once or "
+		    "--backfill");
 	cfg->callback_bind_all = o->listen_all;
 	cfg->backfill_from = cfg->backfill_to = -1;
 	if (o->from != NULL && config_value_date("--from", o->from,

@@ -18,6 +18,7 @@ struct config_opts {
 	const char *log_level;	/* --log-level; NULL: LOG_LEVEL decides */
 	const char *from;	/* --from, --to: checked into cfg */
 	const char *to;
+	const char *user;	/* --user; checked against USERS by config.c */
 };
 
 /*
@@ -26,6 +27,7 @@ struct config_opts {
  * --help and --version win over any mistake in the others: then only
  * cfg->mode is set and 0 returned. Otherwise -1 with one line in err
  * ("--from needs --backfill", "unknown option '--x'; see --help").
+ * --user is only kept in o (USERS is not read yet).
  */
 int config_opts_parse(struct config *, struct config_opts *, int argc,
     char **argv, struct err *);

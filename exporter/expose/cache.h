@@ -15,6 +15,8 @@
 
 #include "sample.h"
 
+#define SNAPSHOT_FAMILIES_MAX 48
+
 struct snapshot {
 	_Atomic int refs;
 	struct samples values;		/* today's and latest values, no ts */
@@ -22,6 +24,9 @@ struct snapshot {
 	char *text;			/* values rendered (expo), or NULL;
 					 * set before publishing, owned */
 	size_t text_len;
+	/* where each family's lines end in text (expo_prerender) */
+	size_t nfam;
+	size_t fam_end[SNAPSHOT_FAMILIES_MAX];
 };
 
 /* A new snapshot with refs = 1 that owns values (moved in, left empty). */

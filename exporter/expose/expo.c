@@ -10,9 +10,11 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "expo.h"
 #include "metrics.h"
@@ -131,6 +133,15 @@ family_header(struct out *o, const char *name, const char *type,
 	out_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* user escaped for a label value into buf ("" when it does not fit). */
+static const char *
+esc_user(const char *user, char *buf, size_t size)
+{
+	if (expo_escape_label(user, buf, size) == -1)
+		buf[0] = '\0';
+	return buf;
+}
+
 static void
 render_sample(struct out *o, const struct sample *s, const char *user)
 {
@@ -149,73 +160,138 @@ render_sample(struct out *o, const struct sample *s, const char *user)
 	out_printf(o, "user=\"%s\"} %s\n", uesc, val);
 }
 
+/* The samples of family fam in snap (no header). */
 static void
-render_fitbit(struct out *o, const struct snapshot *snap, const char *user)
+render_family(struct out *o, const struct snapshot *snap, const char *fam,
+    const char *user)
+{
+	size_t j;
+
+	for (j = 0; j < snap->values.len; j++)
+		if (strcmp(snap->values.v[j].metric, fam) == 0)
+			render_sample(o, &snap->values.v[j], user);
+}
+
+/* Every Fitbit family once, each account's samples under it: from its
+ * snapshot's pre-rendered text when it has one. */
+static void
+render_fitbit(struct out *o, const struct expo_account *acc, size_t nacc)
 {
 	const struct metric_family *fam;
-	size_t nfam, i, j;
+	const struct snapshot *snap;
+	size_t nfam, i, a, from;
 
 	fam = metrics_fitbit(&nfam);
 	for (i = 0; i < nfam; i++) {
 		family_header(o, fam[i].name, fam[i].type, fam[i].help);
-		if (snap == NULL)
-			continue;
-		for (j = 0; j < snap->values.len; j++)
-			if (strcmp(snap->values.v[j].metric, fam[i].name) == 0)
-				render_sample(o, &snap->values.v[j], user);
+		for (a = 0; a < nacc; a++) {
+			if ((snap = acc[a].snap) == NULL)
+				continue;
+			if (snap->text == NULL || snap->nfam != nfam) {
+				render_family(o, snap, fam[i].name,
+				    acc[a].user);
+				continue;
+			}
+			from = i == 0 ? 0 : snap->fam_end[i - 1];
+			out_write(o, snap->text + from,
+			    snap->fam_end[i] - from);
+		}
+	}
+}
+
+#define EACH_ACCOUNT(a, nacc) for ((a) = 0; (a) < (nacc); (a)++)
+
+/* A gauge with one line an account: the int64 field at off of its
+ * stats_account. */
+static void
+per_account(struct out *o, const struct expo_account *acc, size_t nacc,
+    const char *name, const char *help, size_t off)
+{
+	char u[STATS_USER_MAX * 2 + 1];
+	size_t a;
+
+	family_header(o, name, "gauge", help);
+	EACH_ACCOUNT(a, nacc)
+		out_printf(o, "%s{user=\"%s\"} %" PRId64 "\n", name,
+		    esc_user(acc[a].user, u, sizeof(u)),
+		    atomic_load((const _Atomic int64_t *)(const void *)
+		    ((const char *)acc[a].st + off)));
+}
+
+static void
+render_accounts(struct out *o, const struct expo_account *acc, size_t nacc)
+{
+	const struct stats_account *st;
+	char u[STATS_USER_MAX * 2 + 1];
+	const char *why;
+	uint64_t n;
+	size_t a, i;
+	int any, ok;
+
+	family_header(o, "syncbit_last_sync_success", "gauge",
+	    "1 when the account's last sync cycle succeeded, else 0.");
+	EACH_ACCOUNT(a, nacc)
+		out_printf(o, "syncbit_last_sync_success{user=\"%s\"} %d\n",
+		    esc_user(acc[a].user, u, sizeof(u)),
+		    atomic_load(&acc[a].st->last_sync_success));
+	per_account(o, acc, nacc, "syncbit_last_sync_timestamp_seconds",
+	    "Unix time of the account's last successful sync cycle "
+	    "(0: none yet).", offsetof(struct stats_account, last_sync_ts));
+	family_header(o, "syncbit_api_requests_total", "counter",
+	    "Requests made to the health API, by account and HTTP status "
+	    "(code=\"error\": no HTTP answer).");
+	EACH_ACCOUNT(a, nacc) {
+		st = acc[a].st;
+		esc_user(acc[a].user, u, sizeof(u));
+		for (i = 0, any = 0; i < STATS_HTTP_CODES; i++) {
+			if ((n = atomic_load(&st->api_requests[i])) == 0)
+				continue;
+			any = 1;
+			if (i == 0)
+				out_printf(o, "syncbit_api_requests_total"
+				    "{code=\"error\",user=\"%s\"} %" PRIu64
+				    "\n", u, n);
+			else
+				out_printf(o, "syncbit_api_requests_total"
+				    "{code=\"%zu\",user=\"%s\"} %" PRIu64 "\n",
+				    i, u, n);
+		}
+		if (!any)
+			out_printf(o, "syncbit_api_requests_total{code=\"200\","
+			    "user=\"%s\"} 0\n", u);
+	}
+	per_account(o, acc, nacc, "syncbit_rate_limit_remaining",
+	    "Requests left in the account's current rate-limit window "
+	    "(-1: unknown).",
+	    offsetof(struct stats_account, rate_limit_remaining));
+	per_account(o, acc, nacc, "syncbit_token_expiry_timestamp_seconds",
+	    "Unix time when the account's access token expires (0: none).",
+	    offsetof(struct stats_account, token_expiry));
+	per_account(o, acc, nacc, "syncbit_backfill_days_pending",
+	    "Days of the account's history not yet acknowledged by "
+	    "VictoriaMetrics.",
+	    offsetof(struct stats_account, backfill_days_pending));
+	family_header(o, "syncbit_account_ready", "gauge",
+	    "1 when the account syncs, else 0; reason says why not.");
+	EACH_ACCOUNT(a, nacc) {
+		st = acc[a].st;
+		ok = stats_account_ready(st, (int64_t)time(NULL), &why);
+		out_printf(o, "syncbit_account_ready{reason=\"%s\",user=\"%s\"}"
+		    " %d\n", ok ? "ok" : atomic_load(&st->ready) == READY_OK ?
+		    "failing" : stats_ready_name(atomic_load(&st->ready)),
+		    esc_user(acc[a].user, u, sizeof(u)), ok);
 	}
 }
 
 static void
-render_self(struct out *o, struct stats *st, const struct expo_info *info)
+render_self(struct out *o, const struct expo_account *acc, size_t nacc,
+    struct stats *st, const struct expo_info *info)
 {
-	uint64_t n;
-	size_t i;
-	int any = 0;
-
 	family_header(o, "syncbit_build_info", "gauge",
 	    "SyncBit version and data source; always 1.");
 	out_printf(o, "syncbit_build_info{source=\"%s\",version=\"%s\"} 1\n",
 	    info->source, info->version);
-
-	family_header(o, "syncbit_last_sync_success", "gauge",
-	    "1 when the last sync cycle succeeded, else 0.");
-	out_printf(o, "syncbit_last_sync_success %d\n",
-	    atomic_load(&st->last_sync_success));
-
-	family_header(o, "syncbit_last_sync_timestamp_seconds", "gauge",
-	    "Unix time of the last successful sync cycle (0: none yet).");
-	out_printf(o, "syncbit_last_sync_timestamp_seconds %" PRId64 "\n",
-	    atomic_load(&st->last_sync_ts));
-
-	family_header(o, "syncbit_api_requests_total", "counter",
-	    "Requests made to the health API, by HTTP status "
-	    "(code=\"error\": no HTTP answer).");
-	for (i = 0; i < STATS_HTTP_CODES; i++) {
-		if ((n = atomic_load(&st->api_requests[i])) == 0)
-			continue;
-		any = 1;
-		if (i == 0)
-			out_printf(o, "syncbit_api_requests_total{code=\"error\"} "
-			    "%" PRIu64 "\n", n);
-		else
-			out_printf(o, "syncbit_api_requests_total{code=\"%zu\"} "
-			    "%" PRIu64 "\n", i, n);
-	}
-	if (!any)
-		out_printf(o, "syncbit_api_requests_total{code=\"200\"} 0\n");
-
-	family_header(o, "syncbit_rate_limit_remaining", "gauge",
-	    "Requests left in the API's current rate-limit window "
-	    "(-1: unknown).");
-	out_printf(o, "syncbit_rate_limit_remaining %" PRId64 "\n",
-	    atomic_load(&st->rate_limit_remaining));
-
-	family_header(o, "syncbit_token_expiry_timestamp_seconds", "gauge",
-	    "Unix time when the current access token expires (0: none).");
-	out_printf(o, "syncbit_token_expiry_timestamp_seconds %" PRId64 "\n",
-	    atomic_load(&st->token_expiry));
-
+	render_accounts(o, acc, nacc);
 	family_header(o, "syncbit_remote_write_samples_total", "counter",
 	    "Samples remote-written to VictoriaMetrics, by result "
 	    "(sent, retried, rejected).");
@@ -225,11 +301,6 @@ render_self(struct out *o, struct stats *st, const struct expo_info *info)
 	    "%" PRIu64 "\n", atomic_load(&st->rw_retried));
 	out_printf(o, "syncbit_remote_write_samples_total{result=\"rejected\"} "
 	    "%" PRIu64 "\n", atomic_load(&st->rw_rejected));
-
-	family_header(o, "syncbit_backfill_days_pending", "gauge",
-	    "Days of history not yet acknowledged by VictoriaMetrics.");
-	out_printf(o, "syncbit_backfill_days_pending %" PRId64 "\n",
-	    atomic_load(&st->backfill_days_pending));
 }
 
 static char *
@@ -254,30 +325,35 @@ start(struct out *o)
 	return 0;
 }
 
-char *
-expo_render_values(const struct snapshot *snap, const char *user,
-    size_t *len)
+int
+expo_prerender(struct snapshot *snap, const char *user)
 {
+	const struct metric_family *fam;
 	struct out o;
+	size_t nfam, i;
 
-	if (start(&o) == -1)
-		return NULL;
-	render_fitbit(&o, snap, user);
-	return finish(&o, len);
+	fam = metrics_fitbit(&nfam);
+	if (nfam > SNAPSHOT_FAMILIES_MAX || start(&o) == -1)
+		return -1;
+	for (i = 0; i < nfam; i++) {
+		render_family(&o, snap, fam[i].name, user);
+		snap->fam_end[i] = o.len;
+	}
+	if ((snap->text = finish(&o, &snap->text_len)) == NULL)
+		return -1;
+	snap->nfam = nfam;
+	return 0;
 }
 
 char *
-expo_render(const struct snapshot *snap, struct stats *st,
+expo_render(const struct expo_account *acc, size_t nacc, struct stats *st,
     const struct expo_info *info, size_t *len)
 {
 	struct out o;
 
 	if (start(&o) == -1)
 		return NULL;
-	if (snap != NULL && snap->text != NULL)
-		out_write(&o, snap->text, snap->text_len);
-	else
-		render_fitbit(&o, snap, info->user);
-	render_self(&o, st, info);
+	render_fitbit(&o, acc, nacc);
+	render_self(&o, acc, nacc, st, info);
 	return finish(&o, len);
 }

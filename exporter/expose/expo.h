@@ -14,22 +14,33 @@
 #include "stats.h"
 
 struct expo_info {
-	const char *user;	/* value of the user label */
 	const char *version;
-	const char *source;	/* "fitbit" / "google" */
+	const char *source;	/* the driver's name */
 };
 
-/* Render into a malloc'd NUL-terminated buffer (*len bytes). snap may be
- * NULL; its values come from snap->text when it has one. Returns NULL on
- * allocation failure. Caller frees. */
-char *expo_render(const struct snapshot *snap, struct stats *,
+/* One account at /metrics: its user label, newest snapshot (NULL before
+ * the first) and its numbers. */
+struct expo_account {
+	const char *user;
+	const struct snapshot *snap;
+	const struct stats_account *st;
+};
+
+/*
+ * Render every account into a malloc'd NUL-terminated buffer (*len
+ * bytes): each Fitbit family once with the samples of every account under
+ * it (copied from a snapshot's pre-rendered text when it has one), then
+ * SyncBit's own families, the per-account ones with a user label. Returns
+ * NULL on allocation failure.
+ */
+char *expo_render(const struct expo_account *, size_t nacc, struct stats *,
     const struct expo_info *, size_t *len);
 
-/* The Fitbit families of snap alone, rendered once by the collector into
- * snap->text so that a scrape copies them instead of formatting each
- * value again. Same contract as expo_render(). */
-char *expo_render_values(const struct snapshot *snap, const char *user,
-    size_t *len);
+/* Render snap's Fitbit samples once, family by family, into snap->text
+ * and snap->fam_end[] (the collector, before publishing), so that a
+ * scrape copies them instead of formatting each value. -1: out of
+ * memory (snap keeps no text; scrapes format it). */
+int expo_prerender(struct snapshot *snap, const char *user);
 
 /* Escape a label value (\\ \" \n) into out; returns -1 if it won't fit. */
 int expo_escape_label(const char *in, char *out, size_t size);

@@ -82,13 +82,23 @@ reply_text(struct MHD_Connection *conn, unsigned int status, const char *text)
 static enum MHD_Result
 serve_metrics(struct server *srv, struct MHD_Connection *conn)
 {
-	struct snapshot *snap;
-	char *body;
-	size_t len = 0;
+	const struct server_account *sa = srv->cfg.accounts;
+	struct expo_account *acc;
+	char *body = NULL;
+	size_t i, n = srv->cfg.naccounts, len = 0;
 
-	snap = cache_acquire(srv->cfg.cache);
-	body = expo_render(snap, stats_get(), &srv->cfg.info, &len);
-	snapshot_release(snap);
+	if ((acc = calloc(n > 0 ? n : 1, sizeof(*acc))) != NULL) {
+		for (i = 0; i < n; i++) {
+			acc[i].user = sa[i].user;
+			acc[i].snap = sa[i].cache != NULL ?
+			    cache_acquire(sa[i].cache) : NULL;
+			acc[i].st = sa[i].st;
+		}
+		body = expo_render(acc, n, stats_get(), &srv->cfg.info, &len);
+		for (i = 0; i < n; i++)
+			snapshot_release((struct snapshot *)acc[i].snap);
+		free(acc);
+	}
 	if (body == NULL)
 		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "out of memory\n");

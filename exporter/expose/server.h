@@ -15,10 +15,18 @@
 
 struct server;
 
+/* An account at /metrics: its label, its cache, its numbers. */
+struct server_account {
+	const char *user;
+	struct cache *cache;
+	const struct stats_account *st;
+};
+
 struct server_config {
 	const char *host;		/* "" or "0.0.0.0": all IPv4 */
 	int port;			/* 0: any free port (tests) */
-	struct cache *cache;		/* borrowed */
+	const struct server_account *accounts;	/* borrowed, naccounts */
+	size_t naccounts;
 	struct expo_info info;		/* strings borrowed */
 	unsigned int timeout_s;		/* 0: 15 s */
 	unsigned int max_connections;	/* 0: 128 */

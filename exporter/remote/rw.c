@@ -15,6 +15,7 @@
  */
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@
 
 struct rw {
 	struct rw_config cfg;
+	pthread_mutex_t lock;	/* one write at a time: the workers share rw */
 	struct httpc *http;
 	size_t batch;		/* samples a request; shrinks on "too big" */
 	int problem;		/* rwstatus code of the refusal logged, 0 */
@@ -64,6 +66,7 @@ rw_new(const struct rw_config *cfg, struct httpc *http)
 	rw->cfg = *cfg;
 	rw->http = http;
 	rw->batch = RW_BATCH_SAMPLES;
+	pthread_mutex_init(&rw->lock, NULL);
 	if (rw->cfg.backoff_min_ms <= 0)
 		rw->cfg.backoff_min_ms = 500;
 	if (rw->cfg.backoff_max_ms <= 0)
@@ -76,6 +79,8 @@ rw_new(const struct rw_config *cfg, struct httpc *http)
 void
 rw_free(struct rw *rw)
 {
+	if (rw != NULL)
+		pthread_mutex_destroy(&rw->lock);
 	free(rw);
 }
 
@@ -530,12 +535,20 @@ int
 rw_write(struct rw *rw, const struct samples *s, size_t *rejected,
     struct err *err)
 {
+	return rw_write_as(rw, NULL, s, rejected, err);
+}
+
+int
+rw_write_as(struct rw *rw, const char *user, const struct samples *s,
+    size_t *rejected, struct err *err)
+{
 	struct entry *e = NULL;
 	size_t n, bad, off, len, rej = 0;
 	int rc = -1;
 
-	if (prepare(s->v, s->len, rw->cfg.user_label, &e, &n, &bad,
-	    err) == -1)
+	pthread_mutex_lock(&rw->lock);
+	if (prepare(s->v, s->len, user != NULL ? user : rw->cfg.user_label,
+	    &e, &n, &bad, err) == -1)
 		goto out;
 	if (bad > 0) {
 		atomic_fetch_add(&stats_get()->rw_rejected, bad);
@@ -550,6 +563,7 @@ rw_write(struct rw *rw, const struct samples *s, size_t *rejected,
 	}
 	rc = 0;
 out:
+	pthread_mutex_unlock(&rw->lock);
 	if (rejected != NULL)
 		*rejected = rej;
 	free(e);

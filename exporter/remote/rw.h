@@ -67,6 +67,10 @@ void rw_free(struct rw *);
  * receiver refuses us (the message says what to fix), ERR_TRANSIENT when
  * give_up_ms passed.
  */
+/* rw_write with the user label of one account (NULL: cfg.user_label).
+ * Thread-safe: several workers write through one rw, one at a time. */
+int rw_write_as(struct rw *, const char *user, const struct samples *,
+    size_t *rejected, struct err *);
 int rw_write(struct rw *, const struct samples *, size_t *rejected,
     struct err *);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "apicall.h"
+#include "source.h"
 #include "auth/oauth.h"
 #include "jitter.h"
 #include "log.h"
@@ -59,18 +60,18 @@ send_once(const struct apicall *a, const struct httpc_req *req,
     struct httpc_resp *r, struct err *err)
 {
 	const struct apicall_policy *p = a->policy;
-	const char *path = req->url + strlen(a->base_url);
+	const char *path = req->url + strlen(a->src->api_url);
 	const char *method = req->method != NULL ? req->method : "GET";
 	int64_t t0 = monotime_ms();
 	long status;
 	int rc;
 
-	(*a->requests)++;
-	rc = httpc_do(a->http, req, r, err);
+	a->src->requests++;
+	rc = httpc_do(a->src->http, req, r, err);
 	if (rc == -1 && err->kind == ERR_STOP)
 		return -1;
 	status = rc == 0 ? r->status : 0;
-	stats_count_request(status);
+	stats_count_request(a->src->stats, status);
 	if (p->budget != NULL)
 		log_debug(p->log.event, "method=%s path=%.*s status=%ld "
 		    "remaining=%d duration_ms=%lld", method,
@@ -112,7 +113,7 @@ judge(const struct apicall *a, struct run *run, const struct httpc_resp *r,
 	    p->refreshable(a->ctx, r))) {
 		run->refreshed = 1;
 		memcpy(run->used, run->token, sizeof(run->used));
-		return oauth_refresh_after_401(a->oauth, run->used, run->token,
+		return oauth_refresh_after_401(a->src->oauth, run->used, run->token,
 		    sizeof(run->token), err) == -1 ? 0 : 2;
 	}
 	if (!p->retryable(a->ctx, r) || run->tries >= p->retries) {
@@ -136,7 +137,7 @@ apicall_perform(const struct apicall *a, const struct httpc_req *req,
 	memset(&run, 0, sizeof(run));
 	run.req = *req;
 	run.req.bearer = run.token;
-	if (oauth_access_token(a->oauth, run.token, sizeof(run.token),
+	if (oauth_access_token(a->src->oauth, run.token, sizeof(run.token),
 	    err) == -1)
 		goto out;
 	for (;;) {

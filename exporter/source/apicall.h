@@ -28,6 +28,7 @@
 #include "httpc.h"
 
 struct oauth;
+struct source;
 
 #define APICALL_TOKEN_MAX 4096
 
@@ -80,13 +81,11 @@ struct apicall_policy {
 	    struct err *err);
 };
 
-/* Who sends: the source's clients, its counter, its policy. */
+/* Who sends: the source (its clients, API base, request count and
+ * account stats: source.h) and its policy. */
 struct apicall {
 	const struct apicall_policy *policy;
-	struct oauth *oauth;
-	struct httpc *http;
-	const char *base_url;		/* the logged path follows it */
-	uint64_t *requests;		/* incremented on every send */
+	struct source *src;
 	void *ctx;			/* for the hooks */
 };
 

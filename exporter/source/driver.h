@@ -22,6 +22,7 @@
 
 struct httpc;
 struct oauth;
+struct stats_account;
 struct source;
 
 #define SOURCE_DRIVERS_MAX 8
@@ -31,6 +32,7 @@ struct source_settings {
 	const char *api_url;		/* PREFIX + api_var, no trailing / */
 	struct oauth *oauth;		/* borrowed */
 	struct httpc *http;		/* borrowed */
+	struct stats_account *stats;	/* the account's; NULL: the first */
 };
 
 struct source_driver {

@@ -8,6 +8,7 @@
 
 #include "driver.h"
 #include "source.h"
+#include "stats.h"
 
 void
 source_note_sync(struct source *src, const struct samples *s, size_t from)
@@ -43,6 +44,7 @@ source_init(struct source *src, const struct source_ops *ops,
 	src->oauth = set->oauth;
 	src->http = set->http;
 	src->requests = 0;
+	src->stats = set->stats != NULL ? set->stats : stats_account(0);
 	src->last_sync = 0;
 	src->kinds = kinds;
 	src->nkinds = nkinds;

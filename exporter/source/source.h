@@ -93,6 +93,7 @@ struct source_ops {
 struct httpc;
 struct oauth;
 struct source_settings;
+struct stats_account;
 
 /* What every source has; a source's own struct starts with it. */
 struct source {
@@ -101,6 +102,7 @@ struct source {
 	struct oauth *oauth;	/* borrowed */
 	struct httpc *http;	/* borrowed */
 	uint64_t requests;	/* made since start: ops->requests */
+	struct stats_account *stats;	/* the account's; never NULL */
 	const struct source_kind *kinds;	/* ops->kinds */
 	size_t nkinds;
 	int64_t last_sync;	/* source_note_sync(); read by ops->last_sync */

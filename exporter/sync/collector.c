@@ -27,8 +27,7 @@
 
 struct collector {
 	struct collector_config cfg;
-	pthread_t thread;
-	int started;
+	struct stats_account *st;	/* cfg.stats, or the first account */
 	struct profile profile;
 	time_t profile_at;		/* 0: never read */
 	struct history *hist;
@@ -38,6 +37,7 @@ struct collector {
 	int backfill_yielded;		/* a cycle came first: more to do */
 	time_t resume_at;
 	time_t next_cycle;
+	time_t next_run;		/* collector_turn: the next cycle */
 	int cycle_cost;			/* requests of the last cycle */
 	struct samples latest;		/* newest of each series outside days() */
 	struct sched_cycle last;		/* of the last cycle that read today */
@@ -54,6 +54,7 @@ collector_new(const struct collector_config *cfg, struct err *err)
 		return NULL;
 	}
 	c->cfg = *cfg;
+	c->st = cfg->stats != NULL ? cfg->stats : stats_account(0);
 	c->groups = cfg->groups != 0 ? cfg->groups : groups_all();
 	memset(&hc, 0, sizeof(hc));
 	hc.src = cfg->src;
@@ -62,6 +63,7 @@ collector_new(const struct collector_config *cfg, struct err *err)
 	hc.sink = cfg->sink;
 	hc.state_path = cfg->state_path;
 	hc.groups = c->groups;
+	hc.user = cfg->user;
 	if ((c->hist = history_new(&hc, err)) == NULL) {
 		free(c);
 		return NULL;
@@ -84,7 +86,7 @@ collector_free(struct collector *c)
 static void
 note_failure(const struct collector *c, const struct err *err)
 {
-	struct stats *st = stats_get();
+	struct stats_account *st = c->st;
 	int64_t now = (int64_t)time(NULL);
 	int64_t zero = 0;
 
@@ -101,9 +103,9 @@ note_failure(const struct collector *c, const struct err *err)
 }
 
 static void
-note_success(void)
+note_success(const struct collector *c)
 {
-	struct stats *st = stats_get();
+	struct stats_account *st = c->st;
 
 	atomic_store(&st->last_sync_success, 1);
 	atomic_store(&st->last_sync_ts, (int64_t)time(NULL));
@@ -165,7 +167,7 @@ publish(struct collector *c, const struct sched_cycle *cy,
 	if ((snap = snapshot_new(&v, (int64_t)cy->now)) == NULL)
 		goto out;
 	/* rendered once here, copied by every scrape (NULL: they render) */
-	snap->text = expo_render_values(snap, c->cfg.user, &snap->text_len);
+	expo_prerender(snap, c->cfg.user);
 	cache_publish(c->cfg.cache, snap);
 	rc = 0;
 out:
@@ -388,7 +390,7 @@ out:
 int
 collector_cycle(struct collector *c, int wait_budget, struct err *err)
 {
-	struct stats *st = stats_get();
+	struct stats_account *st = c->st;
 	struct sched_cycle cy = { 0 };
 	uint64_t before = c->cfg.src->ops->requests(c->cfg.src);
 	struct err soft = { 0 };
@@ -410,7 +412,7 @@ collector_cycle(struct collector *c, int wait_budget, struct err *err)
 	}
 	c->cycle_cost = (int)(c->cfg.src->ops->requests(c->cfg.src) - before);
 	c->last = cy;
-	note_success();
+	note_success(c);
 	if (!history_sends(c->hist)) {
 		if (!c->warned_no_rw)
 			log_warn("VICTORIA_ENDPOINT is not set: scrape-only, "
@@ -472,48 +474,34 @@ resume_history(struct collector *c, time_t now, time_t *wake)
 	return 1;
 }
 
-static void *
-run(void *arg)
+time_t
+collector_turn(struct collector *c, time_t now)
 {
-	struct collector *c = arg;
 	struct err err;
-	time_t next = 0, now, wake;
 	char q[ERR_MSG_MAX + 16];
+	time_t wake;
 
-	while (!quit_requested()) {
-		now = time(NULL);
-		if (now >= next) {
-			err_clear(&err);
-			c->backfill_paused = c->backfill_yielded = 0;
-			if (collector_cycle(c, 0, &err) == -1 &&
-			    err.kind != ERR_STOP)
-				log_error("sync failed", "error=%s",
-				    log_q(q, sizeof(q), err.msg));
-			next = now + c->cfg.interval_s;
-			continue;
-		}
-		wake = next;
-		if (resume_history(c, now, &wake))
-			continue;
-		quit_sleep(1000L * (wake - now));
+	if (now >= c->next_run) {
+		err_clear(&err);
+		c->backfill_paused = c->backfill_yielded = 0;
+		if (collector_cycle(c, 0, &err) == -1 && err.kind != ERR_STOP)
+			log_error("sync failed", "user=%s error=%s",
+			    c->cfg.user != NULL ? c->cfg.user : "-",
+			    log_q(q, sizeof(q), err.msg));
+		c->next_run = now + c->cfg.interval_s;
+		return now;	/* history may follow at once */
 	}
-	return NULL;
-}
-
-int
-collector_start(struct collector *c, struct err *err)
-{
-	atomic_store(&stats_get()->sync_interval_s, c->cfg.interval_s);
-	if (pthread_create(&c->thread, NULL, run, c) != 0)
-		return err_set(err, "cannot start the collector thread");
-	c->started = 1;
-	return 0;
+	wake = c->next_run;
+	if (resume_history(c, now, &wake))
+		return now;
+	return wake;
 }
 
 void
-collector_join(struct collector *c)
+collector_lend_http(struct collector *c, struct httpc *http)
 {
-	if (c->started)
-		pthread_join(c->thread, NULL);
-	c->started = 0;
+	c->cfg.src->http = http;
+	if (c->cfg.oauth != NULL)
+		oauth_use_http(c->cfg.oauth, http);
 }
+

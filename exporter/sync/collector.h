@@ -24,6 +24,8 @@
 
 
 struct rw;
+struct httpc;
+struct stats_account;
 struct oauth;
 struct history_sink;
 struct collector;
@@ -43,6 +45,7 @@ struct collector_config {
 	/* /readyz's reason when the API has no data of the account
 	 * (ERR_ACCOUNT), in the source's words; static */
 	const char *account_hint;
+	struct stats_account *stats;	/* the account's; NULL: the first */
 };
 
 struct collector *collector_new(const struct collector_config *,
@@ -56,8 +59,12 @@ int collector_cycle(struct collector *, int wait_budget, struct err *);
 int collector_backfill(struct collector *, int32_t from, int32_t to,
     struct err *);
 
-/* The service: cycles until quit_requested(). */
-int collector_start(struct collector *, struct err *);
-void collector_join(struct collector *);
+/* One turn of the service at now: a cycle when one is due, else a step
+ * of pending history when the budget allows; returns when the next turn
+ * is due (now: at once). The fleet's workers call it (fleet.h). */
+time_t collector_turn(struct collector *, time_t now);
+/* The HTTP client the next turns use (a worker's: fleet.h), for the
+ * source and its OAuth. */
+void collector_lend_http(struct collector *, struct httpc *);
 
 #endif

@@ -182,7 +182,7 @@ log_progress(struct history *h, const char *kind, int32_t next,
 	    (int64_t)next - first, (int64_t)end - next + 1);
 
 	civil_format(next - 1, date);
-	atomic_store(&stats_get()->backfill_days_pending, pending);
+	atomic_store(&h->cfg.src->stats->backfill_days_pending, pending);
 	if (eta < 0)
 		log_info("backfill progress", "kind=%s through=%s "
 		    "days_done=%" PRId64 " days_total=%" PRId64, kind, date,
@@ -351,7 +351,7 @@ step_intraday(struct history *h, int32_t start, time_t *resume_at,
 		if (advance(h, kinds[best].name, next, lo, err) == -1)
 			return HISTORY_FAILED;
 		/* the daily kinds are done: an empty daily range */
-		atomic_store(&stats_get()->backfill_days_pending,
+		atomic_store(&h->cfg.src->stats->backfill_days_pending,
 		    history_pending(h, start, start - 1));
 	}
 }
@@ -372,7 +372,7 @@ history_step(struct history *h, int32_t start, int32_t end,
 		*err = first;
 		return HISTORY_FAILED;
 	}
-	atomic_store(&stats_get()->backfill_days_pending, 0);
+	atomic_store(&h->cfg.src->stats->backfill_days_pending, 0);
 	return HISTORY_DONE;
 }
 

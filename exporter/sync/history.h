@@ -55,6 +55,7 @@ struct history_config {
 	const struct history_sink *sink;	/* NULL: rw */
 	const char *state_path;
 	unsigned groups;		/* groups.h mask: the kinds to send */
+	const char *user;		/* the user label; NULL: rw's */
 };
 
 /* Loads sync_state.json when samples are sent (rw or sink); a corrupt

@@ -95,7 +95,9 @@ What it models (documented or reported by a cited source):
 - physical times as RFC 3339 UTC "Z" strings with utcOffset durations
   ("3600s"), DST-correct per instant; civil times with zero fields omitted.
 - 300 requests per minute per user -> 429 RESOURCE_EXHAUSTED (reason
-  RATE_LIMIT_EXCEEDED, QuotaFailure), every /v4 route counted; account not
+  RATE_LIMIT_EXCEEDED, QuotaFailure), every /v4 route counted; 120,000 per
+  minute per project, shared by every account of the client
+  ("project_rate_limit_per_minute"; research 5); account not
   linked -> 400 FAILED_PRECONDITION ACCOUNT_NOT_LINKED; the legacy-account
   403 "Could not mint UberMint from GaiaMint."; 403 SERVICE_DISABLED;
   429/503/504 faults.
@@ -228,13 +230,34 @@ What it models WITHOUT proof (our guesses, not in any source we read):
   clock's now minus the lag; days, minutes, sleep and nightly records are
   served as of then (a day whose end is after it is partial; one starting
   after it has no data);
-- faults match any non-control path (also /token) by regex on the path.
+- faults match any non-control path (also /token) by regex on the path;
+- a household (Google documents the data as per user, one OAuth client for
+  many users; research 2, 5): "accounts": {"alice": {"seed": 11}, "bob":
+  {"seed": 12, "not_linked": true}} under the one client. Which account
+  consents: the authorize URL's login_hint (Google's parameter) when it names
+  an account, else "consent_account", else the default account (the
+  top-level options: everything without "accounts" is as before). Codes,
+  access and refresh tokens carry their account; every /v4 answer is that
+  account's: its seed (its own values, health user id and devices), its own
+  flags (seed, sync_lag_s, not_linked, ubermint, deny, no_last_sync,
+  dup_devices, timezone, membership_start; the rest shared), its own consent
+  memory and its own 300/min window; the project window is shared. Knobs:
+  "consent_account": NAME, "revoke_account": NAME (its grants die: refresh
+  -> invalid_grant, access tokens -> 401), "expire_access_token": NAME (only
+  its access tokens; true: all), "accounts": null (back to one account);
+  an account not set up -> 400. Our choices, not documented: login_hint
+  selects the account outright, an account inherits every option it does
+  not set, the project window is fixed and epoch-aligned like the user's.
 
 Control API (not part of Google's): GET /_test/truth?date=D (the values as
 served now: SPEC metric names), GET /_test/series?metric=M&start_ms&end_ms
 (fitbit_heart_rate_bpm, fitbit_intraday_steps, fitbit_sleep_stage_level),
 GET /_test/devices, GET|POST /_test/config, POST /_test/tokens,
-GET /_test/requests, GET /_test/stats, POST /_test/reset.
+GET /_test/requests, GET /_test/stats, POST /_test/reset. truth, series and
+devices take account=NAME (default: the default account); POST /_test/tokens
+takes {"account": NAME}; GET /_test/tokens maps tokens to accounts
+("account"); stats count /v4 requests per account ("by_account"); the
+config view lists "accounts" with each one's health_user_id.
 """
 
 import argparse
@@ -248,6 +271,7 @@ import threading
 import time
 from array import array
 from collections import OrderedDict
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from functools import partial
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -370,11 +394,16 @@ DEFAULTS = {
     "empty_page": "first", "max_page_size": None, "redirect_uri": None,
     "sync_lag_s": 0, "dup_devices": False, "rollup_empty_windows": "omit",
     "no_last_sync": False, "sleep_5xx_days": 0,
+    "project_rate_limit_per_minute": 120000, "consent_account": None,
 }
 INT_KEYS = {"token_lifetime", "seed", "latency_ms", "rate_limit_per_minute", "sync_lag_s",
-            "sleep_5xx_days"}
+            "sleep_5xx_days", "project_rate_limit_per_minute"}
 BOOL_KEYS = {"rotate_refresh", "retry_after_on_429", "deny", "not_linked",
              "ubermint", "service_disabled", "dup_devices", "no_last_sync"}
+# what one account of a household may set for itself; the rest it shares
+ACCOUNT_INT_KEYS = {"seed", "sync_lag_s"}
+ACCOUNT_BOOL_KEYS = {"not_linked", "ubermint", "deny", "no_last_sync", "dup_devices"}
+ACCOUNT_NAME = re.compile(r"^[a-z0-9_-]{1,32}$")
 
 
 def s256(verifier):
@@ -868,11 +897,67 @@ class Fake(DataClock, RequestLog):
                       "authorizations": 0, "code_exchanges": 0,
                       "refresh_attempts": 0, "refreshes": 0, "revocations": 0,
                       "rate_limited": 0, "faults_injected": 0,
-                      "by_status": {}, "by_endpoint": {}}
+                      "by_status": {}, "by_endpoint": {}, "by_account": {}}
         self.window_start = 0
         self.window_used = 0
         self.page_secret = secrets.token_bytes(16)
         self.minute_cache = OrderedDict()   # (seed, day, zone) -> MinuteDay
+        self.accounts = {}        # name -> {"cfg", "consented", "window_start", "window_used"}
+        self.project_start = 0    # the project's quota window, shared by every account
+        self.project_used = 0
+
+    # -- a household: several accounts behind one OAuth client
+    @contextmanager
+    def as_account(self, name):
+        """Run as account `name`: its options over self.cfg, its consent and
+        its rate window in place; the default account (None) as it is."""
+        acct = self.accounts.get(name) if name is not None else None
+        if acct is None:
+            yield
+            return
+        saved = {k: self.cfg[k] for k in acct["cfg"]}
+        own = (self.consented, self.window_start, self.window_used)
+        self.cfg.update(acct["cfg"])
+        self.consented, self.window_start, self.window_used = (
+            acct["consented"], acct["window_start"], acct["window_used"])
+        try:
+            yield
+        finally:
+            acct["consented"], acct["window_start"], acct["window_used"] = (
+                self.consented, self.window_start, self.window_used)
+            self.cfg.update(saved)
+            self.consented, self.window_start, self.window_used = own
+
+    def set_accounts(self, val):
+        if not val:
+            self.accounts, self.cfg["consent_account"] = {}, None
+            return
+        for name, opts in dict(val).items():
+            if not ACCOUNT_NAME.match(name):
+                raise ValueError(f"accounts: bad name '{name}'")
+            cfg = {}
+            for key, v in dict(opts or {}).items():
+                if key in ACCOUNT_INT_KEYS:
+                    cfg[key] = int(v)
+                elif key in ACCOUNT_BOOL_KEYS:
+                    cfg[key] = bool(v)
+                elif key == "timezone":
+                    ZoneInfo(v)
+                    cfg[key] = v
+                elif key == "membership_start":
+                    cfg[key] = date.fromisoformat(v).isoformat()
+                else:
+                    raise KeyError(f"accounts.{name}: unknown key '{key}'")
+            acct = self.accounts.setdefault(name, {"cfg": {}, "consented": set(),
+                                                   "window_start": 0, "window_used": 0})
+            acct["cfg"].update(cfg)
+
+    def account_arg(self, q):
+        """The account= of a control query: None (the default) or a configured name."""
+        name = q.get("account") or None
+        if name is not None and name not in self.accounts:
+            raise ValueError(f"unknown account '{name}'")
+        return name
 
     # -- calendar (DataClock: data_now, tz, local_now, today, sync_ts, day_fraction)
     def first_day(self):
@@ -1147,16 +1232,16 @@ class Fake(DataClock, RequestLog):
         return out
 
     # -- tokens
-    def new_access(self, scope, grant):
+    def new_access(self, scope, grant, account=None):
         tok = "ya29.a0" + secrets.token_urlsafe(48)
         self.access[tok] = {"expires_at": time.time() + self.cfg["token_lifetime"],
-                            "scope": scope, "grant": grant}
+                            "scope": scope, "grant": grant, "account": account}
         self.issued.append(tok)
         return tok
 
-    def new_refresh(self, scope, grant):
+    def new_refresh(self, scope, grant, account=None):
         tok = "1//0g" + secrets.token_urlsafe(64)
-        self.refresh[tok] = {"scope": scope, "grant": grant}
+        self.refresh[tok] = {"scope": scope, "grant": grant, "account": account}
         self.issued.append(tok)
         while len(self.refresh) > MAX_REFRESH_TOKENS:   # oldest stops working
             oldest = next(iter(self.refresh))
@@ -1167,13 +1252,13 @@ class Fake(DataClock, RequestLog):
         self.refresh = {t: e for t, e in self.refresh.items() if e["grant"] != grant}
         self.access = {t: e for t, e in self.access.items() if e["grant"] != grant}
 
-    def issue(self, scope, with_refresh=True):
+    def issue(self, scope, with_refresh=True, account=None):
         grant = secrets.token_hex(8)
-        out = {"access_token": self.new_access(scope, grant),
+        out = {"access_token": self.new_access(scope, grant, account),
                "expires_in": self.cfg["token_lifetime"], "scope": scope,
                "token_type": "Bearer"}
         if with_refresh:
-            out["refresh_token"] = self.new_refresh(scope, grant)
+            out["refresh_token"] = self.new_refresh(scope, grant, account)
         return out
 
     def grant_scope(self, requested):
@@ -1185,6 +1270,8 @@ class Fake(DataClock, RequestLog):
         start = int(time.time() // 60) * 60
         if start != self.window_start:
             self.window_start, self.window_used = start, 0
+        if start != self.project_start:
+            self.project_start, self.project_used = start, 0
 
     # -- request handling
     def dispatch(self, method, path, query, body, headers):
@@ -1278,6 +1365,14 @@ class Fake(DataClock, RequestLog):
         elif method_ is not None:
             return bad("invalid_request", "Missing code_challenge.")
         self.stats["authorizations"] += 1
+        account = q.get("login_hint")
+        if account not in self.accounts:
+            account = self.cfg["consent_account"]
+        with self.as_account(account):
+            return self.consent(q, scopes, redirect, access_type, prompt, challenge, method_,
+                                account)
+
+    def consent(self, q, scopes, redirect, access_type, prompt, challenge, method_, account):
         back = {"state": q["state"]} if "state" in q else {}
         if self.cfg["deny"]:
             back = {"error": "access_denied", **back}
@@ -1291,7 +1386,7 @@ class Fake(DataClock, RequestLog):
                 "redirect_uri": redirect, "challenge": challenge, "method": method_,
                 "client_id": q["client_id"], "scope": granted,
                 "refresh": access_type == "offline" and (first or "consent" in prompt),
-                "expires_at": time.time() + CODE_LIFETIME}
+                "expires_at": time.time() + CODE_LIFETIME, "account": account}
             self.issued.append(code)
             back = {**back, "code": code, "scope": granted}
             note = "approved"
@@ -1328,12 +1423,12 @@ class Fake(DataClock, RequestLog):
                 return 400, {"error": "invalid_grant",
                              "error_description": "Token has been expired or revoked."}, [], "invalid_grant", ep
             self.stats["refreshes"] += 1
-            out = {"access_token": self.new_access(e["scope"], e["grant"]),
+            out = {"access_token": self.new_access(e["scope"], e["grant"], e["account"]),
                    "expires_in": self.cfg["token_lifetime"], "scope": e["scope"],
                    "token_type": "Bearer"}
             if self.cfg["rotate_refresh"]:
                 del self.refresh[tok]
-                out["refresh_token"] = self.new_refresh(e["scope"], e["grant"])
+                out["refresh_token"] = self.new_refresh(e["scope"], e["grant"], e["account"])
             return 200, out, [], "refreshed", ep
         if not grant:
             return 400, {"error": "invalid_request",
@@ -1362,7 +1457,7 @@ class Fake(DataClock, RequestLog):
             want = s256(verifier) if c["method"] == "S256" else verifier
             if want != c["challenge"]:
                 return 400, bad, "bad verifier"
-        return 200, self.issue(c["scope"], c["refresh"]), "exchanged"
+        return 200, self.issue(c["scope"], c["refresh"], c["account"]), "exchanged"
 
     def revoke(self, method, query, body):
         if method != "POST":
@@ -1402,6 +1497,14 @@ class Fake(DataClock, RequestLog):
         if time.time() >= entry["expires_at"]:
             return 401, status_body(401, "UNAUTHENTICATED", invalid, "ACCESS_TOKEN_EXPIRED",
                                     {"service": DOMAIN}), hdr, "expired token", ep
+        if entry["account"] is not None:
+            by = self.stats["by_account"]
+            by[entry["account"]] = by.get(entry["account"], 0) + 1
+        with self.as_account(entry["account"]):
+            return self.api_as(method, path, query, body, entry, ep)
+
+    def api_as(self, method, path, query, body, entry, ep):
+        """An authenticated /v4 request, run as the token's account."""
         if self.cfg["service_disabled"]:
             msg = ("Google Health API has not been used in project 123456789012 before or it is "
                    "disabled. Enable it by visiting https://console.developers.google.com/apis/api/"
@@ -1416,6 +1519,15 @@ class Fake(DataClock, RequestLog):
             return 403, b, [], "service disabled", ep
         self.roll_window()
         limit = self.cfg["rate_limit_per_minute"]
+        project = self.cfg["project_rate_limit_per_minute"]
+        if project > 0 and self.project_used >= project:
+            self.stats["rate_limited"] += 1
+            b = status_body(429, "RESOURCE_EXHAUSTED",
+                            "Quota exceeded for quota metric 'Queries' and limit 'Queries per "
+                            "minute' of service 'health.googleapis.com' for consumer "
+                            "'project_number:123456789012'.", "RATE_LIMIT_EXCEEDED",
+                            {"service": DOMAIN, "quota_limit_value": str(project)})
+            return 429, b, [], "project rate limited", ep
         if limit > 0 and self.window_used >= limit:
             self.stats["rate_limited"] += 1
             b = status_body(429, "RESOURCE_EXHAUSTED",
@@ -1434,6 +1546,7 @@ class Fake(DataClock, RequestLog):
                 h.append(("Retry-After", str(max(1, self.window_start + 60 - int(time.time())))))
             return 429, b, h, "rate limited", ep
         self.window_used += 1
+        self.project_used += 1
         fault = self.take_fault(path)
         if fault is not None:
             st, h = fault
@@ -2105,6 +2218,17 @@ class Fake(DataClock, RequestLog):
     # -- control API (/_test/)
     def control(self, method, path, query, body):
         q = {k: v[0] for k, v in parse_qs(query).items()}
+        if path in ("/_test/truth", "/_test/series", "/_test/devices"):
+            try:
+                account = self.account_arg(q)
+            except ValueError as e:
+                return 400, {"error": str(e)}
+            with self.as_account(account):
+                return self.control_data(method, path, q)
+        return self.control_state(method, path, query, body, q)
+
+    def control_data(self, method, path, q):
+        """The truth, the series and the devices of one account (account=)."""
         if method == "GET" and path == "/_test/truth":
             s = q.get("date", "today")
             try:
@@ -2123,6 +2247,9 @@ class Fake(DataClock, RequestLog):
             return 200, {"points": self.series(metric, a, b)}
         if method == "GET" and path == "/_test/devices":
             return 200, self.devices_truth()
+        return 404, {"error": f"no control route {method} {path}"}
+
+    def control_state(self, method, path, query, body, q):
         if method == "GET" and path == "/_test/requests":
             since = int(q.get("since", 0))
             return 200, {"requests": [r for r in self.log if r["seq"] > since]}
@@ -2135,6 +2262,8 @@ class Fake(DataClock, RequestLog):
             valid = {t: e for t, e in self.access.items() if e["expires_at"] > now}
             return 200, {"access_tokens": sorted(valid), "refresh_tokens": list(self.refresh),
                          "expires_at": {t: e["expires_at"] for t, e in valid.items()},
+                         "account": {t: e["account"] for t, e in list(valid.items())
+                                     + list(self.refresh.items()) if e["account"] is not None},
                          "issued": list(self.issued)}
         if method == "POST" and path == "/_test/tokens":
             try:
@@ -2142,7 +2271,10 @@ class Fake(DataClock, RequestLog):
             except ValueError:
                 return 400, {"error": "body is not JSON"}
             scope = req.get("scope") or " ".join(READ_SCOPES)
-            return 200, self.issue(self.grant_scope(scope.split()))
+            account = req.get("account")
+            if account is not None and account not in self.accounts:
+                return 400, {"error": f"unknown account '{account}'"}
+            return 200, self.issue(self.grant_scope(scope.split()), account=account)
         if method == "GET" and path == "/_test/config":
             return 200, self.config_view()
         if method == "POST" and path == "/_test/config":
@@ -2164,6 +2296,11 @@ class Fake(DataClock, RequestLog):
         v["last_sync_iso"] = datetime.fromtimestamp(self.sync_ts(), self.tz()).isoformat()
         v["health_user_id"] = self.health_user_id()
         v["scopes_all"] = READ_SCOPES
+        v["accounts"] = {}
+        for name, acct in self.accounts.items():
+            with self.as_account(name):
+                v["accounts"][name] = dict(acct["cfg"], health_user_id=self.health_user_id(),
+                                           today=self.today().isoformat())
         return v
 
     def configure(self, req):
@@ -2213,11 +2350,27 @@ class Fake(DataClock, RequestLog):
                             and t not in INTERVALS):
                         raise ValueError(f"forbid_scope: unknown data type {t}")
                 self.forbid_scope = vals
+            elif key == "accounts":
+                self.set_accounts(val)
+            elif key == "consent_account":
+                if val is not None and val not in self.accounts:
+                    raise ValueError(f"consent_account: unknown account '{val}'")
+                self.cfg[key] = val
             elif key == "expire_access_token":
+                name = val if isinstance(val, str) else None
+                if name is not None and name not in self.accounts:
+                    raise ValueError(f"expire_access_token: unknown account '{name}'")
                 for e in self.access.values():
-                    e["expires_at"] = time.time() - 1
+                    if name is None or e["account"] == name:
+                        e["expires_at"] = time.time() - 1
             elif key == "revoke_all":
                 self.access, self.refresh = {}, {}
+            elif key == "revoke_account":
+                if val not in self.accounts:
+                    raise ValueError(f"revoke_account: unknown account '{val}'")
+                for grant in {e["grant"] for e in list(self.access.values())
+                              + list(self.refresh.values()) if e["account"] == val}:
+                    self.drop_grant(grant)
             elif key == "rate_used":
                 self.roll_window()
                 self.window_used = int(val)

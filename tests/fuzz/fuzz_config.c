@@ -1,8 +1,8 @@
 /*
  * fuzz_config: the environment and the command line (config_load: URLs,
  * LISTEN_ADDRESS, SYNC_INTERVAL_MINUTES, BACKFILL_START, COLLECT, INTRADAY,
- * LOG_LEVEL, --from/--to, ...), and the value parsers behind them
- * (civil_parse, groups_parse, log_level_parse).
+ * LOG_LEVEL, USERS, --from/--to, --user, ...), and the value parsers
+ * behind them (civil_parse, groups_parse, log_level_parse).
  *
  * Input: [mode] text...   mode % 4:
  *   0  config_load: each line of text is an argument when it starts with
@@ -12,7 +12,8 @@
  *   2  groups_parse: the mask formats and parses back to itself;
  *   3  log_level_parse.
  *
- * Beyond memory safety: a loaded config holds valid values; a failure
+ * Beyond memory safety: a loaded config holds valid values (USERS: names
+ * of 1-32 [a-z0-9_-], none twice; --user one of them); a failure
  * wipes it, and never quotes a secret: when "s3cr3t" appears only in
  * *_SECRET / *_PASSWORD values and URLs with user info, err.msg lacks it.
  */
@@ -85,6 +86,26 @@ split(char *text, struct split *s)
 }
 
 static void
+check_users(const struct config *c)
+{
+	size_t i, j, n;
+
+	FUZZ_CHECK(c->nusers <= CONFIG_USERS_MAX);
+	FUZZ_CHECK(c->user_index >= -1 && (c->user_index == -1 ||
+	    (size_t)c->user_index < c->nusers));
+	if (c->mode == MODE_AUTHORIZE && c->nusers > 0)
+		FUZZ_CHECK(c->user_index >= 0);
+	for (i = 0; i < c->nusers; i++) {
+		n = strnlen(c->users[i], sizeof(c->users[i]));
+		FUZZ_CHECK(n >= 1 && n <= CONFIG_USER_NAME_MAX);
+		FUZZ_CHECK(strspn(c->users[i],
+		    "abcdefghijklmnopqrstuvwxyz0123456789_-") == n);
+		for (j = 0; j < i; j++)
+			FUZZ_CHECK(strcmp(c->users[i], c->users[j]) != 0);
+	}
+}
+
+static void
 check_config(const struct config *c)
 {
 	size_t i;
@@ -105,6 +126,7 @@ check_config(const struct config *c)
 		FUZZ_CHECK(strncasecmp(c->sources[i].api_url, "http", 4) == 0);
 	FUZZ_CHECK(c->victoria_endpoint[0] == '\0' ||
 	    strncasecmp(c->victoria_endpoint, "http", 4) == 0);
+	check_users(c);
 	if (c->mode == MODE_BACKFILL)
 		FUZZ_CHECK(c->backfill_from >= 0 && (c->backfill_to == -1 ||
 		    c->backfill_to >= c->backfill_from));

@@ -303,6 +303,10 @@ cf 0 healthcheck --healthcheck LISTEN_ADDRESS=127.0.0.1:65535 \
 cf 0 bad-url GOOGLE_CLIENT_ID=a GOOGLE_CLIENT_SECRET=b \
     GOOGLE_HEALTH_API_URL=https://[::1:443/x
 cf 0 help --help
+cf 0 users --authorize --user bob "USERS= alice ,bob,c_3-x" \
+    FITBIT_CLIENT_ID=23ABCD FITBIT_CLIENT_SECRET=s3cr3t
+cf 0 users-bad --once --user alice "USERS=alice,Bob,,alice" \
+    FITBIT_CLIENT_ID=23ABCD FITBIT_CLIENT_SECRET=s3cr3t
 cf 1 date 2024-02-29
 cf 1 date-bad 2023-02-29
 cf 2 kinds "sleep, spo2,intraday"

@@ -77,6 +77,23 @@ def parse_metrics(text):
     return out
 
 
+_ABSENT = object()
+
+
+def self_metric(m, name, user="default", default=_ABSENT, **labels):
+    """The value of the account-owned self-metric name{...,user="..."} in
+    parse_metrics' dict m (labels in /metrics' order: sorted, user last);
+    default when given and the series is absent, else a clear failure."""
+    pairs = [f'{k}="{v}"' for k, v in sorted(labels.items())] + [f'user="{user}"']
+    key = f"{name}{{{','.join(pairs)}}}"
+    if key in m:
+        return m[key]
+    if default is not _ABSENT:
+        return default
+    near = sorted(k for k in m if k.split("{", 1)[0] == name)
+    raise AssertionError(f"{key} not in /metrics; {name} series: {near or 'none'}")
+
+
 class Response:
     def __init__(self, status, headers, body):
         self.status, self.headers, self.body = status, headers, body
@@ -437,11 +454,13 @@ class SyncBit:
         p = self.data_dir / "syncbit.log"
         return p.read_text(errors="replace") if p.exists() else ""
 
-    def authorize(self, timeout=30, paste=False, expect_redirect=True):
+    def authorize(self, timeout=30, paste=False, expect_redirect=True, user=None):
         """Run --authorize against the fake: read the URL it prints, load it
         (the fake auto-approves), then deliver the redirect to SyncBit's
-        callback, or paste it on stdin. Returns the Result."""
-        proc = self.start("--authorize", stdin=True)
+        callback, or paste it on stdin. Returns the Result. user=NAME runs
+        `--authorize --user NAME` and consents as the fake's account NAME
+        (login_hint=NAME appended to the URL: fake_google's household)."""
+        proc = self.start("--authorize", *(("--user", user) if user else ()), stdin=True)
         pat = re.compile(r"^(https?://\S*client_id=\S+)\s*$", re.M)
 
         def auth_url():
@@ -450,6 +469,8 @@ class SyncBit:
             m = pat.search(proc.stdout())
             return m.group(1) if m else None
         url = wait_until(auth_url, timeout, "the authorization URL on stdout")
+        if user and "login_hint=" not in url:
+            url += "&login_hint=" + urllib.parse.quote(user)
         r = http("GET", url, follow=False)
         if not expect_redirect:
             rc = proc.wait(timeout)

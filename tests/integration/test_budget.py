@@ -7,7 +7,7 @@ import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from harness import IntegrationTest, free_port, parse_metrics, wait_until
+from harness import IntegrationTest, free_port, parse_metrics, self_metric, wait_until
 
 ZONE = "Europe/Berlin"
 WINDOW = 20
@@ -34,7 +34,7 @@ class BudgetFitbit(IntegrationTest):
             """days_pending went above 0 and back to 0 (it is 0 before the
             first backfill step)."""
             m = parse_metrics(sb.get("/metrics").text)
-            v = m.get("syncbit_backfill_days_pending")
+            v = self_metric(m, "syncbit_backfill_days_pending", "bob", None)
             seen["pending"] |= bool(v)
             return seen["pending"] and v == 0
         # 2 x 200 intraday days + daily kinds: about 3 windows of 150

@@ -13,7 +13,7 @@ import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from harness import IntegrationTest, free_port, parse_metrics
+from harness import IntegrationTest, free_port, parse_metrics, self_metric
 
 ZONE = "Europe/Berlin"
 USER = "dana"
@@ -43,8 +43,8 @@ class CyclesKeepTime(IntegrationTest):
 
         def read():
             m = parse_metrics(sb.get("/metrics").text)
-            return (m.get("syncbit_last_sync_timestamp_seconds", 0),
-                    m.get("syncbit_backfill_days_pending", 0))
+            return (self_metric(m, "syncbit_last_sync_timestamp_seconds", USER, 0),
+                    self_metric(m, "syncbit_backfill_days_pending", USER, 0))
 
         syncs = []          # (seen at, last sync) each time the latter moved
         pending = []

@@ -38,7 +38,18 @@ SPEC_SYNCBIT = [
     "syncbit_last_sync_timestamp_seconds", "syncbit_api_requests_total",
     "syncbit_rate_limit_remaining", "syncbit_token_expiry_timestamp_seconds",
     "syncbit_remote_write_samples_total", "syncbit_backfill_days_pending",
+    "syncbit_account_ready",
 ]
+# self-metrics of the whole process; every other syncbit_ series is an account's
+SYNCBIT_PROCESS = {"syncbit_build_info", "syncbit_remote_write_samples_total"}
+# the Household row: each person side by side, whatever $user says
+HOUSEHOLD = {
+    "Household: steps per day": "fitbit_steps_total",
+    "Household: sleep duration": "fitbit_sleep_duration_seconds",
+    "Household: resting heart rate": "fitbit_resting_heart_rate_bpm",
+    "Household: time since device sync": "fitbit_device_last_sync_timestamp_seconds",
+    "Household: device battery": "fitbit_device_battery_percent",
+}
 SPEC_METRICS = SPEC_DAILY + SPEC_LATER + SPEC_SYNCBIT
 ZONES = {"out_of_range", "fat_burn", "cardio", "peak",    # legacy Fitbit
          "light", "moderate", "vigorous"}                  # Google Health
@@ -179,10 +190,43 @@ class DashboardStatic(unittest.TestCase):
         self.assertEqual(len(rows), len(self.exprs))
         for title, e in rows:
             self.assertNotIn("$", e, title)
-            if "fitbit_" in e:
+            if "fitbit_" in e and title not in HOUSEHOLD:
                 self.assertIn('user=~"me"', e)
         (_, e), = [r for r in dx.dashboard_exprs("a.b") if r[0] == "Steps per day"]
         self.assertIn(r'user=~"a\\.b"', e)
+
+    def test_account_self_metrics_follow_the_user_variable(self):
+        for p, t in self.targets:
+            e = t["expr"]
+            names = set(re.findall(r"\bsyncbit_[a-z0-9_]+", e))
+            if not names or names <= SYNCBIT_PROCESS:
+                continue
+            with self.subTest(panel=p["title"]):
+                self.assertIn('user=~"$user"', e)
+                self.assertIn('instance=~"$instance"', e)
+                self.assertRegex(e, r"\bby\s*\([^)]*\buser\b", "shown per user")
+                self.assertIn("{{user}}", t.get("legendFormat", ""))
+
+    def test_account_ready_panel_shows_the_reason(self):
+        ts = [(p, t) for p, t in self.targets if "syncbit_account_ready" in t["expr"]]
+        self.assertEqual(len(ts), 1)
+        (p, t), = ts
+        self.assertEqual(p["title"], "Account ready")
+        self.assertRegex(t["expr"], r"by\s*\([^)]*\breason\b")
+        self.assertIn("{{reason}}", t["legendFormat"])
+
+    def test_household_row_compares_every_user(self):
+        rows = [p for p in self.panels if p.get("type") == "row"]
+        self.assertIn("Household", [p["title"] for p in rows])
+        by_title = {p["title"]: p for p in self.panels}
+        for title, metric in HOUSEHOLD.items():
+            with self.subTest(panel=title):
+                p = by_title[title]
+                (t,) = p["targets"]
+                self.assertIn(metric, t["expr"])
+                self.assertIn('user=~".*"', t["expr"])
+                self.assertRegex(t["expr"], r"\b(max|min)\s+by\s*\(\s*user\s*\)")
+                self.assertEqual(t["legendFormat"], "{{user}}")
 
     def test_exprs_pass_promtool(self):
         promtool = shutil.which("promtool")

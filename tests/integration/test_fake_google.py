@@ -257,6 +257,68 @@ class FakeGoogleTest(IntegrationTest):
         self.assertEqual(reqs[-1]["json"]["windowSizeDays"], 1)
         self.assertEqual(reqs[-1]["authorization"], "Bearer")
 
+    def test_household_accounts_under_one_client(self):
+        """Several accounts behind one client: tokens belong to the account that
+        consented (login_hint or consent_account), each /v4 answer is that
+        account's (its seed, its flags), revocation and expiry per account."""
+        self.fake.config(accounts={"alice": {"seed": 11}, "bob": {"seed": 12, "not_linked": True},
+                                   "carol": {"seed": 13}})
+        verifier, challenge = pkce()
+        pairs = {}
+        for name in ("alice", "bob", "carol"):
+            extra = {"login_hint": name} if name != "carol" else {}
+            if name == "carol":
+                self.fake.config(consent_account="carol")
+            code = self.code_from(self.authorize(challenge, **extra))
+            r = self.token({"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
+                            "client_id": self.cid, "client_secret": self.secret,
+                            "code_verifier": verifier})
+            self.assertEqual(r.status, 200, r.text)
+            pairs[name] = r.json()
+            self.assertIn("refresh_token", pairs[name], name)   # each account's first consent
+        owner = self.fake.get("/_test/tokens")["account"]
+        for name, pair in pairs.items():
+            self.assertEqual(owner[pair["access_token"]], name)
+            self.assertEqual(owner[pair["refresh_token"]], name)
+        day = self.today - timedelta(days=3)
+        steps = {}
+        for name in ("alice", "carol"):
+            r = self.rollup("steps", day, day + timedelta(days=1), tok=pairs[name]["access_token"])
+            self.assertEqual(r.status, 200, r.text)
+            t = self.fake.get("/_test/truth", date=day.isoformat(), account=name)
+            pts = r.json().get("rollupDataPoints", [])
+            got = int(pts[0]["steps"]["countSum"]) if pts else None
+            self.assertEqual(got, t.get("fitbit_steps_total"), name)
+            steps[name] = t
+        self.assertNotEqual(steps["alice"], steps["carol"])
+        self.assertNotEqual(self.fake.get("/_test/truth", date=day.isoformat()), steps["alice"])
+        r = self.rollup("steps", day, day + timedelta(days=1), tok=pairs["bob"]["access_token"])
+        self.assertEqual((r.status, self.reason(r)), (400, ["ACCOUNT_NOT_LINKED"]))
+        self.assertEqual(self.rollup("steps", day, day + timedelta(days=1)).status, 200)  # default
+        self.assertEqual(self.fake.get("/_test/stats")["by_account"], {"alice": 1, "bob": 1, "carol": 1})
+        ids = {n: a["health_user_id"] for n, a in self.fake.get("/_test/config")["accounts"].items()}
+        self.assertEqual(len(set(ids.values())), 3)
+        # refresh keeps the account; carol's access expires and her grant is revoked
+        ref = {"grant_type": "refresh_token", "client_id": self.cid, "client_secret": self.secret}
+        r = self.token(dict(ref, refresh_token=pairs["alice"]["refresh_token"]))
+        self.assertEqual(self.fake.get("/_test/tokens")["account"][r.json()["access_token"]], "alice")
+        self.fake.config(expire_access_token="carol", revoke_account="carol")
+        r = self.rollup("steps", day, day + timedelta(days=1), tok=pairs["carol"]["access_token"])
+        self.assertEqual(r.status, 401)
+        self.assertEqual(self.token(dict(ref, refresh_token=pairs["carol"]["refresh_token"])).json()["error"],
+                         "invalid_grant")
+        self.assertEqual(self.token(dict(ref, refresh_token=pairs["bob"]["refresh_token"])).status, 200)
+        self.assertEqual(self.rollup("steps", day, day + timedelta(days=1),
+                                     tok=pairs["alice"]["access_token"]).status, 200)
+        r = http("GET", self.fake.url + "/_test/truth?account=dave")
+        self.assertEqual(r.status, 400)
+        # per-user window; the project window is shared by all
+        self.fake.config(project_rate_limit_per_minute=1, rate_used=0)
+        r = self.rollup("steps", day, day + timedelta(days=1), tok=pairs["alice"]["access_token"])
+        self.assertEqual((r.status, self.reason(r)), (429, ["RATE_LIMIT_EXCEEDED"]))
+        self.fake.config(accounts=None)
+        self.assertEqual(self.fake.get("/_test/config")["accounts"], {})
+
 
 class FakeGoogleDataTest(IntegrationTest):
     """rollUp minute data, sleep sessions, daily records, scale samples,

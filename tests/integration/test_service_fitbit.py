@@ -6,7 +6,7 @@ import shutil
 import subprocess
 import time
 
-from harness import IntegrationTest, parse_metrics
+from harness import IntegrationTest, parse_metrics, self_metric
 
 # Names promtool flags for non-base units; SPEC fixes them (README lists them).
 PROMTOOL_ALLOWED = {"fitbit_active_minutes", "fitbit_calories_total",
@@ -54,10 +54,12 @@ class ServiceFitbit(IntegrationTest):
         want = expected_series(truth, "alice")
         self.assertGreaterEqual(len(want), 10, truth)   # steps, distance, 4 types, zones...
         self.assertEqual({k: m.get(k) for k in want}, want)
-        self.assertEqual(m["syncbit_last_sync_success"], 1)
-        self.assertGreater(m["syncbit_last_sync_timestamp_seconds"], 0)
-        self.assertGreater(m["syncbit_token_expiry_timestamp_seconds"], time.time())
-        self.assertGreaterEqual(m["syncbit_rate_limit_remaining"], 0)
+        self.assertEqual(self_metric(m, "syncbit_last_sync_success", "alice"), 1)
+        self.assertGreater(self_metric(m, "syncbit_last_sync_timestamp_seconds", "alice"), 0)
+        self.assertGreater(self_metric(m, "syncbit_token_expiry_timestamp_seconds", "alice"),
+                           time.time())
+        self.assertGreaterEqual(self_metric(m, "syncbit_rate_limit_remaining", "alice"), 0)
+        self.assertEqual(self_metric(m, "syncbit_account_ready", "alice", reason="ok"), 1)
 
         # the requests: Bearer, no Accept-Language (metric units)
         reqs = [q for q in self.fake.requests() if q["path"].startswith("/1/")]

@@ -22,7 +22,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from harness import IntegrationTest, http, parse_metrics, wait_until
+from harness import IntegrationTest, http, parse_metrics, self_metric, wait_until
 
 VG_ARGS = ["--error-exitcode=9", "--leak-check=full",
            "--errors-for-leak-kinds=definite,indirect", "--num-callers=30"]
@@ -106,7 +106,9 @@ class Valgrind(IntegrationTest):
 
         p = sb.start()
         sb.wait_http("/readyz", 200, timeout=90)
-        first = parse_metrics(sb.get("/metrics").text)["syncbit_last_sync_timestamp_seconds"]
+        m = parse_metrics(sb.get("/metrics").text)
+        first = self_metric(m, "syncbit_last_sync_timestamp_seconds")
+        self.assertEqual(self_metric(m, "syncbit_account_ready", reason="ok"), 1)
         refreshes = fake.stats()["refreshes"]
         fake.config(expire_access_token=True)   # the next cycle refreshes after a 401
         # scrape all along, so that snapshots are held while replaced
@@ -125,7 +127,7 @@ class Valgrind(IntegrationTest):
         try:
             def second_cycle():
                 m = parse_metrics(sb.get("/metrics", timeout=20).text)
-                return m["syncbit_last_sync_timestamp_seconds"] > first
+                return self_metric(m, "syncbit_last_sync_timestamp_seconds") > first
             wait_until(second_cycle, 120, "the second sync cycle", interval=0.5)
         finally:
             stop.set()

@@ -740,7 +740,8 @@ test_usage(void)
 		"FITBIT_AUTH_URL", "FITBIT_TOKEN_URL", "FITBIT_USER_ID",
 		"VICTORIA_ENDPOINT", "VICTORIA_USER", "VICTORIA_PASSWORD",
 		"SYNC_INTERVAL_MINUTES", "BACKFILL_START", "LISTEN_ADDRESS",
-		"DATA_DIR", "LOG_LEVEL", "CA_FILE", "--authorize", "--once",
+		"DATA_DIR", "LOG_LEVEL", "CA_FILE", "USERS", "--user NAME",
+		"--authorize", "--once",
 		"--backfill", "--from", "--to", "--log-level", "--env-file",
 		"--listen-all", "--healthcheck", "--version", "--help",
 		"http://127.0.0.1:8080/callback", "0.0.0.0:9877", "./data",
@@ -806,13 +807,13 @@ test_paths(void)
 	cfg.sources[0].driver = source_driver_find("fitbit");
 	cfg.sources[1].driver = source_driver_find("google");
 	cfg.source = 0;
-	config_token_path(&cfg, buf, sizeof(buf));
+	config_token_path(&cfg, NULL, buf, sizeof(buf));
 	CHECK(strcmp(buf, "./data/fitbit_tokens.json") == 0);
 	cfg.source = 1;
-	config_token_path(&cfg, buf, sizeof(buf));
+	config_token_path(&cfg, NULL, buf, sizeof(buf));
 	CHECK(strcmp(buf, "./data/google_tokens.json") == 0);
 	strcpy(cfg.data_dir, "/app/data/");
-	config_state_path(&cfg, buf, sizeof(buf));
+	config_state_path(&cfg, NULL, buf, sizeof(buf));
 	CHECK(strcmp(buf, "/app/data/sync_state.json") == 0);
 	config_log_path(&cfg, buf, sizeof(buf));
 	CHECK(strcmp(buf, "/app/data/syncbit.log") == 0);
@@ -823,9 +824,209 @@ test_paths(void)
 	CHECK(small[0] == '\0');	/* never a truncated path */
 	memset(cfg.data_dir, 'd', CONFIG_STR_MAX - 1);
 	cfg.data_dir[CONFIG_STR_MAX - 1] = '\0';
-	config_token_path(&cfg, buf, sizeof(buf));
+	config_token_path(&cfg, NULL, buf, sizeof(buf));
 	CHECK(strlen(buf) ==
 	    CONFIG_STR_MAX - 1 + strlen("/google_tokens.json"));
+}
+
+/* Each account's files in DATA_DIR/users/NAME/; NULL: today's layout. */
+static void
+test_account_paths(void)
+{
+	char buf[CONFIG_PATH_MAX], small[24], name[CONFIG_USER_NAME_MAX + 1];
+
+	memset(&cfg, 0, sizeof(cfg));
+	strcpy(cfg.data_dir, "/data/");
+	cfg.sources[0].driver = source_driver_find("google");
+	config_account_dir(&cfg, NULL, buf, sizeof(buf));
+	CHECK(strcmp(buf, "/data/") == 0);	/* DATA_DIR as given */
+	config_account_dir(&cfg, "alice", buf, sizeof(buf));
+	CHECK(strcmp(buf, "/data/users/alice") == 0);
+	config_token_path(&cfg, NULL, buf, sizeof(buf));
+	CHECK(strcmp(buf, "/data/google_tokens.json") == 0);
+	config_token_path(&cfg, "alice", buf, sizeof(buf));
+	CHECK(strcmp(buf, "/data/users/alice/google_tokens.json") == 0);
+	config_state_path(&cfg, NULL, buf, sizeof(buf));
+	CHECK(strcmp(buf, "/data/sync_state.json") == 0);
+	config_state_path(&cfg, "alice", buf, sizeof(buf));
+	CHECK(strcmp(buf, "/data/users/alice/sync_state.json") == 0);
+	config_lock_path(&cfg, NULL, buf, sizeof(buf));
+	CHECK(strcmp(buf, "/data/syncbit.lock") == 0);
+	config_lock_path(&cfg, "alice", buf, sizeof(buf));
+	CHECK(strcmp(buf, "/data/users/alice/syncbit.lock") == 0);
+	config_log_path(&cfg, buf, sizeof(buf));
+	CHECK(strcmp(buf, "/data/syncbit.log") == 0);	/* one per process */
+	strcpy(cfg.data_dir, "/");
+	config_state_path(&cfg, "bob", buf, sizeof(buf));
+	CHECK(strcmp(buf, "/users/bob/sync_state.json") == 0);
+	/* too small: "", never a truncated path */
+	strcpy(cfg.data_dir, "/data");
+	config_token_path(&cfg, "alice", small, sizeof(small));
+	CHECK(small[0] == '\0');
+	config_account_dir(&cfg, "alice", small, 8);
+	CHECK(small[0] == '\0');
+	memset(cfg.data_dir, 'd', CONFIG_STR_MAX - 1);
+	config_account_dir(&cfg, NULL, small, sizeof(small));
+	CHECK(small[0] == '\0');
+	/* CONFIG_PATH_MAX: the longest DATA_DIR and name */
+	memset(name, 'n', CONFIG_USER_NAME_MAX);
+	name[CONFIG_USER_NAME_MAX] = '\0';
+	config_token_path(&cfg, name, buf, sizeof(buf));
+	CHECK(strlen(buf) == CONFIG_STR_MAX - 1 + strlen("/users/") +
+	    CONFIG_USER_NAME_MAX + strlen("/google_tokens.json"));
+}
+
+#define BAD_NAME(n) \
+	"USERS: '" n "' is not an account name (1-32 of a-z 0-9 _ -)"
+#define EMPTY_NAME "USERS: an empty name (a comma too many?)"
+
+struct users_case {
+	const char *users;
+	size_t n;		/* accounts, or 0 with msg */
+	const char *first, *last;
+	const char *msg;
+};
+
+static void
+test_users(void)
+{
+	static const struct users_case cases[] = {
+		{ "alice,bob", 2, "alice", "bob", NULL },
+		{ "alice", 1, "alice", "alice", NULL },
+		{ " alice , bob\t,\tcarol ", 3, "alice", "carol", NULL },
+		{ "a_b-9,0", 2, "a_b-9", "0", NULL },
+		{ "abcdefghijklmnopqrstuvwxyz012345", 1,
+		    "abcdefghijklmnopqrstuvwxyz012345",
+		    "abcdefghijklmnopqrstuvwxyz012345", NULL },
+		{ "abcdefghijklmnopqrstuvwxyz0123456", 0, NULL, NULL,
+		    BAD_NAME("abcdefghijklmnopqrstuvwxyz0123456") },
+		{ "alice,Bob", 0, NULL, NULL, BAD_NAME("Bob") },
+		{ "a.b", 0, NULL, NULL, BAD_NAME("a.b") },
+		{ "al ice", 0, NULL, NULL, BAD_NAME("al ice") },
+		{ "../x", 0, NULL, NULL, BAD_NAME("../x") },
+		{ "alice,,bob", 0, NULL, NULL, EMPTY_NAME },
+		{ "alice,", 0, NULL, NULL, EMPTY_NAME },
+		{ ",alice", 0, NULL, NULL, EMPTY_NAME },
+		{ "alice, ,bob", 0, NULL, NULL, EMPTY_NAME },
+		{ " ", 0, NULL, NULL, EMPTY_NAME },
+		{ "alice,bob,alice", 0, NULL, NULL,
+		    "USERS: 'alice' is listed twice" },
+		{ "alice, alice ", 0, NULL, NULL,
+		    "USERS: 'alice' is listed twice" },
+	};
+	const struct users_case *c;
+	char entry[128];
+	const char *env[] = { FITBIT_OK, entry, NULL };
+	struct err err;
+	int rc;
+
+	for (c = cases; c < cases + sizeof(cases) / sizeof(cases[0]); c++) {
+		snprintf(entry, sizeof(entry), "USERS=%s", c->users);
+		rc = load(NULL, env, NULL, &err);
+		CHECK(rc == (c->msg != NULL ? -1 : 0));
+		if (c->msg != NULL && strcmp(err.msg, c->msg) != 0)
+			printf("# USERS=%s: got '%s'\n", c->users, err.msg);
+		if (c->msg != NULL) {
+			CHECK(strcmp(err.msg, c->msg) == 0);
+			continue;
+		}
+		CHECK(cfg.nusers == c->n && cfg.user_index == -1);
+		CHECK(strcmp(cfg.users[0], c->first) == 0);
+		CHECK(strcmp(cfg.users[cfg.nusers - 1], c->last) == 0);
+	}
+	/* unset or empty: one account, as before */
+	CHECK(load(NULL, (const char *[]){ FITBIT_OK, NULL }, NULL, &err) == 0);
+	CHECK(cfg.nusers == 0 && cfg.user_index == -1);
+	CHECK(strcmp(cfg.user_id, "default") == 0);
+	CHECK(load(NULL, (const char *[]){ FITBIT_OK, "USERS=", NULL }, NULL,
+	    &err) == 0);
+	CHECK(cfg.nusers == 0);
+	/* from .env too */
+	CHECK(load(NULL, (const char *[]){ FITBIT_OK, NULL },
+	    "USERS=alice,bob\n", &err) == 0);
+	CHECK(cfg.nusers == 2);
+}
+
+/* CONFIG_USERS_MAX names fit (longer than CONFIG_STR_MAX); one more not. */
+static void
+test_users_many(void)
+{
+	size_t size = CONFIG_USERS_MAX * 8 + 16, i, used;
+	char *entry = malloc(size);
+	const char *env[] = { FITBIT_OK, entry, NULL };
+	struct err err;
+
+	used = (size_t)snprintf(entry, size, "USERS=");
+	for (i = 0; i < CONFIG_USERS_MAX; i++)
+		used += (size_t)snprintf(entry + used, size - used, "%su%zu",
+		    i > 0 ? "," : "", i);
+	CHECK(load(NULL, env, NULL, &err) == 0);
+	CHECK(cfg.nusers == CONFIG_USERS_MAX);
+	CHECK(strcmp(cfg.users[CONFIG_USERS_MAX - 1], "u1023") == 0);
+	snprintf(entry + used, size - used, ",extra");
+	CHECK(load(NULL, env, NULL, &err) == -1);
+	CHECK(strcmp(err.msg, "USERS: more than 1024 accounts") == 0);
+	free(entry);
+}
+
+struct user_case {
+	const char *args[6];
+	const char *users;	/* NULL: USERS unset */
+	int index;		/* cfg.user_index, or -2 with msg */
+	const char *msg;
+};
+
+static void
+test_user_option(void)
+{
+	static const struct user_case cases[] = {
+		{ { "--authorize", "--user", "bob" }, "alice,bob", 1, NULL },
+		{ { "--authorize", "--user=alice" }, "alice,bob", 0, NULL },
+		{ { "--once", "--user", "bob" }, "alice,bob", 1, NULL },
+		{ { "--backfill", "--from", "2024-01-01", "--user", "alice" },
+		    "alice,bob", 0, NULL },
+		{ { "--once" }, "alice,bob", -1, NULL },
+		{ { NULL }, "alice,bob", -1, NULL },
+		{ { "--authorize" }, NULL, -1, NULL },
+		{ { "--authorize" }, "alice,bob", -2, "--authorize: say "
+		    "which account with --user NAME (USERS has 2)" },
+		{ { "--authorize", "--user", "carol" }, "alice,bob", -2,
+		    "--user: 'carol' is not in USERS" },
+		{ { "--once", "--user", "Alice" }, "alice,bob", -2,
+		    "--user: 'Alice' is not in USERS" },
+		{ { "--authorize", "--user", "alice" }, NULL, -2,
+		    "--user: USERS is not set (one account: no --user)" },
+		{ { "--once", "--user", "alice" }, NULL, -2,
+		    "--user: USERS is not set (one account: no --user)" },
+		{ { "--user", "alice" }, "alice,bob", -2,
+		    "--user needs --authorize, --once or --backfill" },
+		{ { "--healthcheck", "--user", "alice" }, "alice", -2,
+		    "--user needs --authorize, --once or --backfill" },
+		{ { "--authorize", "--user" }, "alice", -2,
+		    "option '--user' needs a value; see --help" },
+		/* a bad USERS is named before --user is judged */
+		{ { "--authorize", "--user", "bob" }, "alice,,bob", -2,
+		    EMPTY_NAME },
+	};
+	const struct user_case *c;
+	char entry[128];
+	const char *env[] = { FITBIT_OK, entry, NULL };
+	struct err err;
+	int rc;
+
+	for (c = cases; c < cases + sizeof(cases) / sizeof(cases[0]); c++) {
+		snprintf(entry, sizeof(entry), "%s=%s", c->users != NULL ?
+		    "USERS" : "UNRELATED", c->users != NULL ? c->users : "");
+		rc = load(c->args, env, NULL, &err);
+		CHECK(rc == (c->msg != NULL ? -1 : 0));
+		if (c->msg != NULL && strcmp(err.msg, c->msg) != 0)
+			printf("# %s: got '%s'\n", c->args[0] != NULL ?
+			    c->args[0] : "(none)", err.msg);
+		if (c->msg != NULL)
+			CHECK(strcmp(err.msg, c->msg) == 0);
+		else
+			CHECK(cfg.user_index == c->index);
+	}
 }
 
 void
@@ -846,6 +1047,10 @@ suite_config(void)
 	test_usage();
 	test_env_example();
 	test_paths();
+	test_account_paths();
+	test_users();
+	test_users_many();
+	test_user_option();
 	t_rmrf(tmp);
 	free(tmp);
 }

@@ -542,7 +542,8 @@ test_source(void)
 		{ "heart_intraday", "intraday", 1, KIND_INTRADAY },
 		{ "steps_intraday", "intraday", 1, KIND_INTRADAY },
 	};
-	struct source_settings cfg = { "http://127.0.0.1:9/", NULL, NULL };
+	struct source_settings cfg = { "http://127.0.0.1:9/", NULL, NULL,
+	    NULL };
 	struct source *src = fitbit_new(&cfg);
 	const struct source_kind *k;
 	struct source_budget b;

@@ -419,7 +419,8 @@ test_duration(void)
 static void
 test_source(void)
 {
-	struct source_settings cfg = { "http://127.0.0.1:9/", NULL, NULL };
+	struct source_settings cfg = { "http://127.0.0.1:9/", NULL, NULL,
+	    NULL };
 	const struct source_kind *k;
 	struct source_budget b;
 	struct source *src;
@@ -467,6 +468,25 @@ test_source(void)
 	src->ops->free(src);
 }
 
+/* The project quota every account shares: a burst, then the pace. */
+static void
+test_project_quota(void)
+{
+	long ms = 0;
+	int i, free_ones = 0;
+
+	for (i = 0; i < GOOGLE_PROJECT_BURST + 50 && ms == 0; i++)
+		if ((ms = google_quota_take()) == 0)
+			free_ones++;
+	/* a burst's worth went at once (less what earlier tests used) */
+	CHECK(free_ones >= GOOGLE_PROJECT_BURST - 100 &&
+	    free_ones <= GOOGLE_PROJECT_BURST);
+	/* then each request waits 60000 / GOOGLE_PROJECT_RPM ms more */
+	CHECK(ms >= 1 && ms <= 3);
+	ms = google_quota_take();
+	CHECK(ms >= 2 && ms <= 5);
+}
+
 void
 suite_google(void)
 {
@@ -480,4 +500,5 @@ suite_google(void)
 	test_requests();
 	test_duration();
 	test_source();
+	test_project_quota();
 }

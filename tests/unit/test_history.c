@@ -18,6 +18,7 @@
 #include "sync/history.h"
 #include "sync/state.h"
 #include "helpers.h"
+#include "stats.h"
 #include "t.h"
 
 #define START 20000		/* a civil day */
@@ -131,6 +132,7 @@ fakesrc_init(struct fakesrc *f, const struct source_kind *kinds, size_t n)
 {
 	memset(f, 0, sizeof(*f));
 	f->src.ops = &fake_ops;
+	f->src.stats = stats_account(0);
 	f->kinds = kinds;
 	f->nkinds = n;
 }

@@ -534,7 +534,7 @@ test_service_without_requests(void)
 	CHECK(strcmp(buf, "access-one") == 0);
 	CHECK(oauth_state(o) == OAUTH_OK);
 	CHECK(expires_of(o) == now + 3600);
-	CHECK(atomic_load(&stats_get()->token_expiry) == now + 3600);
+	CHECK(atomic_load(&stats_account(0)->token_expiry) == now + 3600);
 	scope_of(o, scope, sizeof(scope));
 	CHECK(strcmp(scope, "activity sleep") == 0);
 	CHECK(oauth_access_token(o, buf, 5, &err) == -1);	/* too small */

@@ -946,7 +946,7 @@ test_refused_then_accepted(struct env *env)
 	skip = log != NULL ? strlen(log) : 0;
 	free(log);
 	stats_reset();
-	atomic_store(&st->ready, READY_OK);
+	atomic_store(&stats_account(0)->ready, READY_OK);
 	samples_init(&s);
 	mixed_samples(&s);
 	CHECK(fake_start(&f, script, 3) == 0);

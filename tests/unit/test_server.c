@@ -39,6 +39,7 @@ static void
 test_routes(void)
 {
 	struct server_config sc;
+	struct server_account sa;
 	struct server *srv;
 	struct cache *cache = cache_new();
 	struct httpc *h = httpc_new(2, 5, "test", NULL);
@@ -52,8 +53,11 @@ test_routes(void)
 	memset(&sc, 0, sizeof(sc));
 	sc.host = "127.0.0.1";
 	sc.port = 0;
-	sc.cache = cache;
-	sc.info.user = "default";
+	sa.user = "default";
+	sa.cache = cache;
+	sa.st = stats_account(0);
+	sc.accounts = &sa;
+	sc.naccounts = 1;
 	sc.info.version = "0.1.0";
 	sc.info.source = "fitbit";
 	srv = server_start(&sc, &err);
@@ -67,7 +71,7 @@ test_routes(void)
 	CHECK(get(h, port, "GET", "/metrics", &r) == 200);
 	CHECK(httpc_header(&r, "content-type", ct, sizeof(ct)) != NULL &&
 	    strcmp(ct, "text/plain; version=0.0.4; charset=utf-8") == 0);
-	CHECK(strstr(r.body, "syncbit_last_sync_success 0\n") != NULL);
+	CHECK(strstr(r.body, "syncbit_last_sync_success{user=\"default\"} 0\n") != NULL);
 
 	samples_init(&s);
 	samples_add(&s, "fitbit_steps_total", 1, 4242, NULL);
@@ -79,22 +83,22 @@ test_routes(void)
 	CHECK(get(h, port, "GET", "/healthz", &r) == 200);
 	CHECK(get(h, port, "GET", "/readyz", &r) == 503);
 	CHECK(strstr(r.body, "first sync") != NULL);
-	atomic_store(&stats_get()->ready, READY_OK);
+	atomic_store(&stats_account(0)->ready, READY_OK);
 	CHECK(get(h, port, "GET", "/readyz", &r) == 200);
-	atomic_store(&stats_get()->ready, READY_INVALID_GRANT);
+	atomic_store(&stats_account(0)->ready, READY_INVALID_GRANT);
 	CHECK(get(h, port, "GET", "/readyz", &r) == 503);
 	CHECK(strstr(r.body, "--authorize") != NULL);
 	/* the API has no data of the account: the source's own words */
-	atomic_store(&stats_get()->ready_hint, "not linked to Example Health");
-	atomic_store(&stats_get()->ready, READY_ACCOUNT);
+	atomic_store(&stats_account(0)->ready_hint, "not linked to Example Health");
+	atomic_store(&stats_account(0)->ready, READY_ACCOUNT);
 	CHECK(get(h, port, "GET", "/readyz", &r) == 503);
 	CHECK(strstr(r.body, "not linked to Example Health") != NULL);
-	atomic_store(&stats_get()->ready, READY_OK);
+	atomic_store(&stats_account(0)->ready, READY_OK);
 	atomic_store(&stats_get()->sync_interval_s, 60);
-	atomic_store(&stats_get()->failing_since, (int64_t)time(NULL) - 1000);
+	atomic_store(&stats_account(0)->failing_since, (int64_t)time(NULL) - 1000);
 	CHECK(get(h, port, "GET", "/readyz", &r) == 503);
 	CHECK(strstr(r.body, "three intervals") != NULL);
-	atomic_store(&stats_get()->failing_since, (int64_t)time(NULL) - 10);
+	atomic_store(&stats_account(0)->failing_since, (int64_t)time(NULL) - 10);
 	CHECK(get(h, port, "GET", "/readyz", &r) == 200);
 
 	CHECK(get(h, port, "GET", "/", &r) == 200);
@@ -169,6 +173,7 @@ static void
 test_request_deadline(void)
 {
 	struct server_config sc;
+	struct server_account sa;
 	struct server *srv;
 	struct cache *cache = cache_new();
 	struct err err = { 0 };
@@ -179,8 +184,11 @@ test_request_deadline(void)
 
 	memset(&sc, 0, sizeof(sc));
 	sc.host = "127.0.0.1";
-	sc.cache = cache;
-	sc.info.user = "default";
+	sa.user = "default";
+	sa.cache = cache;
+	sa.st = stats_account(0);
+	sc.accounts = &sa;
+	sc.naccounts = 1;
 	sc.info.version = "0.1.0";
 	sc.info.source = "fitbit";
 	sc.timeout_s = 2;		/* idle timeout, and the deadline */
@@ -227,7 +235,6 @@ test_bad_address(void)
 	memset(&sc, 0, sizeof(sc));
 	sc.host = "no-such-host.invalid";
 	sc.port = 0;
-	sc.cache = NULL;
 	CHECK(server_start(&sc, &err) == NULL);
 	CHECK(strstr(err.msg, "LISTEN_ADDRESS") != NULL);
 }

@@ -153,7 +153,7 @@ read_budget(void *ctx, const struct httpc_resp *r)
 			fb->budget.known = 1;
 			fb->budget.remaining = rem > INT_MAX ? INT_MAX :
 			    (int)rem;
-			atomic_store(&stats_get()->rate_limit_remaining,
+			atomic_store(&fb->src.stats->rate_limit_remaining,
 			    (int64_t)rem);
 		}
 		if (lim >= 0)
@@ -188,7 +188,7 @@ wait_rate(void *ctx, const struct httpc_resp *r, int n, struct err *err)
 	fb->budget.known = 1;
 	fb->budget.remaining = 0;
 	fb->budget.reset_at = time(NULL) + s;
-	atomic_store(&stats_get()->rate_limit_remaining, 0);
+	atomic_store(&fb->src.stats->rate_limit_remaining, 0);
 	log_warn("Fitbit rate limit reached, waiting for the reset",
 	    "endpoint=%s wait_s=%ld from=%s", c->what, (ms + 999) / 1000, from);
 	if (quit_sleep(ms))
@@ -291,8 +291,7 @@ api_call(struct fitbit *fb, const struct call *c, struct httpc_resp *r,
     struct err *err)
 {
 	struct ctx x = { fb, c };
-	struct apicall a = { &policy, fb->src.oauth, fb->src.http, fb->src.api_url,
-	    &fb->src.requests, &x };
+	struct apicall a = { &policy, &fb->src, &x };
 	struct httpc_req req = { 0 };
 
 	req.method = "GET";

@@ -93,7 +93,7 @@ pace(void *ctx, struct err *err)
 			return err_kind(err, ERR_STOP, "stopping");
 	}
 	g->tokens -= 1;
-	return 0;
+	return google_quota_wait(err);	/* the project's share, all accounts */
 }
 
 /* A final error answer -> err (and the user's line, once). */
@@ -147,8 +147,7 @@ api_call(struct google *g, const struct call *c, struct httpc_resp *r,
 {
 	static const char *const hdrs[] = { "Accept: application/json", NULL };
 	struct ctx x = { g, c };
-	struct apicall a = { &policy, g->src.oauth, g->src.http, g->src.api_url,
-	    &g->src.requests, &x };
+	struct apicall a = { &policy, &g->src, &x };
 	struct httpc_req req = { 0 };
 
 	g->problem = GOOGLE_OTHER;

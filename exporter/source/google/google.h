@@ -42,6 +42,10 @@ struct source_settings;
 
 #define GOOGLE_RPM 200		/* the API allows 300 per user */
 #define GOOGLE_BURST 10
+/* The project's pace, shared by every account (google_quota.c): below
+ * 120,000 a minute and 86.4 M a day (1,000 a second). */
+#define GOOGLE_PROJECT_RPM 50000
+#define GOOGLE_PROJECT_BURST 2000
 #define GOOGLE_PAGE_SIZE 10000	/* list pageSize (the API's maximum) */
 #define GOOGLE_MAX_PAGES 50	/* per list call: a loop guard */
 #define GOOGLE_RHR_MAX_DAYS 3650
@@ -50,6 +54,12 @@ struct source_settings;
  * Free with ops->free. Copies api_url; oauth and http must outlive it.
  * NULL: out of memory. */
 struct source *google_new(const struct source_settings *);
+
+/* One request's share of the project quota: the milliseconds to wait
+ * before sending (0: at once); google_quota_wait() waits them (-1 with
+ * ERR_STOP on a quit). Any thread. */
+long google_quota_take(void);
+int google_quota_wait(struct err *);
 
 /* 1 when the last answer was 400 ACCOUNT_NOT_LINKED (cleared by the next
  * successful answer), for readiness. */
