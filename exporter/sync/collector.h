@@ -1,5 +1,5 @@
 /*
- * collector: the thread that reads the health API and feeds the cache and
+ * collector: one account's sync: reads the health API and feeds the cache and
  * VictoriaMetrics.
  *
  * A cycle, in schedule.h's order: profile (once a day), devices (their last
@@ -8,9 +8,10 @@
  * device information), the other kinds that are due -> a new snapshot in
  * the cache, changed days re-sent; then as much pending history as the
  * rate budget leaves after the cycles due before it resets. The first cycle
- * runs at start, then one every SYNC_INTERVAL_MINUTES; between cycles the
- * thread resumes a paused backfill when the budget resets. Every wait is a
- * quit_sleep(), so SIGTERM ends the thread within a moment.
+ * runs at start, then one every SYNC_INTERVAL_MINUTES; between cycles a
+ * paused backfill resumes when the budget resets. It has no thread: a
+ * fleet worker runs its turns (collector_turn, fleet.h), one at a time.
+ * Every wait is a quit_sleep(), so SIGTERM ends a turn within a moment.
  */
 #ifndef SYNCBIT_COLLECTOR_H
 #define SYNCBIT_COLLECTOR_H
