@@ -532,14 +532,7 @@ send_entries(struct rw *rw, const struct entry *e, size_t n, size_t *rej,
 }
 
 int
-rw_write(struct rw *rw, const struct samples *s, size_t *rejected,
-    struct err *err)
-{
-	return rw_write_as(rw, NULL, s, rejected, err);
-}
-
-int
-rw_write_as(struct rw *rw, const char *user, const struct samples *s,
+rw_write(struct rw *rw, const char *user, const struct samples *s,
     size_t *rejected, struct err *err)
 {
 	struct entry *e = NULL;

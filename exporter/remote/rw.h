@@ -65,14 +65,12 @@ void rw_free(struct rw *);
  * not delivered, and the caller must not record any of them as sent:
  * err ERR_STOP when a quit interrupted the retries, ERR_REFUSED when the
  * receiver refuses us (the message says what to fix), ERR_TRANSIENT when
- * give_up_ms passed.
+ * give_up_ms passed. user: the user label of the account whose samples
+ * these are (NULL: cfg.user_label). Thread-safe: the fleet's workers
+ * write through one rw, one write at a time.
  */
-/* rw_write with the user label of one account (NULL: cfg.user_label).
- * Thread-safe: several workers write through one rw, one at a time. */
-int rw_write_as(struct rw *, const char *user, const struct samples *,
+int rw_write(struct rw *, const char *user, const struct samples *,
     size_t *rejected, struct err *);
-int rw_write(struct rw *, const struct samples *, size_t *rejected,
-    struct err *);
 
 /* Exported for tests and benchmarks: the snappy-compressed WriteRequest
  * for samples[0..n). Caller frees *out. */

@@ -53,7 +53,7 @@ history_send(struct history *h, const struct samples *s, size_t *rejected,
 {
 	if (h->cfg.sink != NULL)
 		return h->cfg.sink->write(h->cfg.sink->arg, s, rejected, err);
-	return rw_write_as(h->cfg.rw, h->cfg.user, s, rejected, err);
+	return rw_write(h->cfg.rw, h->cfg.user, s, rejected, err);
 }
 
 int

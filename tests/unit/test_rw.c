@@ -631,7 +631,7 @@ test_retry_then_ok(struct env *env)
 	CHECK(rw != NULL);
 	if (rw == NULL)
 		goto out;
-	CHECK(rw_write(rw, &s, &rejected, &err) == 0);
+	CHECK(rw_write(rw, NULL, &s, &rejected, &err) == 0);
 	CHECK(!err.set);
 	CHECK(rejected == 3);			/* NaN and two infinities */
 	CHECK(f.nreq == 3);
@@ -681,7 +681,7 @@ test_retry_after(struct env *env)
 	CHECK(rw != NULL);
 	if (rw == NULL)
 		goto out;
-	CHECK(rw_write(rw, &s, NULL, &err) == 0);
+	CHECK(rw_write(rw, NULL, &s, NULL, &err) == 0);
 	CHECK(f.nreq == 2);
 	CHECK(atomic_load(&stats_get()->rw_retried) == 1);
 	log = t_slurp(env->log);
@@ -726,7 +726,7 @@ test_give_up(struct env *env)
 	CHECK(rw != NULL);
 	if (rw == NULL)
 		goto out;
-	CHECK(rw_write(rw, &s, &rejected, &err) == -1);
+	CHECK(rw_write(rw, NULL, &s, &rejected, &err) == -1);
 	CHECK(err.kind == ERR_TRANSIENT);
 	CHECK(f.nreq >= 2);
 	CHECK(atomic_load(&stats_get()->rw_sent) == 0);
@@ -761,7 +761,7 @@ test_rejected(struct env *env)
 	CHECK(rw != NULL);
 	if (rw == NULL)
 		goto out;
-	CHECK(rw_write(rw, &s, &rejected, &err) == 0);
+	CHECK(rw_write(rw, NULL, &s, &rejected, &err) == 0);
 	CHECK(rejected == s.len);
 	CHECK(f.nreq == 1);			/* a 400 is not retried */
 	CHECK(request_ok(&f.got[0]) && f.got[0].auth == NULL);
@@ -814,7 +814,7 @@ test_batches(struct env *env)
 	CHECK(rw != NULL);
 	if (rw == NULL)
 		goto out;
-	CHECK(rw_write(rw, &s, &rejected, &err) == 0);
+	CHECK(rw_write(rw, NULL, &s, &rejected, &err) == 0);
 	CHECK(rejected == 0);
 	CHECK(f.nreq == 3);
 	CHECK(atomic_load(&stats_get()->rw_sent) == n);
@@ -864,7 +864,7 @@ test_no_answer_then_ok(struct env *env)
 	CHECK(rw != NULL);
 	if (rw == NULL)
 		goto out;
-	CHECK(rw_write(rw, &s, NULL, &err) == 0);
+	CHECK(rw_write(rw, NULL, &s, NULL, &err) == 0);
 	CHECK(f.nreq >= 2);
 	CHECK(atomic_load(&stats_get()->rw_sent) == 1);
 	CHECK(bodies_equal(&f, f.nreq - 1, f.nreq, &s, "me"));
@@ -895,7 +895,7 @@ test_quit_stops_retries(struct env *env)
 	CHECK(rw != NULL);
 	if (rw == NULL)
 		goto out;
-	CHECK(rw_write(rw, &s, NULL, &err) == -1);
+	CHECK(rw_write(rw, NULL, &s, NULL, &err) == -1);
 	CHECK(err.kind == ERR_STOP);
 	CHECK(f.nreq == 2);
 	CHECK(atomic_load(&stats_get()->rw_sent) == 0);
@@ -954,7 +954,7 @@ test_refused_then_accepted(struct env *env)
 	CHECK(rw != NULL);
 	if (rw == NULL)
 		goto out;
-	CHECK(rw_write(rw, &s, &rejected, &err) == -1);
+	CHECK(rw_write(rw, NULL, &s, &rejected, &err) == -1);
 	CHECK(err.kind == ERR_REFUSED);
 	CHECK(strcmp(err.msg, hint) == 0);
 	CHECK(f.nreq == 1);
@@ -965,10 +965,10 @@ test_refused_then_accepted(struct env *env)
 	CHECK(atomic_load(&st->rw_refused) == 401);
 	CHECK(stats_ready(0, &reason) == 0 && strcmp(reason, hint) == 0);
 	err_clear(&err);
-	CHECK(rw_write(rw, &s, NULL, &err) == -1 && err.kind == ERR_REFUSED);
+	CHECK(rw_write(rw, NULL, &s, NULL, &err) == -1 && err.kind == ERR_REFUSED);
 	CHECK(f.nreq == 2);
 	err_clear(&err);
-	CHECK(rw_write(rw, &s, NULL, &err) == 0);
+	CHECK(rw_write(rw, NULL, &s, NULL, &err) == 0);
 	CHECK(f.nreq == 3 && bodies_equal(&f, 2, 3, &s, "me"));
 	CHECK(atomic_load(&st->rw_sent) == 9);
 	CHECK(atomic_load(&st->rw_refused) == 0);
@@ -1040,7 +1040,7 @@ test_refusals(struct env *env)
 		rw = rw_for(env, &f, NULL, NULL);
 		memset(&err, 0, sizeof(err));
 		rejected = 99;
-		CHECK(rw != NULL && rw_write(rw, &s, &rejected, &err) == -1);
+		CHECK(rw != NULL && rw_write(rw, NULL, &s, &rejected, &err) == -1);
 		CHECK(err.kind == ERR_REFUSED);
 		CHECK(strcmp(err.msg, cases[i].hint) == 0);
 		CHECK(f.nreq == 1 && rejected == 0);
@@ -1096,7 +1096,7 @@ test_too_big_split(struct env *env, unsigned status, const char *body)
 	CHECK(rw != NULL && recs != NULL);
 	if (rw == NULL || recs == NULL)
 		goto out;
-	CHECK(rw_write(rw, &s, &rejected, &err) == 0);
+	CHECK(rw_write(rw, NULL, &s, &rejected, &err) == 0);
 	CHECK(!err.set && rejected == 0);
 	CHECK(f.nreq == 7);	/* 40 big, 20 big, 10, 10, 20 big, 10, 10 */
 	for (i = 0; i < f.nreq && i < MAX_REQS; i++) {
@@ -1118,7 +1118,7 @@ test_too_big_split(struct env *env, unsigned status, const char *body)
 	CHECK(atomic_load(&stats_get()->rw_rejected) == 0);
 	/* the next write uses the size that fitted: no refusal at all */
 	first = f.nreq;
-	CHECK(rw_write(rw, &s, NULL, &err) == 0);
+	CHECK(rw_write(rw, NULL, &s, NULL, &err) == 0);
 	CHECK(f.nreq - first == 4);
 	for (i = first; i < f.nreq && i < MAX_REQS; i++)
 		CHECK(f.got[i].status == 204);
@@ -1152,7 +1152,7 @@ test_one_sample_too_big(struct env *env)
 	CHECK(rw != NULL);
 	if (rw == NULL)
 		goto out;
-	CHECK(rw_write(rw, &s, &rejected, &err) == -1);
+	CHECK(rw_write(rw, NULL, &s, &rejected, &err) == -1);
 	CHECK(err.kind == ERR_REFUSED);
 	CHECK(strcmp(err.msg, "VictoriaMetrics refuses our writes: one sample "
 	    "is too big for it, raise its -maxInsertRequestSize") == 0);
