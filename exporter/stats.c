@@ -68,6 +68,12 @@ stats_account(size_t i)
 	return &the_stats.accounts[i < the_stats.naccounts ? i : 0];
 }
 
+struct stats_account *
+stats_or_first(struct stats_account *a)
+{
+	return a != NULL ? a : stats_account(0);
+}
+
 void
 stats_reset(void)
 {
@@ -87,8 +93,7 @@ stats_count_request(struct stats_account *a, long status)
 {
 	if (status < 0 || status >= STATS_HTTP_CODES)
 		status = 0;
-	atomic_fetch_add(&(a != NULL ? a : stats_account(0))->
-	    api_requests[status], 1);
+	atomic_fetch_add(&stats_or_first(a)->api_requests[status], 1);
 }
 
 int

@@ -64,6 +64,9 @@ struct stats *stats_get(void);
 int stats_accounts(size_t n, const char *const *users);
 /* Account i (0 <= i < naccounts). */
 struct stats_account *stats_account(size_t i);
+/* a, or the first account when a is NULL (a module not told its
+ * account: tests, single-account tools). */
+struct stats_account *stats_or_first(struct stats_account *a);
 void stats_reset(void);			/* for tests: zeroes, keeps accounts */
 void stats_count_request(struct stats_account *, long status);
 /* One account's readiness: 1 when it syncs, else 0 and a short reason. */

@@ -58,8 +58,8 @@ adopt(struct oauth *o, const struct oauth_tokens *t)
 	oauth_tokens_wipe(&o->tok);
 	o->tok = *t;
 	atomic_store(&o->state, OAUTH_OK);
-	atomic_store(&(o->prov.stats != NULL ? o->prov.stats :
-	    stats_account(0))->token_expiry, t->expires_at);
+	atomic_store(&stats_or_first(o->prov.stats)->token_expiry,
+	    t->expires_at);
 }
 
 /*

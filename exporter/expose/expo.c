@@ -223,6 +223,7 @@ render_accounts(struct out *o, const struct expo_account *acc, size_t nacc)
 {
 	const struct stats_account *st;
 	char u[STATS_USER_MAX * 2 + 1];
+	int64_t now = (int64_t)time(NULL);
 	const char *why;
 	uint64_t n;
 	size_t a, i;
@@ -275,7 +276,7 @@ render_accounts(struct out *o, const struct expo_account *acc, size_t nacc)
 	    "1 when the account syncs, else 0; reason says why not.");
 	EACH_ACCOUNT(a, nacc) {
 		st = acc[a].st;
-		ok = stats_account_ready(st, (int64_t)time(NULL), &why);
+		ok = stats_account_ready(st, now, &why);
 		out_printf(o, "syncbit_account_ready{reason=\"%s\",user=\"%s\"}"
 		    " %d\n", ok ? "ok" : atomic_load(&st->ready) == READY_OK ?
 		    "failing" : stats_ready_name(atomic_load(&st->ready)),

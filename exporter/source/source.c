@@ -44,7 +44,7 @@ source_init(struct source *src, const struct source_ops *ops,
 	src->oauth = set->oauth;
 	src->http = set->http;
 	src->requests = 0;
-	src->stats = set->stats != NULL ? set->stats : stats_account(0);
+	src->stats = stats_or_first(set->stats);
 	src->last_sync = 0;
 	src->kinds = kinds;
 	src->nkinds = nkinds;

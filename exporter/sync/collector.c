@@ -54,7 +54,7 @@ collector_new(const struct collector_config *cfg, struct err *err)
 		return NULL;
 	}
 	c->cfg = *cfg;
-	c->st = cfg->stats != NULL ? cfg->stats : stats_account(0);
+	c->st = stats_or_first(cfg->stats);
 	c->groups = cfg->groups != 0 ? cfg->groups : groups_all();
 	memset(&hc, 0, sizeof(hc));
 	hc.src = cfg->src;

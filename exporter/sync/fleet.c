@@ -52,15 +52,15 @@ earliest(const struct fleet *f)
 	return best;
 }
 
+/* Until a turn ends or a second passed: due times are whole seconds,
+ * and a quit is noticed within one. */
 static void
-wait_until(struct fleet *f, time_t when)
+wait_a_second(struct fleet *f)
 {
 	struct timespec ts;
-	time_t now = time(NULL);
 
-	/* at most a second: a quit is noticed */
 	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += when > now && when - now < 1 ? when - now : 1;
+	ts.tv_sec += 1;
 	pthread_cond_timedwait(&f->changed, &f->lock, &ts);
 }
 
@@ -76,7 +76,7 @@ work(void *arg)
 	while (!quit_requested()) {
 		now = time(NULL);
 		if ((i = earliest(f)) == f->cfg->n || f->due[i] > now) {
-			wait_until(f, i == f->cfg->n ? now + 1 : f->due[i]);
+			wait_a_second(f);
 			continue;
 		}
 		f->busy[i] = 1;
