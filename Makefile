@@ -33,7 +33,7 @@ FLAGS_FILE = $(BUILD)/.build-flags
 BUILD_FLAGS = $(CC) $(CFLAGS) $(LDFLAGS) $(LDLIBS)
 TEST_SRC = $(wildcard tests/unit/test_*.c)
 TEST_OBJ = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tobj/%.o) $(BUILD)/tobj/main.o \
-	$(BUILD)/tobj/helpers.o
+	$(BUILD)/tobj/helpers.o $(BUILD)/tobj/rwfake.o
 FUZZ_NAMES = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_REPLAY = $(FUZZ_NAMES:%=$(BUILD)/fuzz_replay/%)
 FUZZ_SECONDS ?= 60

@@ -1,57 +1,65 @@
 /*
  * rw: samples -> Prometheus remote write 1.0 -> VictoriaMetrics (see rw.h).
  *
- * Runs on the collector thread (and in single-threaded commands). Each
- * sample becomes an entry holding its complete label set (__name__, user,
- * its own labels), sorted by name with strcmp and without empty values.
- * Entries are sorted by label set, then time, so one series is one run of
- * entries and its samples are in time order, also across batches. A batch
- * of at most RW_BATCH_SAMPLES entries is packed, snappy block-compressed
+ * The fleet's workers write through one rw. Writes that arrive while a
+ * request is in flight queue up, and the next writer to find rw idle
+ * becomes the leader: it sends everything queued as one stream of
+ * entries (rw_entry.c), so the accounts of a household share requests
+ * (a group commit). Every writer waits until its own samples are settled
+ * and learns its own outcome.
+ *
+ * A batch of at most rw->batch entries is packed, snappy block-compressed
  * and POSTed until it is acknowledged or its samples are refused for good
  * (rwstatus.c: what each answer means, as VictoriaMetrics sends it). A
- * batch too big for the receiver is halved until it fits, and later
- * batches keep the smaller size. A receiver that refuses us (credentials,
- * path, ...) fails the write at once: nothing is dropped silently.
+ * refused batch that mixes accounts is resent one account at a time, so
+ * that one account's bad samples never cost another's. A batch too big
+ * for the receiver is halved until it fits, and later batches keep the
+ * smaller size. A receiver that refuses us (credentials, path, ...) fails
+ * every write not yet settled at once: nothing is dropped silently.
  */
 #include <inttypes.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <snappy-c.h>
 
 #include "httpc.h"
 #include "jitter.h"
 #include "log.h"
 #include "monotime.h"
 #include "quit.h"
-#include "remote.pb-c.h"
 #include "rw.h"
+#include "rw_entry.h"
 #include "rwstatus.h"
 #include "stats.h"
 
-#define RW_LABELS (SAMPLE_LABELS + 2)	/* + __name__ and user */
 #define RW_BODY_LOG 200			/* characters of a body in the log */
 #define RW_MAX_RESP (1024 * 1024)
 #define RW_RETRY_AFTER_MAX_S 3600
 
+/* One rw_write() call, on its caller's stack, queued until settled. */
+struct rw_job {
+	const char *user;
+	const struct samples *s;
+	size_t entries;		/* its sendable samples */
+	size_t settled;		/* of those: acknowledged or refused for good */
+	size_t rejected;	/* not sendable or refused for good */
+	int failed;		/* some were not delivered: err says why */
+	int done;
+	struct err err;
+	struct rw_job *next;
+};
+
 struct rw {
 	struct rw_config cfg;
-	pthread_mutex_t lock;	/* one write at a time: the workers share rw */
+	pthread_mutex_t lock;	/* guards queue, tail and busy */
+	pthread_cond_t idle;	/* a leader finished */
+	struct rw_job *queue, **tail;
+	int busy;		/* a leader is sending */
+	/* the leader's, one leader at a time */
 	struct httpc *http;
 	size_t batch;		/* samples a request; shrinks on "too big" */
 	int problem;		/* rwstatus code of the refusal logged, 0 */
-};
-
-/* One sample with its complete, sorted label set. */
-struct entry {
-	const struct sample *s;
-	size_t idx;		/* position in the input: a stable tie-break */
-	int nl;
-	const char *name[RW_LABELS];
-	const char *value[RW_LABELS];
 };
 
 struct rw *
@@ -66,7 +74,9 @@ rw_new(const struct rw_config *cfg, struct httpc *http)
 	rw->cfg = *cfg;
 	rw->http = http;
 	rw->batch = RW_BATCH_SAMPLES;
+	rw->tail = &rw->queue;
 	pthread_mutex_init(&rw->lock, NULL);
+	pthread_cond_init(&rw->idle, NULL);
 	if (rw->cfg.backoff_min_ms <= 0)
 		rw->cfg.backoff_min_ms = 500;
 	if (rw->cfg.backoff_max_ms <= 0)
@@ -79,214 +89,11 @@ rw_new(const struct rw_config *cfg, struct httpc *http)
 void
 rw_free(struct rw *rw)
 {
-	if (rw != NULL)
+	if (rw != NULL) {
+		pthread_cond_destroy(&rw->idle);
 		pthread_mutex_destroy(&rw->lock);
+	}
 	free(rw);
-}
-
-/*
- * Fill e from s. A sample that cannot be sent as it is (NaN or infinite
- * value, no metric name, a label name given twice or clashing with
- * __name__/user) is -1: the caller counts it as rejected.
- */
-static int
-entry_init(struct entry *e, const struct sample *s, size_t idx,
-    const char *user)
-{
-	const char *n, *v;
-	int i, j;
-
-	if (!isfinite(s->value) || s->metric == NULL || *s->metric == '\0')
-		return -1;
-	e->s = s;
-	e->idx = idx;
-	e->nl = 0;
-	e->name[e->nl] = "__name__";
-	e->value[e->nl++] = s->metric;
-	if (user != NULL && *user != '\0') {
-		e->name[e->nl] = "user";
-		e->value[e->nl++] = user;
-	}
-	for (i = 0; i < SAMPLE_LABELS; i++) {
-		if (s->lname[i] == NULL || *s->lname[i] == '\0' ||
-		    s->lvalue[i][0] == '\0')
-			continue;
-		e->name[e->nl] = s->lname[i];
-		e->value[e->nl++] = s->lvalue[i];
-	}
-	/* insertion sort: at most RW_LABELS names */
-	for (i = 1; i < e->nl; i++) {
-		n = e->name[i];
-		v = e->value[i];
-		for (j = i; j > 0 && strcmp(e->name[j - 1], n) > 0; j--) {
-			e->name[j] = e->name[j - 1];
-			e->value[j] = e->value[j - 1];
-		}
-		e->name[j] = n;
-		e->value[j] = v;
-	}
-	for (i = 1; i < e->nl; i++)
-		if (strcmp(e->name[i - 1], e->name[i]) == 0)
-			return -1;
-	return 0;
-}
-
-/* Order of label sets; 0 when a and b are the same series. */
-static int
-cmp_series(const struct entry *a, const struct entry *b)
-{
-	int i, c;
-
-	for (i = 0; i < a->nl && i < b->nl; i++) {
-		if ((c = strcmp(a->name[i], b->name[i])) != 0)
-			return c;
-		if ((c = strcmp(a->value[i], b->value[i])) != 0)
-			return c;
-	}
-	return a->nl - b->nl;
-}
-
-static int
-cmp_entry(const void *pa, const void *pb)
-{
-	const struct entry *a = pa, *b = pb;
-	int c;
-
-	if ((c = cmp_series(a, b)) != 0)
-		return c;
-	if (a->s->ts_ms != b->s->ts_ms)
-		return a->s->ts_ms < b->s->ts_ms ? -1 : 1;
-	return a->idx < b->idx ? -1 : a->idx > b->idx;
-}
-
-/* Sorted entries for the sendable samples of v[0..n); *bad counts the
- * others. Caller frees *out. */
-static int
-prepare(const struct sample *v, size_t n, const char *user,
-    struct entry **out, size_t *nout, size_t *bad, struct err *err)
-{
-	struct entry *e;
-	size_t i, k = 0;
-
-	*out = NULL;
-	*nout = *bad = 0;
-	if ((e = calloc(n > 0 ? n : 1, sizeof(*e))) == NULL)
-		return err_set(err, "out of memory encoding %zu samples", n);
-	for (i = 0; i < n; i++) {
-		if (entry_init(&e[k], &v[i], i, user) == 0)
-			k++;
-		else
-			(*bad)++;
-	}
-	if (k > 1)
-		qsort(e, k, sizeof(*e), cmp_entry);
-	*out = e;
-	*nout = k;
-	return 0;
-}
-
-/*
- * The WriteRequest for e[0..n) (sorted), packed and compressed. The
- * protobuf-c structs borrow the strings of the samples: nothing is copied.
- */
-static int
-encode_entries(const struct entry *e, size_t n, uint8_t **out,
-    size_t *out_len, struct err *err)
-{
-	Prometheus__WriteRequest wr = PROMETHEUS__WRITE_REQUEST__INIT;
-	Prometheus__TimeSeries *ts = NULL, **tsp = NULL;
-	Prometheus__Label *lab = NULL, **labp = NULL;
-	Prometheus__Sample *smp = NULL, **smpp = NULL;
-	uint8_t *pb = NULL, *z = NULL;
-	size_t i, nseries = 0, nlab = 0, pblen, zlen;
-	int j, rc = -1;
-
-	*out = NULL;
-	*out_len = 0;
-	for (i = 0; i < n; i++)
-		if (i == 0 || cmp_series(&e[i - 1], &e[i]) != 0)
-			nseries++;
-	ts = calloc(nseries + 1, sizeof(*ts));
-	tsp = calloc(nseries + 1, sizeof(*tsp));
-	lab = calloc(nseries * RW_LABELS + 1, sizeof(*lab));
-	labp = calloc(nseries * RW_LABELS + 1, sizeof(*labp));
-	smp = calloc(n + 1, sizeof(*smp));
-	smpp = calloc(n + 1, sizeof(*smpp));
-	if (ts == NULL || tsp == NULL || lab == NULL || labp == NULL ||
-	    smp == NULL || smpp == NULL) {
-		err_set(err, "out of memory encoding %zu samples", n);
-		goto out;
-	}
-	nseries = 0;
-	for (i = 0; i < n; i++) {
-		if (i == 0 || cmp_series(&e[i - 1], &e[i]) != 0) {
-			Prometheus__TimeSeries *t = &ts[nseries];
-
-			prometheus__time_series__init(t);
-			t->labels = &labp[nlab];
-			t->n_labels = (size_t)e[i].nl;
-			for (j = 0; j < e[i].nl; j++, nlab++) {
-				prometheus__label__init(&lab[nlab]);
-				/* pack() only reads them */
-				lab[nlab].name = (char *)e[i].name[j];
-				lab[nlab].value = (char *)e[i].value[j];
-				labp[nlab] = &lab[nlab];
-			}
-			t->samples = &smpp[i];
-			tsp[nseries++] = t;
-		}
-		prometheus__sample__init(&smp[i]);
-		smp[i].value = e[i].s->value;
-		smp[i].timestamp = e[i].s->ts_ms;
-		smpp[i] = &smp[i];
-		tsp[nseries - 1]->n_samples++;
-	}
-	wr.timeseries = tsp;
-	wr.n_timeseries = nseries;
-
-	pblen = prometheus__write_request__get_packed_size(&wr);
-	zlen = snappy_max_compressed_length(pblen);
-	pb = malloc(pblen + 1);
-	z = malloc(zlen + 1);
-	if (pb == NULL || z == NULL) {
-		err_set(err, "out of memory encoding %zu samples", n);
-		goto out;
-	}
-	if (prometheus__write_request__pack(&wr, pb) != pblen ||
-	    snappy_compress((const char *)pb, pblen, (char *)z,
-	    &zlen) != SNAPPY_OK) {
-		err_set(err, "cannot encode %zu samples", n);
-		goto out;
-	}
-	*out = z;
-	*out_len = zlen;
-	z = NULL;
-	rc = 0;
-out:
-	free(z);
-	free(pb);
-	free(smpp);
-	free(smp);
-	free(labp);
-	free(lab);
-	free(tsp);
-	free(ts);
-	return rc;
-}
-
-int
-rw_encode(const struct sample *v, size_t n, const char *user_label,
-    uint8_t **out, size_t *out_len, struct err *err)
-{
-	struct entry *e;
-	size_t ne, bad;
-	int rc;
-
-	if (prepare(v, n, user_label, &e, &ne, &bad, err) == -1)
-		return -1;
-	rc = encode_entries(e, ne, out, out_len, err);
-	free(e);
-	return rc;
 }
 
 /* Retry-After in seconds (the HTTP-date form is not used by VM): -1 when
@@ -503,21 +310,56 @@ post(struct rw *rw, const uint8_t *body, size_t len, size_t n,
 	return rc;
 }
 
+/* e[0..n) is acknowledged (rejected == 0) or refused for good. */
+static void
+settle(const struct rw_entry *e, size_t n, int rejected)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		e[i].job->settled++;
+		if (rejected)
+			e[i].job->rejected++;
+	}
+}
+
+static int send_entries(struct rw *, const struct rw_entry *, size_t,
+    struct err *);
+
+/* Resend refused e[0..n) one account at a time. */
+static int
+send_per_user(struct rw *rw, const struct rw_entry *e, size_t n,
+    struct err *err)
+{
+	size_t i, from = 0;
+
+	for (i = 1; i <= n; i++) {
+		if (i < n && strcmp(e[i].user, e[from].user) == 0)
+			continue;
+		if (send_entries(rw, e + from, i - from, err) == -1)
+			return -1;
+		from = i;
+	}
+	return 0;
+}
+
 /* Encode and post e[0..n), halved until each part fits. */
 static int
-send_entries(struct rw *rw, const struct entry *e, size_t n, size_t *rej,
+send_entries(struct rw *rw, const struct rw_entry *e, size_t n,
     struct err *err)
 {
 	uint8_t *buf;
 	size_t blen, half;
 	int r;
 
-	if (encode_entries(e, n, &buf, &blen, err) == -1)
+	if (rw_entries_encode(e, n, &buf, &blen, err) == -1)
 		return -1;
 	r = post(rw, buf, blen, n, err);
 	free(buf);
-	if (r == 1)
-		*rej += n;
+	if (r == 1 && rw_entries_mixed(e, n))
+		return send_per_user(rw, e, n, err);
+	if (r == 0 || r == 1)
+		settle(e, n, r == 1);
 	if (r != 2)
 		return r == -1 ? -1 : 0;
 	half = n / 2;
@@ -526,39 +368,117 @@ send_entries(struct rw *rw, const struct entry *e, size_t n, size_t *rej,
 		log_info("remote write batch too big, splitting",
 		    "samples=%zu bytes=%zu batch=%zu", n, blen, half);
 	}
-	if (send_entries(rw, e, half, rej, err) == -1)
+	if (send_entries(rw, e, half, err) == -1)
 		return -1;
-	return send_entries(rw, e + half, n - half, rej, err);
+	return send_entries(rw, e + half, n - half, err);
+}
+
+static void
+fail_unsettled(struct rw_job *jobs, const struct err *err)
+{
+	struct rw_job *j;
+
+	for (j = jobs; j != NULL; j = j->next) {
+		if (j->settled < j->entries) {
+			j->failed = 1;
+			err_copy(&j->err, err);
+		}
+	}
+}
+
+/* The leader: send the samples of every queued write as one stream. */
+static void
+deliver(struct rw *rw, struct rw_job *jobs)
+{
+	struct rw_entry *e;
+	struct rw_job *j;
+	struct err err;
+	size_t n = 0, ne = 0, bad, off, len;
+	char q[96];
+
+	memset(&err, 0, sizeof(err));
+	for (j = jobs; j != NULL; j = j->next)
+		n += j->s->len;
+	if ((e = calloc(n > 0 ? n : 1, sizeof(*e))) == NULL) {
+		err_set(&err, "out of memory encoding %zu samples", n);
+		for (j = jobs; j != NULL; j = j->next)
+			j->entries = j->s->len;
+		fail_unsettled(jobs, &err);
+		return;
+	}
+	for (j = jobs; j != NULL; j = j->next) {
+		bad = 0;
+		rw_entries_add(e, &ne, j->s->v, j->s->len, j->user, j, &bad);
+		j->entries = j->s->len - bad;
+		j->rejected = bad;
+		if (bad == 0)
+			continue;
+		atomic_fetch_add(&stats_get()->rw_rejected, bad);
+		log_warn("samples not sent: value not finite or bad labels",
+		    "user=%s count=%zu", log_q(q, sizeof(q), j->user), bad);
+	}
+	rw_entries_sort(e, ne);
+	for (off = 0; off < ne; off += len) {
+		len = ne - off < rw->batch ? ne - off : rw->batch;
+		if (send_entries(rw, e + off, len, &err) == -1) {
+			fail_unsettled(jobs, &err);
+			break;
+		}
+	}
+	free(e);
+}
+
+size_t
+rw_waiting(struct rw *rw)
+{
+	struct rw_job *j;
+	size_t n = 0;
+
+	pthread_mutex_lock(&rw->lock);
+	for (j = rw->queue; j != NULL; j = j->next)
+		n++;
+	pthread_mutex_unlock(&rw->lock);
+	return n;
 }
 
 int
 rw_write(struct rw *rw, const char *user, const struct samples *s,
     size_t *rejected, struct err *err)
 {
-	struct entry *e = NULL;
-	size_t n, bad, off, len, rej = 0;
-	int rc = -1;
+	struct rw_job job, *jobs, *j, *next;
 
+	memset(&job, 0, sizeof(job));
+	job.user = user != NULL ? user : rw->cfg.user_label;
+	if (job.user == NULL)
+		job.user = "";
+	job.s = s;
 	pthread_mutex_lock(&rw->lock);
-	if (prepare(s->v, s->len, user != NULL ? user : rw->cfg.user_label,
-	    &e, &n, &bad, err) == -1)
-		goto out;
-	if (bad > 0) {
-		atomic_fetch_add(&stats_get()->rw_rejected, bad);
-		log_warn("samples not sent: value not finite or bad labels",
-		    "count=%zu", bad);
-		rej = bad;
+	*rw->tail = &job;
+	rw->tail = &job.next;
+	while (!job.done) {
+		if (rw->busy) {
+			pthread_cond_wait(&rw->idle, &rw->lock);
+			continue;
+		}
+		jobs = rw->queue;
+		rw->queue = NULL;
+		rw->tail = &rw->queue;
+		rw->busy = 1;
+		pthread_mutex_unlock(&rw->lock);
+		deliver(rw, jobs);
+		pthread_mutex_lock(&rw->lock);
+		for (j = jobs; j != NULL; j = next) {
+			next = j->next;
+			j->done = 1;
+		}
+		rw->busy = 0;
+		pthread_cond_broadcast(&rw->idle);
 	}
-	for (off = 0; off < n; off += len) {
-		len = n - off < rw->batch ? n - off : rw->batch;
-		if (send_entries(rw, e + off, len, &rej, err) == -1)
-			goto out;
-	}
-	rc = 0;
-out:
 	pthread_mutex_unlock(&rw->lock);
 	if (rejected != NULL)
-		*rejected = rej;
-	free(e);
-	return rc;
+		*rejected = job.rejected;
+	if (!job.failed)
+		return 0;
+	err_copy(err, &job.err);
+	return -1;
 }

@@ -5,7 +5,8 @@
  * TimeSeries per label set, labels sorted by name with strcmp, empty label
  * values omitted, NaN never sent, samples of a series in time order. The
  * body is snappy block-compressed and POSTed with the four headers of the
- * spec. Batches are bounded (RW_BATCH_SAMPLES).
+ * spec. Batches are bounded (RW_BATCH_SAMPLES) and shared by the
+ * accounts whose writes meet (rw_write).
  *
  * Delivery (rwstatus.h classifies the answers):
  * - 2xx is done.
@@ -67,10 +68,15 @@ void rw_free(struct rw *);
  * receiver refuses us (the message says what to fix), ERR_TRANSIENT when
  * give_up_ms passed. user: the user label of the account whose samples
  * these are (NULL: cfg.user_label). Thread-safe: the fleet's workers
- * write through one rw, one write at a time.
+ * write through one rw, and writes that meet while a request is in
+ * flight share the next requests (their samples are batched across
+ * accounts); each caller still gets its own outcome and rejected count.
  */
 int rw_write(struct rw *, const char *user, const struct samples *,
     size_t *rejected, struct err *);
+
+/* The writes queued behind the one being sent (for tests). */
+size_t rw_waiting(struct rw *);
 
 /* Exported for tests and benchmarks: the snappy-compressed WriteRequest
  * for samples[0..n). Caller frees *out. */
