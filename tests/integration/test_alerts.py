@@ -122,7 +122,9 @@ class Rules(unittest.TestCase):
                          ("unless on (job, instance, user)", "unless on (job, instance)"),
                          ('reason=~"no_token|invalid_grant|forbidden|account"} == 0',
                           'reason!="ok"} == 0'),
-                         ("offset 6h", "offset 1h")):
+                         ("offset 6h", "offset 1h"),
+                         (" and on (job, instance) max by (job, instance) (syncbit_last_sync_success) == 1",
+                          "")):
             with self.subTest(mutation=new):
                 self.broken(old, new)
                 r = run([exe, "test", "rules", unit.name], cwd=self.tmp)
@@ -164,8 +166,6 @@ class Rules(unittest.TestCase):
                     self.assertIn(r["labels"].get("severity"), ("critical", "warning", "info"))
 
     def test_for_windows_changes_only_for(self):
-        if yaml is None:
-            self.skipTest("python3-yaml missing")
         a = yaml.safe_load(RULES.read_text())
         b = yaml.safe_load(for_windows(RULES.read_text(), FOR))
         for ga, gb in zip(a["groups"], b["groups"]):
@@ -203,15 +203,18 @@ class Alertmanager:
 
 
 class EndToEnd(IntegrationTest):
-    def test_vmalert_fires_authorization_for_the_revoked_account_only(self):
+    def setUp(self):
+        super().setUp()
         if yaml is None:
             self.skipTest("python3-yaml missing")
-        vmalert = tool("vmalert")
+        self.vmalert = tool("vmalert")
+
+    def stack(self, accounts, membership_start, collect):
+        """fake_google with accounts, VictoriaMetrics scraping SyncBit every second,
+        vmalert on the rules; every account authorized. (fake, vm, sb); sb not started."""
         fake = self.h.fake("fake_google.py", "--timezone", "Europe/Berlin", "--now", str(time.time()))
         cfg = fake.get("/_test/config")
-        today = time.strftime("%Y-%m-%d")
-        fake.config(membership_start=today,
-                    accounts={"alice": {"seed": 21, "dup_devices": True}, "carol": {"seed": 23}})
+        fake.config(membership_start=membership_start, accounts=accounts)
         u = fake.url
         listen = f"127.0.0.1:{free_port()}"
         scrape = self.h.tmp / "scrape.yml"
@@ -220,46 +223,48 @@ class EndToEnd(IntegrationTest):
             "static_configs": [{"targets": [listen]}]}]}))
         # -search.latencyOffset: VictoriaMetrics hides the last 30 s from queries by default
         vm = self.h.victoria(f"-promscrape.config={scrape}", "-search.latencyOffset=1s")
-        sb = self.h.syncbit({
-            "SOURCE": "google", "GOOGLE_CLIENT_ID": cfg["client_id"],
-            "GOOGLE_CLIENT_SECRET": cfg["client_secret"], "GOOGLE_HEALTH_API_URL": u,
-            "GOOGLE_AUTH_URL": u + "/o/oauth2/v2/auth", "GOOGLE_TOKEN_URL": u + "/token",
-            "GOOGLE_REDIRECT_URI": f"http://127.0.0.1:{free_port()}/callback",
-            "USERS": "alice,carol", "SYNC_INTERVAL_MINUTES": "1", "COLLECT": "devices",
-            "VICTORIA_ENDPOINT": vm.write_url, "LISTEN_ADDRESS": listen})
-        for user in ("alice", "carol"):
+        env = {"SOURCE": "google", "GOOGLE_CLIENT_ID": cfg["client_id"],
+               "GOOGLE_CLIENT_SECRET": cfg["client_secret"], "GOOGLE_HEALTH_API_URL": u,
+               "GOOGLE_AUTH_URL": u + "/o/oauth2/v2/auth", "GOOGLE_TOKEN_URL": u + "/token",
+               "GOOGLE_REDIRECT_URI": f"http://127.0.0.1:{free_port()}/callback",
+               "USERS": ",".join(accounts), "SYNC_INTERVAL_MINUTES": "1", "COLLECT": collect,
+               "VICTORIA_ENDPOINT": vm.write_url, "LISTEN_ADDRESS": listen}
+        sb = self.h.syncbit(env)
+        for user in accounts:
             r = sb.authorize(user=user)
             self.assertEqual(r.rc, 0, f"{user}: {r}")
-        # carol's grant dies: her access token is expired, the refresh answers invalid_grant
-        fake.config(expire_access_token="carol", revoke_account="carol")
 
-        am = Alertmanager()
-        self.addCleanup(am.close)
+        self.am = Alertmanager()
+        self.addCleanup(self.am.close)
         rules = self.h.tmp / "syncbit.rules.yml"
         rules.write_text(for_windows(RULES.read_text(), FOR))
         port = free_port()
-        va = self.h.spawn([vmalert, f"-rule={rules}", f"-datasource.url={vm.url}",
-                           f"-notifier.url={am.url}", f"-evaluationInterval={SCRAPE}",
-                           f"-httpListenAddr=127.0.0.1:{port}", "-loggerLevel=WARN"], name="vmalert")
-        va_url = f"http://127.0.0.1:{port}"
-        wait_until(lambda: not va.alive() or _ok(va_url + "/api/v1/alerts"), 20, "vmalert up")
-        self.assertTrue(va.alive(), va.tail())
+        self.va = self.h.spawn([self.vmalert, f"-rule={rules}", f"-datasource.url={vm.url}",
+                                f"-notifier.url={self.am.url}", f"-evaluationInterval={SCRAPE}",
+                                f"-httpListenAddr=127.0.0.1:{port}", "-loggerLevel=WARN"], name="vmalert")
+        self.va_url = f"http://127.0.0.1:{port}"
+        wait_until(lambda: not self.va.alive() or _ok(self.va_url + "/api/v1/alerts"), 20, "vmalert up")
+        self.assertTrue(self.va.alive(), self.va.tail())
+        return fake, vm, sb
 
+    def alerts(self):
+        r = http("GET", self.va_url + "/api/v1/alerts")
+        self.assertEqual(r.status, 200, r.text)
+        return r.json()["data"]["alerts"] or []   # null when none
+
+    def test_vmalert_fires_authorization_for_the_revoked_account_only(self):
+        fake, vm, sb = self.stack({"alice": {"seed": 21, "dup_devices": True}, "carol": {"seed": 23}},
+                                  time.strftime("%Y-%m-%d"), "devices")
+        # carol's grant dies: her access token is expired, the refresh answers invalid_grant
+        fake.config(expire_access_token="carol", revoke_account="carol")
         sb.start()
-
-        def in_vm(q):
-            return vm.query(q)
         # SyncBit says it (scraped into VictoriaMetrics); the `for` window starts then
-        wait_until(lambda: in_vm('syncbit_account_ready{user="carol",reason="invalid_grant"} == 0'),
+        wait_until(lambda: vm.query('syncbit_account_ready{user="carol",reason="invalid_grant"} == 0'),
                    30, "carol's invalid_grant in VictoriaMetrics")
         seen = time.monotonic()
-        wait_until(lambda: in_vm('syncbit_account_ready{user="alice",reason="ok"} == 1'),
+        wait_until(lambda: vm.query('syncbit_account_ready{user="alice",reason="ok"} == 1'),
                    30, "alice ready in VictoriaMetrics")
-
-        def alerts():
-            r = http("GET", va_url + "/api/v1/alerts")
-            self.assertEqual(r.status, 200, r.text)
-            return r.json()["data"]["alerts"] or []   # null when none
+        alerts, va, am = self.alerts, self.va, self.am
 
         def carol_firing():
             return [a for a in alerts() if a["name"] == "SyncBitAuthorizationNeeded"
