@@ -43,7 +43,7 @@ FUZZ_OWN_oauth = auth/oauth_token
 fuzz_objs = $(filter-out $(FUZZ_OWN_$(1):%=$(BUILD)/obj/%.o),$(LIB_OBJ))
 
 .PHONY: all check test asan tsan valgrind bench fuzz demo deps clean install \
-	FORCE
+	image image-deps image-test FORCE
 
 all: $(BUILD)/syncbit
 
@@ -156,6 +156,25 @@ demo: $(BUILD)/syncbit
 # Debian packages for building and testing (run as root; idempotent).
 deps:
 	tests/deps.sh
+
+# The container image (README: Container image), built with podman from the
+# Dockerfile on base images made here (tests/image/base_images.sh);
+# `make image-test` runs it against the fakes and VictoriaMetrics.
+# `make image-deps` (as root) installs podman, runc, mmdebstrap and the rest.
+IMAGE ?= localhost/syncbit:$(VERSION)
+IMAGE_DIR = $(BUILD)/image
+
+image-deps:
+	tests/deps.sh --image
+
+image:
+	tests/image/base_images.sh $(IMAGE_DIR)
+	IMAGE_BUILD=$(IMAGE_DIR) tests/image/podman build --format docker \
+		--tag $(IMAGE) .
+
+image-test: image
+	IMAGE=$(IMAGE) IMAGE_BUILD=$(IMAGE_DIR) \
+		$$([ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3) tests/image/run.py
 
 clean:
 	rm -rf build

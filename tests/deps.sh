@@ -1,10 +1,21 @@
 #!/bin/sh
 # Install what building and testing SyncBit needs, from Debian's packages.
 # Idempotent: apt-get skips what is installed already.
+#   tests/deps.sh            for `make test`
+#   tests/deps.sh --image    for `make image` and `make image-test` (podman)
 set -eu
 PKGS="build-essential clang pkg-config libcurl4-openssl-dev libcjson-dev
 libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler libsnappy-dev
-python3 curl tzdata openssl victoria-metrics prometheus yamllint valgrind"
+python3 curl tzdata openssl victoria-metrics prometheus yamllint valgrind
+docker-compose"
+# the image's build and run: podman with runc (crun fails here), netavark
+# and aardvark-dns (bridge networks), iptables (published ports), mmdebstrap
+# (the base images, tests/image/base_images.sh)
+IMAGE_PKGS="podman runc netavark aardvark-dns iptables mmdebstrap python3
+victoria-metrics"
+if [ "${1:-}" = --image ]; then
+	PKGS=$IMAGE_PKGS
+fi
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

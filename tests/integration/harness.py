@@ -389,7 +389,7 @@ class SyncBit:
 
     def __init__(self, h, env, name):
         self.h, self.name = h, name
-        self.bin = syncbit_binary()
+        self.bin = self.binary()
         self.dir = h.tmp / name
         self.data_dir = self.dir / "data"
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -404,6 +404,10 @@ class SyncBit:
         self.runs = 0
         self.proc = None
 
+    @staticmethod
+    def binary():
+        return syncbit_binary()
+
     def _name(self):
         self.runs += 1
         return f"{self.name}.{self.runs}"
@@ -411,10 +415,16 @@ class SyncBit:
     def url(self, path="/"):
         return f"http://{self.env['LISTEN_ADDRESS']}{path}"
 
+    def command(self, args, env=None, stdin=False):
+        """The argv and environment of a process running SyncBit with args
+        (tests/image/ runs it in a container instead)."""
+        return [self.bin, *args], {**self.env, **(env or {})}
+
     def run(self, *args, timeout=60, input=None, env=None):
         """Run to completion (bounded); a Result. Killed + AssertionError on timeout."""
-        proc = self.h.spawn([self.bin, *args], cwd=self.dir, env={**self.env, **(env or {})},
-                            name=self._name(), stdin=input is not None)
+        argv, penv = self.command(args, env, stdin=input is not None)
+        proc = self.h.spawn(argv, cwd=self.dir, env=penv, name=self._name(),
+                            stdin=input is not None)
         if input is not None:
             proc.write(input)
             proc.p.stdin.close()
@@ -427,8 +437,8 @@ class SyncBit:
 
     def start(self, *args, stdin=False, env=None):
         """Start in the background; the Proc is stopped at teardown if still alive."""
-        self.proc = self.h.spawn([self.bin, *args], cwd=self.dir, env={**self.env, **(env or {})},
-                                 name=self._name(), stdin=stdin)
+        argv, penv = self.command(args, env, stdin=stdin)
+        self.proc = self.h.spawn(argv, cwd=self.dir, env=penv, name=self._name(), stdin=stdin)
         return self.proc
 
     def wait_http(self, path="/healthz", status=200, timeout=20, text=None):
@@ -454,13 +464,14 @@ class SyncBit:
         p = self.data_dir / "syncbit.log"
         return p.read_text(errors="replace") if p.exists() else ""
 
-    def authorize(self, timeout=30, paste=False, expect_redirect=True, user=None):
+    def authorize(self, timeout=30, paste=False, expect_redirect=True, user=None, extra=()):
         """Run --authorize against the fake: read the URL it prints, load it
         (the fake auto-approves), then deliver the redirect to SyncBit's
         callback, or paste it on stdin. Returns the Result. user=NAME runs
         `--authorize --user NAME` and consents as the fake's account NAME
-        (login_hint=NAME appended to the URL: fake_google's household)."""
-        proc = self.start("--authorize", *(("--user", user) if user else ()), stdin=True)
+        (login_hint=NAME appended to the URL: fake_google's household); extra:
+        more arguments (--listen-all)."""
+        proc = self.start("--authorize", *(("--user", user) if user else ()), *extra, stdin=True)
         pat = re.compile(r"^(https?://\S*client_id=\S+)\s*$", re.M)
 
         def auth_url():
