@@ -302,6 +302,11 @@ render_self(struct out *o, const struct expo_account *acc, size_t nacc,
 	    "%" PRIu64 "\n", atomic_load(&st->rw_retried));
 	out_printf(o, "syncbit_remote_write_samples_total{result=\"rejected\"} "
 	    "%" PRIu64 "\n", atomic_load(&st->rw_rejected));
+	family_header(o, "syncbit_remote_write_refused", "gauge",
+	    "1 while VictoriaMetrics refuses our writes (authentication, "
+	    "path, proxy), until a write is accepted; else 0.");
+	out_printf(o, "syncbit_remote_write_refused %d\n",
+	    atomic_load(&st->rw_refused) != 0);
 }
 
 static char *

@@ -38,10 +38,11 @@ SPEC_SYNCBIT = [
     "syncbit_last_sync_timestamp_seconds", "syncbit_api_requests_total",
     "syncbit_rate_limit_remaining", "syncbit_token_expiry_timestamp_seconds",
     "syncbit_remote_write_samples_total", "syncbit_backfill_days_pending",
-    "syncbit_account_ready",
+    "syncbit_account_ready", "syncbit_remote_write_refused",
 ]
 # self-metrics of the whole process; every other syncbit_ series is an account's
-SYNCBIT_PROCESS = {"syncbit_build_info", "syncbit_remote_write_samples_total"}
+SYNCBIT_PROCESS = {"syncbit_build_info", "syncbit_remote_write_samples_total",
+                   "syncbit_remote_write_refused"}
 # the Household row: each person side by side, whatever $user says
 HOUSEHOLD = {
     "Household: steps per day": "fitbit_steps_total",

@@ -230,6 +230,7 @@ class VictoriaMetricsRefuses(IntegrationTest):
         m = parse_metrics(self.sb.get("/metrics").text)
         self.assertEqual(m.get('fitbit_steps_total{user="bob"}'),
                          self.fake.truth("today")["fitbit_steps_total"])
+        self.assertEqual(m.get("syncbit_remote_write_refused"), 1)
         self.assertEqual(self.sb.get("/healthz").status, 200)
         self.assertEqual(self.sb.stop(timeout=10), 0)
         self.assertEqual(self.steps_in_vm(), {})
@@ -255,6 +256,7 @@ class VictoriaMetricsRefuses(IntegrationTest):
         wait_until(lambda: len(self.steps_in_vm()) == HISTORY_DAYS, 120, "the history in VM",
                    interval=1)
         self.sb.wait_http("/readyz", 200, timeout=30)
+        self.assertEqual(parse_metrics(self.sb.get("/metrics").text).get("syncbit_remote_write_refused"), 0)
         self.assertEqual(self.sb.stop(timeout=10), 0)
         self.assert_every_day()
         self.assertNotIn(SECRET, self.sb.log())

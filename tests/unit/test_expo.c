@@ -68,6 +68,7 @@ test_empty(void)
 	    " 0\n") != NULL);
 	CHECK(strstr(text, "syncbit_remote_write_samples_total{result="
 	    "\"rejected\"} 0\n") != NULL);
+	CHECK(strstr(text, "\nsyncbit_remote_write_refused 0\n") != NULL);
 	CHECK(strstr(text, "syncbit_build_info{source=\"fitbit\",version="
 	    "\"0.1.0\"} 1\n") != NULL);
 	CHECK(strstr(text, "syncbit_api_requests_total{code=\"200\","
