@@ -267,13 +267,36 @@ write_all(int fd, const char *s, size_t len)
 	}
 }
 
+static _Thread_local const char *log_user;
+
+const char *
+log_set_user(const char *user)
+{
+	const char *prev = log_user;
+
+	log_user = user;
+	return prev;
+}
+
+/* 1 when the fields kv name a user already. */
+static int
+names_user(const char *kv)
+{
+	const char *p;
+
+	for (p = kv; (p = strstr(p, "user=")) != NULL; p++)
+		if (p == kv || p[-1] == ' ')
+			return 1;
+	return 0;
+}
+
 void
 log_msg(enum log_level level, const char *msg, const char *kvfmt, ...)
 {
 	char line[LOG_LINE_MAX], qmsg[1024];
 	struct timespec ts;
 	struct tm tm;
-	size_t n;
+	size_t n, kv;
 	va_list ap;
 
 	if (level < log_min)
@@ -285,6 +308,7 @@ log_msg(enum log_level level, const char *msg, const char *kvfmt, ...)
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, level_names[level],
 	    log_q(qmsg, sizeof(qmsg), msg));
+	kv = n;
 	if (kvfmt != NULL && *kvfmt != '\0' && n + 2 < sizeof(line)) {
 		line[n++] = ' ';
 		va_start(ap, kvfmt);
@@ -292,6 +316,9 @@ log_msg(enum log_level level, const char *msg, const char *kvfmt, ...)
 		va_end(ap);
 	}
 	n = strlen(line);
+	if (log_user != NULL && !names_user(line + kv))
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " user=%s",
+		    log_q(qmsg, sizeof(qmsg), log_user));
 	if (n + 1 >= sizeof(line))
 		n = sizeof(line) - 2;
 	line[n++] = '\n';

@@ -41,6 +41,11 @@ void log_add_secret(const char *s);
 void log_pin_secret(const char *s);
 void log_forget_secrets(void);
 
+/* The account this thread works for now (NULL: none): its lines end in
+ * user=NAME unless they name a user themselves. Returns the previous one,
+ * to put back. The name is borrowed and must outlive the setting. */
+const char *log_set_user(const char *user);
+
 void log_msg(enum log_level, const char *msg, const char *kvfmt, ...)
     __attribute__((format(printf, 3, 4)));
 

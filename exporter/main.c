@@ -385,6 +385,7 @@ each_account(struct app *app, int backfill, struct err *err)
 
 	for (i = 0; i < app->naccounts && !quit_requested(); i++) {
 		err_clear(&e);
+		log_set_user(app->accounts[i].user);
 		if ((col = app->accounts[i].col) == NULL)
 			err_set(&e, "account '%s' was left out: see the log",
 			    app->accounts[i].user);
@@ -397,6 +398,7 @@ each_account(struct app *app, int backfill, struct err *err)
 		rc = -1;
 		err_copy(err, &e);
 	}
+	log_set_user(NULL);
 	return rc;
 }
 

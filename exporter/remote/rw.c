@@ -395,8 +395,11 @@ deliver(struct rw *rw, struct rw_job *jobs)
 	struct err err;
 	size_t n = 0, ne = 0, bad, off, len;
 	char q[96];
+	const char *prev;
 
 	memset(&err, 0, sizeof(err));
+	/* the lines of a shared batch are no one account's */
+	prev = log_set_user(NULL);
 	for (j = jobs; j != NULL; j = j->next)
 		n += j->s->len;
 	if ((e = calloc(n > 0 ? n : 1, sizeof(*e))) == NULL) {
@@ -404,6 +407,7 @@ deliver(struct rw *rw, struct rw_job *jobs)
 		for (j = jobs; j != NULL; j = j->next)
 			j->entries = j->s->len;
 		fail_unsettled(jobs, &err);
+		log_set_user(prev);
 		return;
 	}
 	for (j = jobs; j != NULL; j = j->next) {
@@ -426,6 +430,7 @@ deliver(struct rw *rw, struct rw_job *jobs)
 		}
 	}
 	free(e);
+	log_set_user(prev);
 }
 
 size_t

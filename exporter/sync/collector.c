@@ -480,6 +480,7 @@ collector_turn(struct collector *c, time_t now)
 	struct err err;
 	char q[ERR_MSG_MAX + 16];
 	time_t wake;
+	const char *prev = log_set_user(c->cfg.user);
 
 	if (now >= c->next_run) {
 		err_clear(&err);
@@ -489,11 +490,13 @@ collector_turn(struct collector *c, time_t now)
 			    c->cfg.user != NULL ? c->cfg.user : "-",
 			    log_q(q, sizeof(q), err.msg));
 		c->next_run = now + c->cfg.interval_s;
-		return now;	/* history may follow at once */
+		wake = now;	/* history may follow at once */
+	} else {
+		wake = c->next_run;
+		if (resume_history(c, now, &wake))
+			wake = now;
 	}
-	wake = c->next_run;
-	if (resume_history(c, now, &wake))
-		return now;
+	log_set_user(prev);
 	return wake;
 }
 

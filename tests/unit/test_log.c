@@ -132,6 +132,38 @@ test_secret_at_the_cap(void)
 	free(dir);
 }
 
+/* The account a thread works for ends its lines, unless they name one. */
+static void
+test_account_of_the_thread(void)
+{
+	char *dir = t_tmpdir(), path[1024], *text;
+	const char *prev;
+
+	snprintf(path, sizeof(path), "%s/syncbit.log", dir);
+	capture_begin(path);
+	prev = log_set_user("alice");
+	log_warn("scope not granted", "scope=sleep");
+	log_warn("no fields", NULL);
+	log_error("sync failed", "user=%s error=x", "bob");
+	log_info("superuser=1 is no user", "superuser=1");
+	log_set_user("a b");
+	log_info("quoted", "k=v");
+	CHECK(log_set_user(prev) != NULL);
+	log_info("no account", "k=v");
+	text = capture_end(path);
+	CHECK(prev == NULL);
+	CHECK(strstr(text, "msg=\"scope not granted\" scope=sleep user=alice\n")
+	    != NULL);
+	CHECK(strstr(text, "msg=\"no fields\" user=alice\n") != NULL);
+	CHECK(strstr(text, "msg=\"sync failed\" user=bob error=x\n") != NULL);
+	CHECK(strstr(text, "superuser=1 user=alice\n") != NULL);
+	CHECK(strstr(text, "msg=quoted k=v user=\"a b\"\n") != NULL);
+	CHECK(strstr(text, "msg=\"no account\" k=v\n") != NULL);
+	free(text);
+	t_rmrf(dir);
+	free(dir);
+}
+
 void
 suite_log(void)
 {
@@ -139,4 +171,5 @@ suite_log(void)
 	test_pinned_secret();
 	test_levels_and_file();
 	test_quote();
+	test_account_of_the_thread();
 }
