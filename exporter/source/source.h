@@ -56,6 +56,9 @@ struct source_budget {
 	int remaining;		/* requests left in the window */
 	int limit;
 	time_t reset_at;	/* when the window resets (UTC) */
+	/* 1: the next request would first wait for the source's own pacing
+	 * (Google's token bucket), so a worker may serve another account */
+	int paced;
 };
 
 struct source;

@@ -332,8 +332,11 @@ collect_history(struct collector *c, const struct sched_cycle *cy, int wait_budg
 	for (;;) {
 		set_reserve(c);
 		r = history_step(c->hist, start, end, &c->resume_at, err);
-		c->backfill_paused = (r == HISTORY_PAUSED);
+		c->backfill_paused = (r == HISTORY_PAUSED ||
+		    r == HISTORY_PACED);
 		c->backfill_yielded = (r == HISTORY_YIELDED);
+		if (r == HISTORY_PACED)
+			return 0;	/* another account's turn meanwhile */
 		if (r == HISTORY_YIELDED) {
 			log_info("backfill goes on after the cycle that is due",
 			    "days_pending=%lld",

@@ -157,6 +157,24 @@ cycle_due(const struct history *h)
 	return h->deadline != 0 && time(NULL) >= h->deadline;
 }
 
+/* In the service (a deadline), 1 with *resume_at in a second when the
+ * next request would wait for the source's pacing: the bucket refills
+ * meanwhile, so the account loses no pace and its worker none at all. */
+static int
+paced(const struct history *h, time_t *resume_at)
+{
+	struct source_budget b;
+
+	if (h->deadline == 0)
+		return 0;
+	memset(&b, 0, sizeof(b));
+	h->cfg.src->ops->budget(h->cfg.src, &b);
+	if (!b.paced)
+		return 0;
+	*resume_at = time(NULL) + 1;
+	return 1;
+}
+
 int64_t
 history_eta_s(int64_t elapsed_ms, int64_t days_done, int64_t days_left)
 {
@@ -285,6 +303,8 @@ step_daily(struct history *h, int32_t start, int32_t end,
 			if (!history_budget_ok(h->cfg.src, h->reserve,
 			    resume_at))
 				return HISTORY_PAUSED;
+			if (paced(h, resume_at))
+				return HISTORY_PACED;
 			to = next + kinds[k].max_days - 1;
 			if (to > end)
 				to = end;
@@ -335,6 +355,8 @@ step_intraday(struct history *h, int32_t start, time_t *resume_at,
 			return HISTORY_YIELDED;
 		if (!history_budget_ok(h->cfg.src, h->reserve, resume_at))
 			return HISTORY_PAUSED;
+		if (paced(h, resume_at))
+			return HISTORY_PACED;
 		if ((rc = send_chunk(h, best, bfrom, bto, err)) != 0) {
 			if (!chunk_failed(h, &kinds[best], rc, err,
 			    first))

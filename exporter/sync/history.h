@@ -100,10 +100,14 @@ enum history_result {
 	HISTORY_PAUSED,		/* budget low: *resume_at says when to go on */
 	HISTORY_FAILED,		/* err says why; the cursors are intact */
 	HISTORY_YIELDED,	/* the deadline came: a cycle is due */
+	HISTORY_PACED,		/* with a deadline, the source paces its
+				 * requests: go on at *resume_at, the worker
+				 * serves another account meanwhile */
 };
 
 /* The next steps: intraday through UTC day utc_end; no request starts
- * after deadline (0: none). */
+ * after deadline (0: none, and the source's pacing is waited for in
+ * place instead of HISTORY_PACED). */
 void history_set_window(struct history *, int32_t utc_end, time_t deadline);
 /* Requests to leave (sched_reserve); HISTORY_RESERVE until set. */
 void history_set_reserve(struct history *, int reserve);

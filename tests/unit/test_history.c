@@ -491,6 +491,45 @@ test_budget_reserve(void)
 	free(dir);
 }
 
+/* The service's history hands the worker back when the source paces
+ * (Google's bucket is empty): no request, resume in a second, cursors
+ * intact; --once (no deadline) waits in place and goes on. */
+static void
+test_paced_source_yields_the_worker(void)
+{
+	struct fakesrc t;
+	struct history *h;
+	struct err err = { 0 };
+	char *dir = t_tmpdir(), path[1024];
+	time_t resume = 0, before;
+
+	snprintf(path, sizeof(path), "%s/sync_state.json", dir);
+	fakesrc_init(&t, two, 2);
+	t.budget.paced = 1;
+	h = open_history(&t, NULL, path);
+	history_set_window(h, 0, time(NULL) + 3600);
+	before = time(NULL);
+	CHECK(history_step(h, START, END, &resume, &err) == HISTORY_PACED);
+	CHECK(t.calls == 0);
+	CHECK(resume >= before + 1 && resume <= time(NULL) + 1);
+	CHECK(history_next(h, "steps", -1) == -1);
+
+	/* the bucket refilled: on to the end */
+	t.budget.paced = 0;
+	CHECK(history_step(h, START, END, &resume, &err) == HISTORY_DONE);
+	CHECK(t.calls == 10 + 10);
+
+	/* --once: the pacing is waited for inside the source */
+	t.budget.paced = 1;
+	history_set_window(h, 0, 0);
+	CHECK(history_step(h, START, END + 10, &resume, &err) == HISTORY_DONE);
+	CHECK(t.calls == 20 + 2);
+	CHECK(history_next(h, "steps", -1) == END + 11);
+	history_free(h);
+	t_rmrf(dir);
+	free(dir);
+}
+
 static void
 test_eta(void)
 {
@@ -512,6 +551,7 @@ suite_history(void)
 	test_intraday_gap();
 	test_refused_kind();
 	test_budget_reserve();
+	test_paced_source_yields_the_worker();
 	log_set_level(LOG_INFO);
 	test_eta();
 }

@@ -74,19 +74,26 @@ struct ctx {
 	const struct call *c;
 };
 
+/* The tokens earned since the last look. */
+static void
+refill(struct google *g)
+{
+	int64_t now = monotime_ms();
+
+	g->tokens += (double)(now - g->last_ms) * g->per_ms;
+	if (g->tokens > GOOGLE_BURST)
+		g->tokens = GOOGLE_BURST;
+	g->last_ms = now;
+}
+
 /* Take one token from the bucket, sleeping until there is one. */
 static int
 pace(void *ctx, struct err *err)
 {
 	struct google *g = ((struct ctx *)ctx)->g;
-	int64_t now;
 
 	for (;;) {
-		now = monotime_ms();
-		g->tokens += (double)(now - g->last_ms) * g->per_ms;
-		if (g->tokens > GOOGLE_BURST)
-			g->tokens = GOOGLE_BURST;
-		g->last_ms = now;
+		refill(g);
 		if (g->tokens >= 1)
 			break;
 		if (quit_sleep((long)ceil((1 - g->tokens) / g->per_ms)))
@@ -464,9 +471,11 @@ g_budget(struct source *s, struct source_budget *b)
 	struct google *g = (struct google *)s;
 
 	memset(b, 0, sizeof(*b));
+	refill(g);
 	b->known = 0;
 	b->limit = (int)(g->per_ms * 60000 + 0.5);
 	b->remaining = (int)g->tokens;
+	b->paced = g->tokens < 1;
 }
 
 static void
