@@ -33,7 +33,10 @@ def day_end_ms(d):
     return int(datetime(d.year, d.month, d.day, 23, 59, 59, tzinfo=ZoneInfo(ZONE)).timestamp() * 1000)
 
 
-class Household(IntegrationTest):
+class HouseholdFixture(IntegrationTest):
+    """The fake's three accounts, the environment and the checks against the
+    truth (no test of its own: test_household_crash.py uses it too)."""
+
     def setUp(self):
         super().setUp()
         # the data clock frozen at the real now: today's values are exact too
@@ -103,6 +106,8 @@ class Household(IntegrationTest):
         owners = set(self.fake.get("/_test/tokens")["account"].values())
         self.assertEqual(owners, set(USERS), "each consent belongs to its own account")
 
+
+class Household(HouseholdFixture):
     def test_household_of_three_against_truth(self):
         vm = self.h.victoria()
         sb = self.h.syncbit(dict(self.env, VICTORIA_ENDPOINT=vm.write_url))
