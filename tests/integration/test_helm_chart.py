@@ -7,7 +7,8 @@ the labels and the annotation only Helm adds and the white space in PromQL
 (so the two cannot drift); the
 rules are deploy/alerts/syncbit.rules.yml's groups; the household's
 init-container script run on temporary directories; the values Helm must
-refuse (both scrape objects, an unknown rules kind, a Secret without data)."""
+refuse (values.schema.json, both scrape objects, a Secret without data); the
+packaged .tgz renders the same."""
 
 import copy
 import shutil
@@ -222,26 +223,55 @@ class Chart(unittest.TestCase):
         self.assertNotIn(("PersistentVolumeClaim", "syncbit-data"), objs)
 
     def test_refused_values(self):
+        """values.schema.json and the templates' checks: one line naming the value."""
         cases = [
             (["--set", "vmServiceScrape.enabled=true"], "scraped twice"),
-            (["--set", "rules.kind=Rule"], 'rules.kind "Rule": PrometheusRule or VMRule'),
             (["--set", "secret.create=true"], "secret.create: true needs secret.data"),
+            (["--set", "rules.kind=Rule"], "at '/rules/kind': value must be one of"),
+            (["--set", "source=garmin"], "at '/source': value must be one of"),
+            (["--set", "users[0]=Alice"], "'Alice' does not match pattern"),
+            (["--set", "serviceMonitor.enable=true"], "additional properties 'enable' not allowed"),
+            (["--set", "service.port=http"], "at '/service/port': got string, want integer"),
+            (["--set", "env.USERS=alice"], "invalid propertyName 'USERS'"),
         ]
         for args, expect in cases:
             with self.subTest(args=args):
                 self.assertIn(expect, self.template(*args, ok=False))
 
-    def test_schema_refuses_a_broken_render(self):
-        """The render's validation is not a pass-through: a wrong value type
-        given to the chart reaches the schema check and is refused."""
-        r = tools.run([self.helm, "template", "syncbit", str(CHART),
-                       "--set", "service.port=http"])
-        self.assertEqual(r.returncode, 0, r.stderr)
+    def test_schemas_refuse_what_the_values_let_through(self):
+        """The free-form values (security contexts, resources) reach the
+        render; its validation refuses a wrong type or a misspelt field."""
         import schema_check
-        svc = index(schema_check.load_objects(r.stdout))[("Service", "syncbit")]
-        errs = self.schemas.errors(copy.deepcopy(svc))
-        self.assertTrue(any("'http' is not of type 'integer'" in e for e in errs), errs)
+        cases = [
+            ("podSecurityContext.runAsUser=abc", "'abc' is not of type 'integer'"),
+            ("securityContext.readOnlyRootFilesytem=true", "'readOnlyRootFilesytem' was unexpected"),
+        ]
+        for arg, expect in cases:
+            with self.subTest(arg=arg):
+                r = tools.run([self.helm, "template", "syncbit", str(CHART), "--set", arg])
+                self.assertEqual(r.returncode, 0, r.stderr)
+                dep = index(schema_check.load_objects(r.stdout))[("Deployment", "syncbit")]
+                errs = self.schemas.errors(copy.deepcopy(dep))
+                self.assertTrue(any(expect in e for e in errs), errs)
 
+    def test_packaged_chart_carries_the_rules(self):
+        """helm package follows files/syncbit.rules.yml's link: the .tgz renders
+        the same rules and leaves ci/ out."""
+        import tarfile
+        with tempfile.TemporaryDirectory() as tmp:
+            r = tools.run([self.helm, "package", str(CHART), "-d", tmp])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            (tgz,) = Path(tmp).glob("syncbit-*.tgz")
+            with tarfile.open(tgz) as tar:
+                names = tar.getnames()
+                rules = tar.extractfile("syncbit/files/syncbit.rules.yml").read()
+            self.assertEqual(rules, RULES.read_bytes())
+            self.assertFalse([n for n in names if "/ci/" in n], names)
+            r = tools.run([self.helm, "template", "syncbit", str(tgz)])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            import schema_check
+            packaged = index(schema_check.load_objects(r.stdout))
+        self.assertEqual(packaged, index(self.template()))
 
 if __name__ == "__main__":
     unittest.main()
