@@ -25,6 +25,7 @@ RULES = REPO / "deploy" / "alerts" / "syncbit.rules.yml"
 sys.path.insert(0, str(REPO / "tests" / "k8s"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import tools  # noqa: E402
+from seed import seed_sandbox  # noqa: E402
 from test_k8s_schemas import KUSTOMIZED, kustomize, need_schemas  # noqa: E402
 
 # what Helm adds and kustomize does not: its labels, the pod's config checksum
@@ -144,23 +145,13 @@ class Chart(unittest.TestCase):
         """The init container's household script on temporary directories:
         seeds <name>.google_tokens.json to users/<name>/ once, never over a
         token SyncBit has rotated, leaves an account without a key alone."""
-        sh = shutil.which("sh")
         lint = shutil.which("shellcheck")
         if lint:
             r = subprocess.run([lint, "-s", "sh", "-"], input=script, capture_output=True,
                                text=True, timeout=30)
             self.assertEqual(r.returncode, 0, r.stdout)
         with tempfile.TemporaryDirectory() as tmp:
-            seed, data = Path(tmp, "seed"), Path(tmp, "data")
-            seed.mkdir()
-            data.mkdir()
-            body = script.replace("/seed", str(seed)).replace("/app/data", str(data))
-
-            def run():
-                r = subprocess.run([sh, "-c", body], capture_output=True, text=True, timeout=10)
-                self.assertEqual(r.returncode, 0, r.stderr)
-                return r.stdout
-
+            seed, data, run = seed_sandbox(script, tmp)
             (seed / "alice.google_tokens.json").write_text('{"refresh_token":"a"}')
             self.assertEqual(run(), "seeded users/alice/google_tokens.json "
                                     "from Secret household-tokens\n")
