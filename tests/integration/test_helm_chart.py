@@ -117,6 +117,23 @@ class Chart(unittest.TestCase):
         objs = index(self.template("--set", "rules.enabled=false"))
         self.assertNotIn(("PrometheusRule", "syncbit"), objs)
 
+    def test_install_dry_run_notes(self):
+        """`helm install --dry-run=client` (no cluster): its notes name the
+        Secret to create and one authorization command per account."""
+        cmd = "kubectl -n home exec -it deploy/syncbit -- syncbit --authorize --listen-all"
+        for args, want, absent in (
+                ([], [cmd + "\n", "from the Secret syncbit-secrets: create it"], "--user"),
+                (["-f", str(HOUSEHOLD)], [cmd + " --user alice\n", cmd + " --user bob\n"],
+                 "create it")):
+            with self.subTest(args=args):
+                r = tools.run([self.helm, "install", "syncbit", str(CHART), "-n", "home",
+                               "--dry-run=client", *args])
+                self.assertEqual(r.returncode, 0, r.stderr)
+                notes = r.stdout.split("NOTES:\n", 1)[1]
+                for w in want:
+                    self.assertIn(w, notes)
+                self.assertNotIn(absent, notes)
+
     def test_household(self):
         objs = index(self.template("-f", str(HOUSEHOLD)))
         self.assertEqual(set(objs), {
