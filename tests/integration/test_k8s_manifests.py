@@ -11,6 +11,7 @@ import re
 import shutil
 import stat
 import subprocess
+import sys
 import tempfile
 import unittest
 from pathlib import Path
@@ -22,6 +23,8 @@ except ImportError:  # yamllint depends on python3-yaml: both or neither
 
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "k8s"
+sys.path.insert(0, str(REPO / "tests" / "k8s"))
+from seed import seed_sandbox  # noqa: E402  (tests/k8s/seed.py)
 LINTED = ["k8s", "grafana/provisioning", "deploy", "docker-compose.yml",
           "k8s/secret.yaml.example"]
 APP_LABELS = {"app.kubernetes.io/name": "syncbit"}
@@ -229,16 +232,7 @@ class Manifests(unittest.TestCase):
         if sh is None:
             self.skipTest("no sh")
         with tempfile.TemporaryDirectory() as tmp:
-            seed, data = Path(tmp, "seed"), Path(tmp, "data")
-            seed.mkdir()
-            data.mkdir()
-            body = script.replace("/seed", str(seed)).replace("/app/data", str(data))
-
-            def run():
-                r = subprocess.run([sh, "-c", body], capture_output=True, text=True, timeout=10)
-                self.assertEqual(r.returncode, 0, r.stderr)
-                return r.stdout
-
+            seed, data, run = seed_sandbox(script, tmp)
             run()                                   # no Secret: nothing to do
             self.assertEqual(list(data.iterdir()), [])
             (seed / "google_tokens.json").write_text('{"refresh_token":"seed"}')
