@@ -431,10 +431,11 @@ vars_check(struct config *cfg, const struct vars *vs,
 	    config_value_level("LOG_LEVEL", val[V_LOG_LEVEL], &cfg->log_level,
 	    err) == -1)
 		return -1;
-	if (strlen(cfg->user_id) > USER_ID_MAX)
+	/* the label of the single account; with USERS it is not used */
+	if (*val[V_USERS] == '\0' && strlen(cfg->user_id) > USER_ID_MAX)
 		return err_set(err, "FITBIT_USER_ID: longer than %d bytes",
 		    USER_ID_MAX);
-	for (c = cfg->user_id; *c != '\0'; c++)
+	for (c = cfg->user_id; *val[V_USERS] == '\0' && *c != '\0'; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			return err_set(err, "FITBIT_USER_ID: contains a "
 			    "control character");

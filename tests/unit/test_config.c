@@ -945,6 +945,14 @@ test_users(void)
 	CHECK(load(NULL, (const char *[]){ FITBIT_OK, NULL },
 	    "USERS=alice,bob\n", &err) == 0);
 	CHECK(cfg.nusers == 2);
+	/* with USERS, FITBIT_USER_ID is not used, so not judged either */
+	CHECK(load(NULL, (const char *[]){ FITBIT_OK, "USERS=alice",
+	    "FITBIT_USER_ID=a\tb", NULL }, NULL, &err) == 0);
+	CHECK(cfg.nusers == 1);
+	CHECK(load(NULL, (const char *[]){ FITBIT_OK, "FITBIT_USER_ID=a\tb",
+	    NULL }, NULL, &err) == -1);
+	CHECK(strcmp(err.msg, "FITBIT_USER_ID: contains a control character")
+	    == 0);
 }
 
 /* CONFIG_USERS_MAX names fit (longer than CONFIG_STR_MAX); one more not. */
