@@ -176,11 +176,15 @@ accounts_open(struct app *app, struct err *err)
 	struct err e, first = { 0 };
 	char q[ERR_MSG_MAX + 16];
 	size_t i, ok = 0;
+	int rc;
 
 	for (i = 0; i < app->naccounts; i++) {
 		err_clear(&e);
-		if (account_open(&app->accounts[i], &app->cfg, app->http[0],
-		    app->rw, &e) == 0) {
+		log_set_user(app->accounts[i].user);	/* its lines name it */
+		rc = account_open(&app->accounts[i], &app->cfg, app->http[0],
+		    app->rw, &e);
+		log_set_user(NULL);
+		if (rc == 0) {
 			ok++;
 			continue;
 		}

@@ -103,6 +103,11 @@ account_close(struct account *a)
 		a->src->ops->free(a->src);
 	oauth_free(a->oauth);
 	lock_release(a->lock_fd);
-	memset(a, 0, sizeof(*a));
+	/* what it opened goes; who it is stays (a left-out account is still
+	 * on /metrics with its user label and readiness) */
+	a->col = NULL;
+	a->cache = NULL;
+	a->src = NULL;
+	a->oauth = NULL;
 	a->lock_fd = -1;
 }
