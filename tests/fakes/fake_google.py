@@ -138,7 +138,9 @@ What it models WITHOUT proof (our guesses, not in any source we read):
   answers;
 - refresh-token rotation is off by default (--rotate-refresh turns it on: the
   old refresh token then stops working); older access tokens stay valid
-  after a refresh; several refresh tokens (one per consent) live at once; a
+  after a refresh; several refresh tokens (one per consent) live at once, at
+  most 100 per account (Google: 100 per Google Account per client ID; the
+  account's oldest then stops working); a
   re-consent without prompt=consent does not issue a new refresh_token;
 - where the empty page sits: by default the FIRST page of every listing
   (daily, sleep, weight, body-fat; not rollUp, not pairedDevices) is empty
@@ -299,7 +301,7 @@ SETTINGS = SCOPE_PREFIX + "settings.readonly"
 SLEEP = SCOPE_PREFIX + "sleep.readonly"
 READ_SCOPES = [ACT, MET, SLEEP, PROFILE, SETTINGS]
 CODE_LIFETIME = 600
-MAX_REFRESH_TOKENS = 100
+MAX_REFRESH_TOKENS = 100   # live refresh tokens per Google Account per client
 JSON_CT = "application/json; charset=UTF-8"
 PAGE_DEFAULT, PAGE_MAX = 1440, 10000
 ZONES = ("LIGHT", "MODERATE", "VIGOROUS", "PEAK")
@@ -1243,9 +1245,11 @@ class Fake(DataClock, RequestLog):
         tok = "1//0g" + secrets.token_urlsafe(64)
         self.refresh[tok] = {"scope": scope, "grant": grant, "account": account}
         self.issued.append(tok)
-        while len(self.refresh) > MAX_REFRESH_TOKENS:   # oldest stops working
-            oldest = next(iter(self.refresh))
-            self.drop_grant(self.refresh[oldest]["grant"])
+        # per Google Account and client: the account's oldest stops working
+        mine = [t for t, e in self.refresh.items() if e["account"] == account]
+        while len(mine) > MAX_REFRESH_TOKENS:
+            self.drop_grant(self.refresh[mine[0]]["grant"])
+            mine = [t for t in mine if t in self.refresh]
         return tok
 
     def drop_grant(self, grant):

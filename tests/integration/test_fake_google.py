@@ -320,6 +320,20 @@ class FakeGoogleTest(IntegrationTest):
         self.assertEqual(self.fake.get("/_test/config")["accounts"], {})
 
 
+    def test_refresh_token_limit_is_per_account(self):
+        """Google: 100 live refresh tokens per Google Account per client; the
+        101st of an account ends that account's oldest, no other's."""
+        self.fake.config(accounts={"alice": {"seed": 1}, "bob": {"seed": 2}})
+        bob = self.fake.post("/_test/tokens", {"account": "bob"})["refresh_token"]
+        alice = [self.fake.post("/_test/tokens", {"account": "alice"})["refresh_token"]
+                 for _ in range(101)]
+        ref = {"grant_type": "refresh_token", "client_id": self.cid, "client_secret": self.secret}
+        self.assertEqual(self.token(dict(ref, refresh_token=alice[0])).json().get("error"),
+                         "invalid_grant")
+        self.assertEqual(self.token(dict(ref, refresh_token=alice[1])).status, 200)
+        self.assertEqual(self.token(dict(ref, refresh_token=bob)).status, 200)
+
+
 class FakeGoogleDataTest(IntegrationTest):
     """rollUp minute data, sleep sessions, daily records, scale samples,
     paired devices, late data (sync_lag_s) and the truth API agreeing with
