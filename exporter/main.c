@@ -42,7 +42,7 @@ extern char **environ;
 
 struct app {
 	struct config cfg;
-	struct httpc *http[FLEET_WORKERS];	/* one per worker */
+	struct httpc *http[FLEET_WORKERS_MAX];	/* one per worker */
 	struct httpc *rw_http;
 	struct rw *rw;
 	size_t naccounts;
@@ -273,7 +273,7 @@ app_close(struct app *app)
 	rw_free(app->rw);
 	httpc_free(app->rw_http);
 	lock_release(app->lock_fd);
-	for (i = 0; i < FLEET_WORKERS; i++)
+	for (i = 0; i < FLEET_WORKERS_MAX; i++)
 		httpc_free(app->http[i]);
 	log_forget_secrets();
 	log_close();

@@ -34,9 +34,13 @@ struct worker {
 int
 fleet_workers(size_t n, int asked)
 {
-	int w = asked > 0 ? asked : FLEET_WORKERS;
+	size_t w = asked > 0 ? (size_t)asked : n / FLEET_PER_WORKER;
 
-	return (size_t)w > n ? (int)n : w;
+	if (asked <= 0 && w < FLEET_WORKERS_MIN)
+		w = FLEET_WORKERS_MIN;
+	if (w > FLEET_WORKERS_MAX)
+		w = FLEET_WORKERS_MAX;
+	return (int)(w > n ? n : w);
 }
 
 /* The idle account due first, or n when all are busy. */

@@ -19,7 +19,16 @@
 
 #include "err.h"
 
-#define FLEET_WORKERS 4		/* at most, and never more than accounts */
+/*
+ * The pool grows with the household, one worker per FLEET_PER_WORKER
+ * accounts, from FLEET_WORKERS_MIN to FLEET_WORKERS_MAX and never more
+ * than accounts: a Google cycle (about 17 requests) spends seconds
+ * waiting for its own account's pacing (10 at once, then one per 300
+ * ms), and that wait holds its worker.
+ */
+#define FLEET_WORKERS_MIN 4
+#define FLEET_WORKERS_MAX 32
+#define FLEET_PER_WORKER 32
 
 struct collector;
 struct httpc;
@@ -27,7 +36,7 @@ struct httpc;
 struct fleet_config {
 	struct collector *const *accounts;	/* borrowed, n of them */
 	size_t n;
-	int workers;			/* 0: min(n, FLEET_WORKERS) */
+	int workers;			/* 0: fleet_workers(n, 0) */
 	/* one HTTP client per worker: the caller makes them (workers of
 	 * them), the fleet lends them and never frees them */
 	struct httpc *const *http;
@@ -36,7 +45,8 @@ struct fleet_config {
 /* Run every account until quit_requested(); the calling thread is one of
  * the workers. -1 with err when a worker thread cannot start. */
 int fleet_run(const struct fleet_config *, struct err *);
-/* How many workers fleet_run() uses for n accounts. */
+/* How many workers fleet_run() uses for n accounts (asked > 0: that
+ * many, at most FLEET_WORKERS_MAX and n). */
 int fleet_workers(size_t n, int asked);
 
 #endif

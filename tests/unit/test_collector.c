@@ -16,6 +16,7 @@
 #include "fakesrc.h"
 #include "log.h"
 #include "sync/collector.h"
+#include "sync/fleet.h"
 #include "sync/history.h"
 #include "sync/state.h"
 #include "helpers.h"
@@ -219,6 +220,22 @@ test_scrape_only(void)
 	env_close(&e);
 }
 
+/* The pool: 4 workers up to 128 accounts, then one per 32 accounts, 32 at most;
+ * never more than accounts; an asked number is kept within both. */
+static void
+test_fleet_workers(void)
+{
+	CHECK(fleet_workers(1, 0) == 1);
+	CHECK(fleet_workers(3, 0) == 3);
+	CHECK(fleet_workers(100, 0) == 4);
+	CHECK(fleet_workers(200, 0) == 6);
+	CHECK(fleet_workers(1000, 0) == 31);
+	CHECK(fleet_workers(5000, 0) == FLEET_WORKERS_MAX);
+	CHECK(fleet_workers(10, 2) == 2);
+	CHECK(fleet_workers(10, 50) == 10);
+	CHECK(fleet_workers(100, 50) == FLEET_WORKERS_MAX);
+}
+
 void
 suite_collector(void)
 {
@@ -228,5 +245,6 @@ suite_collector(void)
 	test_refused_intraday();
 	test_reserve_and_deadline();
 	test_scrape_only();
+	test_fleet_workers();
 	log_set_level(LOG_INFO);
 }
