@@ -16,14 +16,19 @@ side by side in one run, under a header naming the machine.
    (build/bench_rw).
 4. Requests and wall time of backfills (`--once` into a real
    VictoriaMetrics) for both sources: BACKFILLS below, the hook for more rows.
+5. A household at scale (tests/bench/bench_fleet.py): 1,000 Google accounts
+   in one process, their first backfill, one steady interval (cycles on
+   time, RSS, CPU, requests per account-cycle), /metrics for the fleet next
+   to nginx, and one account alone.
 
 Missing tools (tests/bench/deps.sh installs them) and failures become
 "n/a (reason)" rows; the run still prints the table and exits 0.
 
 Knobs (environment): BENCH_WRK_SECONDS (10), BENCH_CYCLES (3),
 BENCH_NGINX_WORKERS (1), BENCH_BACKFILL_TIMEOUT (600 s),
-BENCH_ONLY (comma list of: http, service, rw, backfill; default all;
-"http" needs "service", which it implies).
+BENCH_ONLY (comma list of: http, service, rw, backfill, fleet; default
+all; "http" needs "service", which it implies), BENCH_FLEET_ACCOUNTS (1000),
+BENCH_FLEET_DAYS (30), BENCH_FLEET_INTERVAL (15 minutes).
 """
 
 import ctypes
@@ -106,7 +111,7 @@ def wanted(section):
 
 class Table:
     """Rows grouped by section, printed in SECTIONS order."""
-    SECTIONS = ["http", "service", "rw", "backfill"]
+    SECTIONS = ["http", "service", "rw", "backfill", "fleet"]
 
     def __init__(self):
         self.rows = {s: [] for s in self.SECTIONS}
@@ -797,6 +802,9 @@ def main():
         bench_rw(t)
     if wanted("service"):
         bench_service(t, tools)
+    if wanted("fleet"):
+        import bench_fleet  # tests/bench/bench_fleet.py: a household at scale
+        bench_fleet.bench_fleet(t, tools)
 
     rev = sh(["git", "-C", str(harness.REPO), "describe", "--always", "--dirty"]) or "?"
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

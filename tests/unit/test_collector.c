@@ -220,8 +220,8 @@ test_scrape_only(void)
 	env_close(&e);
 }
 
-/* The pool: 4 workers up to 128 accounts, then one per 32 accounts, 32 at most;
- * never more than accounts; an asked number is kept within both. */
+/* The pool: 4 workers up to 128 accounts, then one per 32 accounts, 32
+ * at most; never more than accounts; an asked number kept within both. */
 static void
 test_fleet_workers(void)
 {
