@@ -15,7 +15,7 @@ STATE=Zk3vQ9xLm2Pw7Rt5Yb8Nc4Hd6Jf1Gs0A	# fuzz_callback.c's STATE
 if [ "${1:-}" = "--reset" ]; then
 	rm -rf "$out"
 fi
-for t in fitbit_json google_json exercise oauth callback state env config tzif; do
+for t in fitbit_json google_json exercise tcx oauth callback state env config tzif; do
 	mkdir -p "$out/$t"
 	rm -f "$out/$t"/seed-*
 done
@@ -232,6 +232,16 @@ printf '%s' '{"dataPoints":[{"name":"a","exercise":{"interval":{"startTime":"202
     seed exercise extreme-google 0 95
 printf '%s' '{"activities":[{"activityName":"Run","logId":1,"activeDuration":1e308,"duration":1,"distance":1e308,"distanceUnit":"Mile","startTime":"2026-03-29T02:30:00.000"}]}' |
     seed exercise extreme-fitbit 1 95
+
+# --- tcx: the document ---
+for f in "$fx"/tcx_*.tcx; do
+	n=${f##*/}
+	seed tcx "$n" <"$f"
+done
+printf '%s' '<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"><Activities><Activity><Lap><Track><Trackpoint><Time>2026-11-19T07:41:40.123456Z</Time><Position><LatitudeDegrees>-0</LatitudeDegrees><LongitudeDegrees>1e2</LongitudeDegrees></Position><HeartRateBpm><Value>255</Value></HeartRateBpm></Trackpoint></Track></Lap></Activity></Activities></TrainingCenterDatabase>' |
+    seed tcx shape-one-point
+printf '%s' '<TrainingCenterDatabase><Activities><Activity><Lap><Track><Trackpoint><Time>1970-01-01T00:00:00Z</Time><![CDATA[x]]><AltitudeMeters><![CDATA[12]]>.5</AltitudeMeters></Trackpoint></Track></Lap></Activity></Activities></TrainingCenterDatabase>' |
+    seed tcx shape-no-namespace
 
 # --- oauth: mode byte, body ---
 for f in "$fx"/oauth_*.json; do
