@@ -172,7 +172,9 @@ Workouts, WITHOUT proof (the research names the endpoint and its
 parameters, not its answer; the shape follows Fitbit's reference page as
 remembered): afterDate/beforeDate compared strictly with the local start
 (a date alone is its midnight); next/previous are absolute api.fitbit.com
-URLs, "" at the ends; the sessions of fakecore.exercise_sessions (0-2 a
+URLs, "" at the ends, whose offset=N is the only non-zero offset a client
+sends (the reference: "offset Supported: 0", paginate by the links): the
+fake accepts any offset; the sessions of fakecore.exercise_sessions (0-2 a
 day, a same-second pair every 5th day, an edited one every 4th day:
 originalStartTime 30 min before startTime, originalDuration shorter,
 logType manual, lastModified 3 h after the end; a DST-day session at

@@ -11,8 +11,8 @@
  * A NUL splits the JSON into two pages parsed into the same list, as the
  * sources do with the pages of one range.
  *
- * Promises checked: a failed page adds nothing (and Google's leaves next
- * empty); every sample is an exercise metric with a finite value >= 0, an
+ * Promises checked: a failed page adds nothing and leaves next empty;
+ * the legacy next is a bare query (no '/', '?', '#', space or quote); every sample is an exercise metric with a finite value >= 0, an
  * activity label of the bounded set, a zone only on the zone metric, the
  * day of its session in [from, to]; no two samples share metric, labels
  * and instant (the collision rule).
@@ -46,22 +46,21 @@ page(int p, const char *json, size_t len, int32_t from, int32_t to,
     struct exercise_list *l, struct err *err)
 {
 	char next[NEXT_SIZE];
-	size_t base = l->len, offset = 0;
-	int more = 0, rc;
+	size_t base = l->len;
+	int rc;
 
 	if (p == 0) {
 		rc = google_parse_exercise(json, len, from, to, l, next,
 		    sizeof(next), err);
 		FUZZ_CHECK(fuzz_terminated(next, sizeof(next)));
-		if (rc == -1)
-			FUZZ_CHECK(next[0] == '\0');
 	} else {
 		rc = fitbit_parse_exercise(json, len, from, to, "Europe/Berlin",
-		    l, &offset, &more, err);
-		FUZZ_CHECK(more == 0 || more == 1);
-		if (rc == -1)
-			FUZZ_CHECK(offset == 0 && more == 0);
+		    l, next, sizeof(next), err);
+		FUZZ_CHECK(fuzz_terminated(next, sizeof(next)));
+		FUZZ_CHECK(strpbrk(next, " #/?\"\\") == NULL);
 	}
+	if (rc == -1)
+		FUZZ_CHECK(next[0] == '\0');
 	if (rc == -1) {
 		fuzz_check_err(err);
 		FUZZ_CHECK(l->len == base);

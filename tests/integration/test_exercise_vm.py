@@ -7,6 +7,7 @@ session still running left out, the edited session's current values; the
 requests are the documented list calls; and the request cost of a year
 of workouts, measured."""
 
+import re
 import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -136,6 +137,11 @@ class WorkoutsFitbit(Workouts, IntegrationTest):
 
     def test_every_session_equals_truth_across_dst(self):
         self.check_truth()
+        self.check_legacy_requests()
+
+    def check_legacy_requests(self):
+        """SyncBit's own requests ask for offset 0 ("Supported: 0"); a
+        later page is the query of the fake's pagination.next, as sent."""
         reqs = self.exercise_requests()
         self.assertTrue(reqs)
         for r in reqs:
@@ -143,9 +149,14 @@ class WorkoutsFitbit(Workouts, IntegrationTest):
             self.assertIn("sort=asc", q, r)
             self.assertIn("limit=100", q, r)
             self.assertIn("afterDate=", q, r)
+            self.assertTrue(re.fullmatch(r"afterDate=[\d-]+&sort=asc&limit=100&offset=0", q) or
+                            re.fullmatch(r"offset=\d+&limit=100&sort=asc&afterDate=[\d-]+", q), q)
+        return reqs
 
     def test_a_year_of_workouts(self):
         self.check_year_cost(8)
+        pages = [r for r in self.check_legacy_requests() if r["query"].startswith("offset=")]
+        self.assertGreater(len(pages), 2, "a year takes pages after the first")
 
     def test_metrics_page_latest_session(self):
         self.check_metrics_page()

@@ -212,12 +212,12 @@ test_google(void)
 
 static int
 legacy(const char *name, int32_t from, int32_t to, struct exercise_list *l,
-    size_t *offset, int *more, struct err *err)
+    char *next, struct err *err)
 {
 	size_t len;
 	char *json = fixture(name, &len);
-	int rc = fitbit_parse_exercise(json, len, from, to, ZONE, l, offset,
-	    more, err);
+	int rc = fitbit_parse_exercise(json, len, from, to, ZONE, l, next, 128,
+	    err);
 
 	free(json);
 	return rc;
@@ -229,16 +229,14 @@ test_legacy(void)
 	struct exercise_list l;
 	struct samples s;
 	struct err err = { 0 };
-	size_t offset = 100;
-	int more = 1;
+	char next[128] = "x";
 	int64_t walk = at(28, 11, 8, 6), bike = at(29, 8, 15, 0);
 
 	exercise_list_init(&l);
 	samples_init(&s);
-	CHECK(legacy("fitbit_exercise.json", MAR(28), MAR(29), &l, &offset,
-	    &more, &err) == 0);
-	CHECK(offset == 107);
-	CHECK(more == 0);		/* the swim on the 30th is past `to` */
+	CHECK(legacy("fitbit_exercise.json", MAR(28), MAR(29), &l, next,
+	    &err) == 0);
+	CHECK(next[0] == '\0');	/* the swim on the 30th is past `to` */
 	CHECK(l.len == 5);		/* the run has not ended */
 	CHECK(exercise_samples(&l, &s, &err) == 0);
 	CHECK(is(&s, DUR, "walk", NULL, walk, 1536));
@@ -268,17 +266,16 @@ test_legacy(void)
 	samples_clear(&s);
 	exercise_list_release(&l);
 
-	/* the next page is asked for while nothing passed `to` */
-	offset = 0;
-	CHECK(legacy("fitbit_exercise.json", MAR(28), MAR(30), &l, &offset,
-	    &more, &err) == 0);
-	CHECK(more == 1 && offset == 7 && l.len == 6);
+	/* while nothing passed `to`: the query of pagination.next */
+	CHECK(legacy("fitbit_exercise.json", MAR(28), MAR(30), &l, next,
+	    &err) == 0);
+	CHECK(strcmp(next, "offset=7&limit=100&sort=asc&afterDate=2026-03-27")
+	    == 0 && l.len == 6);
 	exercise_list_release(&l);
 
-	offset = 0;
 	CHECK(legacy("fitbit_exercise_hostile.json", MAR(1), MAR(31), &l,
-	    &offset, &more, &err) == 0);
-	CHECK(more == 0 && offset == 7);
+	    next, &err) == 0);
+	CHECK(next[0] == '\0');
 	CHECK(exercise_samples(&l, &s, &err) == 0);
 	CHECK(s.len == 1);		/* only the first Peak entry */
 	CHECK(is(&s, ZS, "other", "peak", at(29, 6, 0, 0), 60));
@@ -286,15 +283,39 @@ test_legacy(void)
 	samples_release(&s);
 
 	CHECK(fitbit_parse_exercise("{\"activities\":{}}", 17, MAR(1), MAR(31),
-	    ZONE, &l, &offset, &more, &err) == -1);
+	    ZONE, &l, next, sizeof(next), &err) == -1);
 	CHECK(strcmp(err.msg, "activity list: no 'activities' list") == 0);
 	err_clear(&err);
-	CHECK(fitbit_parse_exercise("[", 1, MAR(1), MAR(31), ZONE, &l, &offset,
-	    &more, &err) == -1 && l.len == 0 && offset == 7);
+	CHECK(fitbit_parse_exercise("[", 1, MAR(1), MAR(31), ZONE, &l, next,
+	    sizeof(next), &err) == -1 && l.len == 0 && next[0] == '\0');
 	err_clear(&err);
 	CHECK(fitbit_parse_exercise("{\"activities\":[]}", 17, MAR(1), MAR(31),
-	    "Mars/Olympus", &l, &offset, &more, &err) == -1);
+	    "Mars/Olympus", &l, next, sizeof(next), &err) == -1);
 	exercise_list_release(&l);
+	/* a next link that is not a list page, or that holds what SyncBit
+	 * would not send: an error, nothing kept */
+	{
+		static const char *const bad[] = {
+		    "https://evil.example/steal?token=1",
+		    "https://api.fitbit.com/1/user/-/activities/list.json?a=b c",
+		    "https://api.fitbit.com/1/user/-/activities/list.json?a=b#x",
+		    "https://api.fitbit.com/1/user/-/activities/list.json?",
+		};
+		char json[256];
+		size_t i;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			snprintf(json, sizeof(json), "{\"activities\":[{\"logId\":"
+			    "1,\"duration\":1,\"startTime\":\"2026-03-02T07:00:00"
+			    "Z\"}],\"pagination\":{\"next\":\"%s\"}}", bad[i]);
+			err_clear(&err);
+			CHECK(fitbit_parse_exercise(json, strlen(json), MAR(1),
+			    MAR(31), ZONE, &l, next, sizeof(next), &err) == -1);
+			CHECK(l.len == 0 && next[0] == '\0');
+			CHECK(strstr(err.msg, "pagination.next") != NULL);
+		}
+		exercise_list_release(&l);
+	}
 }
 
 /* fitbit_exercise_range's pages: a scripted API. */
@@ -327,7 +348,9 @@ test_range(void)
 	struct script sc = { {
 	    "{\"activities\":[{\"activityName\":\"Swim\",\"logId\":1,"
 	    "\"activeDuration\":60000,\"startTime\":\"2026-03-02T07:00:00.000"
-	    "+01:00\"}],\"pagination\":{\"next\":\"more\"}}",
+	    "+01:00\"}],\"pagination\":{\"next\":\"https://api.fitbit.com/1/"
+	    "user/-/activities/list.json?offset=1&limit=100&sort=asc&afterDate="
+	    "2026-02-28\"}}",
 	    "{\"activities\":[{\"activityName\":\"Swim\",\"logId\":2,"
 	    "\"activeDuration\":120000,\"startTime\":\"2026-03-02T07:00:00.000"
 	    "+01:00\"}],\"pagination\":{\"next\":\"\"}}", NULL }, 0, { "" } };
@@ -340,8 +363,9 @@ test_range(void)
 	CHECK(sc.n == 2);
 	CHECK(strcmp(sc.paths[0], "1/user/-/activities/list.json?afterDate="
 	    "2026-02-28&sort=asc&limit=100&offset=0") == 0);
-	CHECK(strcmp(sc.paths[1], "1/user/-/activities/list.json?afterDate="
-	    "2026-02-28&sort=asc&limit=100&offset=1") == 0);
+	/* the next page: the link's query on our own base */
+	CHECK(strcmp(sc.paths[1], "1/user/-/activities/list.json?offset=1&"
+	    "limit=100&sort=asc&afterDate=2026-02-28") == 0);
 	/* the collision rule holds across pages */
 	CHECK(is(&s, DUR, "swim", NULL, at(2, 6, 0, 0), 60));
 	CHECK(is(&s, DUR, "swim", NULL, at(2, 6, 0, 0) + 1, 120));
@@ -351,6 +375,16 @@ test_range(void)
 	sc.pages[1] = "{\"activities\":7}";
 	CHECK(fitbit_exercise_range(scripted, &sc, MAR(1), MAR(3), ZONE, &s,
 	    &err) == -1 && s.len == 0);
+	/* a link to the page just read: an error, not a loop */
+	sc.n = 0;
+	sc.pages[1] = sc.pages[0] = "{\"activities\":[{\"logId\":1,\"duration\""
+	    ":1,\"startTime\":\"2026-03-02T07:00:00Z\"}],\"pagination\":"
+	    "{\"next\":\"/1/user/-/activities/list.json?afterDate=2026-02-28&"
+	    "sort=asc&limit=100&offset=0\"}}";
+	err_clear(&err);
+	CHECK(fitbit_exercise_range(scripted, &sc, MAR(1), MAR(3), ZONE, &s,
+	    &err) == -1 && s.len == 0 && sc.n == 1);
+	CHECK(strstr(err.msg, "the same page twice") != NULL);
 	samples_release(&s);
 }
 

@@ -5,6 +5,7 @@
  * parser is pure; a local startTime goes through civil_local_to_utc().
  * Collector thread (and the unit tests, the fuzz targets).
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #define KM_PER_MILE 1.609344
 #define LIMIT 100		/* activities/list.json's largest page */
 #define PAGES 50		/* per range: a loop guard */
+#define NEXT_MAX 512		/* the query of a pagination.next link */
 
 static const struct {
 	const char *api;
@@ -138,18 +140,45 @@ entry(const cJSON *e, int32_t from, int32_t to, const char *zone,
 	return exercise_add(l, &x, err);
 }
 
+/* pagination.next -> its query (the API's own offset, which only its
+ * links may carry), "" when the list ends here. */
+static int
+next_query(const char *link, char *next, size_t size, struct err *err)
+{
+	const char *q;
+	size_t i, n;
+
+	next[0] = '\0';
+	if (link == NULL || link[0] == '\0')
+		return 0;
+	if ((q = strstr(link, "/activities/list.json?")) == NULL)
+		return err_set(err, "activity list: 'pagination.next' is not "
+		    "a list link");
+	q += strlen("/activities/list.json?");
+	n = strlen(q);
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)q[i]) &&
+		    strchr("-._~%&=:+", q[i]) == NULL)
+			return err_set(err, "activity list: 'pagination.next' "
+			    "holds a character SyncBit does not send");
+	if (n == 0 || n >= size)
+		return err_set(err, "activity list: 'pagination.next' is empty "
+		    "or too long");
+	memcpy(next, q, n + 1);
+	return 0;
+}
+
 int
 fitbit_parse_exercise(const char *json, size_t len, int32_t from,
-    int32_t to, const char *zone, struct exercise_list *l, size_t *offset,
-    int *more, struct err *err)
+    int32_t to, const char *zone, struct exercise_list *l, char *next,
+    size_t next_size, struct err *err)
 {
 	cJSON *root;
 	const cJSON *list, *e;
-	const char *next;
 	size_t base = l->len, n = 0;
 	int rc, after = 0;
 
-	*more = 0;
+	next[0] = '\0';
 	rc = fj_answer(json, len, "activity list", "activities", 0, &root,
 	    &list, err);
 	if (rc == 0 && !civil_zone_valid(zone))
@@ -161,12 +190,13 @@ fitbit_parse_exercise(const char *json, size_t len, int32_t from,
 		if ((rc = entry(e, from, to, zone, l, &after, err)) == -1)
 			break;
 	}
-	next = cJSON_GetStringValue(jv_get(jv_get(root, "pagination"), "next"));
-	if (rc == 0) {
-		*offset += n;
-		*more = n > 0 && !after && next != NULL && next[0] != '\0';
-	} else
+	if (rc == 0 && n > 0 && !after)
+		rc = next_query(cJSON_GetStringValue(jv_get(jv_get(root,
+		    "pagination"), "next")), next, next_size, err);
+	if (rc == -1) {
 		l->len = base;
+		next[0] = '\0';
+	}
 	cJSON_Delete(root);
 	return rc;
 }
@@ -177,25 +207,28 @@ fitbit_exercise_range(fitbit_get_fn get, void *ctx, int32_t from, int32_t to,
 {
 	struct exercise_list l;
 	struct httpc_resp r;
-	char d[CIVIL_DATE_LEN], path[160];
-	size_t offset = 0;
-	int page, more = 1, rc = 0;
+	char d[CIVIL_DATE_LEN], path[NEXT_MAX + 64], next[NEXT_MAX];
+	int page, rc = 0;
 
 	exercise_list_init(&l);
 	civil_format(from - 1, d);
-	for (page = 0; rc == 0 && more; page++) {
+	snprintf(next, sizeof(next), "afterDate=%s&sort=asc&limit=%d&offset=0",
+	    d, LIMIT);
+	for (page = 0; rc == 0 && next[0] != '\0'; page++) {
 		if (page == PAGES) {
 			rc = err_set(err, "'exercise': more than %d pages", page);
 			break;
 		}
-		snprintf(path, sizeof(path), "1/user/-/activities/list.json?"
-		    "afterDate=%s&sort=asc&limit=%d&offset=%zu", d, LIMIT,
-		    offset);
+		snprintf(path, sizeof(path), "1/user/-/activities/list.json?%s",
+		    next);
 		rc = get(ctx, path, &r, err);
 		if (rc == 0)
 			rc = fitbit_parse_exercise(r.body, r.len, from, to, zone,
-			    &l, &offset, &more, err);
+			    &l, next, sizeof(next), err);
 		httpc_resp_release(&r);
+		if (rc == 0 && strcmp(next, path + strlen("1/user/-/activities/"
+		    "list.json?")) == 0)
+			rc = err_set(err, "'exercise': the same page twice");
 	}
 	if (rc == 0)
 		rc = exercise_samples(&l, out, err);
