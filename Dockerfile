@@ -12,6 +12,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential pkg-config libcurl4-openssl-dev libcjson-dev \
       libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler libsnappy-dev \
+      libxml2-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
@@ -27,7 +28,7 @@ FROM debian:12-slim
 ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libcurl4 libcjson1 libmicrohttpd12 libprotobuf-c1 libsnappy1v5 \
+      libcurl4 libcjson1 libmicrohttpd12 libprotobuf-c1 libsnappy1v5 libxml2 \
       ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 syncbit \

@@ -2,7 +2,7 @@
 
 VERSION = 0.1.0
 PKG_CONFIG ?= pkg-config
-PKGS = libcurl libcjson libmicrohttpd libprotobuf-c snappy
+PKGS = libcurl libcjson libmicrohttpd libprotobuf-c snappy libxml-2.0
 CC ?= cc
 BUILD ?= build
 SAN ?=

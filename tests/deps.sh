@@ -5,7 +5,7 @@
 #   tests/deps.sh --image    for `make image` and `make image-test` (podman)
 set -eu
 PKGS="build-essential clang pkg-config libcurl4-openssl-dev libcjson-dev
-libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler libsnappy-dev
+libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler libsnappy-dev libxml2-dev
 python3 curl tzdata openssl victoria-metrics prometheus yamllint valgrind
 docker-compose python3-jsonschema nodejs npm"
 # the image's build and run: podman with runc (crun fails here), netavark

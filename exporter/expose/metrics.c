@@ -62,6 +62,26 @@ static const struct metric_family fitbit_families[] = {
 	    "Latest weight logged, in kilograms." },
 	{ "fitbit_body_fat_percent", "gauge",
 	    "Latest body fat logged, in percent." },
+	{ "fitbit_exercise_duration_seconds", "gauge",
+	    "Active time of the latest workout of each activity, in seconds "
+	    "(samples at the session's start)." },
+	{ "fitbit_exercise_calories", "gauge",
+	    "Calories (kcal) burned in the latest workout of each activity." },
+	{ "fitbit_exercise_distance_km", "gauge",
+	    "Distance of the latest workout of each activity, in kilometres." },
+	{ "fitbit_exercise_steps", "gauge",
+	    "Steps of the latest workout of each activity." },
+	{ "fitbit_exercise_heart_rate_avg_bpm", "gauge",
+	    "Average heart rate of the latest workout of each activity, in "
+	    "beats per minute." },
+	{ "fitbit_exercise_active_zone_minutes", "gauge",
+	    "Active Zone Minutes of the latest workout of each activity." },
+	{ "fitbit_exercise_heart_rate_zone_seconds", "gauge",
+	    "Time in each heart-rate zone in the latest workout of each "
+	    "activity, in seconds (zones as fitbit_heart_rate_zone_minutes)." },
+	{ "fitbit_exercise_elevation_gain_meters", "gauge",
+	    "Elevation gained in the latest workout of each activity, in "
+	    "metres." },
 	{ "fitbit_device_battery_percent", "gauge",
 	    "Battery level of each paired device, in percent." },
 	{ "fitbit_device_last_sync_timestamp_seconds", "gauge",

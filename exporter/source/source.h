@@ -47,7 +47,7 @@ struct source_kind {
 
 /* COLLECT's data kinds (config.h), in --help order. */
 #define SOURCE_GROUPS "activity,heart,azm,sleep,spo2,hrv,breathing," \
-	"temperature,vo2max,weight,devices,intraday"
+	"temperature,vo2max,weight,exercise,devices,intraday"
 
 
 /* What the API lets us spend now (rate budget). */

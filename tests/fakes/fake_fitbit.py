@@ -27,6 +27,15 @@ What it models (documented behaviour):
   strings, 1095 days max), activities/heart/date/{start}/{end|period}.json
   (1 year = 366 days max), devices.json. "today" is accepted as a date.
   Units: metric unless Accept-Language is en_US (miles, feet, pounds, degF).
+- GET /1/user/-/activities/list.json (activity scope; research B.3): exactly
+  one of beforeDate (sort=desc) and afterDate (sort=asc), limit 1..100,
+  offset; {"activities": [...], "pagination": {afterDate|beforeDate, limit,
+  next, offset, previous, sort}}; entries {activityName, activityTypeId,
+  logId, logType, startTime and originalStartTime (local with offset),
+  activeDuration, duration, originalDuration (ms), calories,
+  averageHeartRate, steps, distance + distanceUnit, elevationGain,
+  activeZoneMinutes{totalMinutes, minutesInHeartRateZones}, heartRateZones
+  [{name, min, max, minutes}], lastModified, tcxLink}.
 - Intraday, one day (24 h) per request: activities/{heart|steps}/date/{d}/
   {1d|d}/{detail}[/time/HH:mm/HH:mm].json (heart: heartrate scope, detail
   1sec|1min|5min|15min; steps: activity scope, 1min|5min|15min): the daily
@@ -159,10 +168,30 @@ What it models WITHOUT proof (our guesses, not in any source we read):
   values are served as of the last sync (a day ending after it is partial,
   one starting after it has no data).
 
+Workouts, WITHOUT proof (the research names the endpoint and its
+parameters, not its answer; the shape follows Fitbit's reference page as
+remembered): afterDate/beforeDate compared strictly with the local start
+(a date alone is its midnight); next/previous are absolute api.fitbit.com
+URLs, "" at the ends, whose offset=N is the only non-zero offset a client
+sends (the reference: "offset Supported: 0", paginate by the links): the
+fake accepts any offset; the sessions of fakecore.exercise_sessions (0-2 a
+day, a same-second pair every 5th day, an edited one every 4th day:
+originalStartTime 30 min before startTime, originalDuration shorter,
+logType manual, lastModified 3 h after the end; a DST-day session at
+02:30 CET / 03:30 CEST), served once ended by the last sync; the session
+the user is in (started 10 minutes before the last sync) listed without
+duration, activeDuration and totals; calories whole kcal; elevationGain in
+metres and distance in km (miles with Accept-Language en_US); activityName
+Run, Walk, Outdoor Bike, Swim, Weights, Yoga, HIIT, Treadmill, Tennis;
+GET /_test/exercise?start=D&end=D lists every served session's expected
+samples (ts_ms, activity, values, zones) by README's activity table and
+collision rule.
+
 Control API (not part of Fitbit's): GET /_test/truth?date=D (the values
 served now, SPEC metric names), GET /_test/series?metric=M&start_ms&end_ms
 (fitbit_heart_rate_bpm, fitbit_intraday_steps, fitbit_sleep_stage_level;
 [[ts_ms, value]], start inclusive, end exclusive), GET /_test/devices,
+GET /_test/exercise?start=D&end=D,
 GET|POST /_test/config, POST /_test/tokens, GET /_test/tokens,
 GET /_test/requests, GET /_test/stats, POST /_test/reset.
 """
@@ -183,8 +212,8 @@ from datetime import date, datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
-from fakecore import (DataClock, JsonHandler, RequestLog, activity_weights, asleep_mask,
-                      body_fat_center, cumulative_steps, heart_gaps, heart_walk, midnight,
+from fakecore import (EXERCISE_KINDS, DataClock, JsonHandler, RequestLog, activity_weights,
+                      asleep_mask, exercise_answer, body_fat_center, cumulative_steps, heart_gaps, heart_walk, midnight,
                       parse_now, rng_for, seasonal, seed_unit, serve, stage_segments,
                       vo2_center, weigh_times)
 
@@ -325,6 +354,54 @@ def day_values(seed, d, frac):
 def local_iso(ts, tz):
     """Epoch seconds -> Fitbit's offset-less local "YYYY-MM-DDTHH:MM:SS.000"."""
     return datetime.fromtimestamp(int(ts), tz).strftime("%Y-%m-%dT%H:%M:%S.000")
+
+
+EXERCISE_ZONES = ("out_of_range", "fat_burn", "cardio", "peak")
+ZONE_NAMES = ("Out of Range", "Fat Burn", "Cardio", "Peak")
+MI_PER_KM = 0.621371
+
+
+def offset_iso(ts, tz):
+    """Epoch seconds -> "YYYY-MM-DDTHH:MM:SS.000+01:00" (local, with offset)."""
+    t = datetime.fromtimestamp(int(ts), tz)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.000") + t.strftime("%z")[:3] + ":" + t.strftime("%z")[3:]
+
+
+def activity_log(x, tz, miles, user):
+    """One activities/list.json entry (the documented Get Activity Log List
+    fields); the open workout lacks duration, activeDuration and totals."""
+    e = {"activityName": EXERCISE_KINDS[x["kind"]][1], "logId": x["id"],
+         "activityTypeId": 90000 + sorted(EXERCISE_KINDS).index(x["kind"]),
+         "logType": "tracker", "startTime": offset_iso(x["start"], tz),
+         "originalStartTime": offset_iso(x["start"], tz)}
+    if x.get("open"):
+        return e
+    e.update(activeDuration=x["active_s"] * 1000, duration=(x["end"] - x["start"]) * 1000,
+             originalDuration=(x["end"] - x["start"]) * 1000, calories=round(x["kcal"]),
+             averageHeartRate=x["hr"], hasActiveZoneMinutes=True,
+             activeZoneMinutes={"totalMinutes": x["azm"], "minutesInHeartRateZones": [
+                 {"minuteMultiplier": m, "minutes": z, "order": i, "type": t, "zoneName": n}
+                 for i, (m, z, t, n) in enumerate(zip(
+                     (0, 1, 2, 2), x["zones"], ("OUT_OF_ZONE", "FAT_BURN", "CARDIO", "PEAK"),
+                     ZONE_NAMES))]},
+             heartRateZones=[{"name": n, "minutes": z, "min": lo, "max": hi}
+                             for n, z, lo, hi in zip(ZONE_NAMES, x["zones"], (30, 111, 134, 164),
+                                                     (111, 134, 164, 220))],
+             lastModified=datetime.fromtimestamp(x["end"] + (3 * 3600 if x["edited"] else 5),
+                                                 timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+             tcxLink=f"https://api.fitbit.com/1/user/{user}/activities/{x['id']}.tcx")
+    if x["edited"]:
+        e.update(originalStartTime=offset_iso(x["orig_start"], tz),
+                 originalDuration=x["orig_active_s"] * 1000, logType="manual")
+    if "dist_m" in x:
+        km = x["dist_m"] / 1000
+        e.update(distance=km * MI_PER_KM if miles else km,
+                 distanceUnit="Mile" if miles else "Kilometer")
+    if "steps" in x:
+        e["steps"] = x["steps"]
+    if "elev_m" in x:
+        e["elevationGain"] = x["elev_m"]
+    return e
 
 
 def battery_word(level):
@@ -990,6 +1067,7 @@ class Fake(DataClock, RequestLog):
             ("activities/{resource}/date", rf"activities/(tracker/)?(\w+)/date/{d}/([^/]+)\.json",
              "activity", self.r_series),
             ("sleep/date", rf"sleep/date/{d}/{d}\.json", "sleep", self.r_sleep),
+            ("activities/list", r"activities/list\.json", "activity", self.r_activity_list),
             ("spo2/date", rf"spo2/date/{d}/{d}\.json", "oxygen_saturation", self.r_spo2),
             ("hrv/date", rf"hrv/date/{d}/{d}\.json", "heartrate", self.r_hrv),
             ("br/date", rf"br/date/{d}/{d}\.json", "respiratory_rate", self.r_br),
@@ -1162,6 +1240,49 @@ class Fake(DataClock, RequestLog):
                 out.append((m, naive, h, st))
         return out
 
+    def r_activity_list(self, miles):
+        """The activity log list: exactly one of beforeDate (sort=desc) and
+        afterDate (sort=asc), limit 1..100, offset; entries strictly after
+        (before) that local time, the open workout among them."""
+        q = {k: v[0] for k, v in self.query.items()}
+        before, after = q.get("beforeDate"), q.get("afterDate")
+        if (before is None) == (after is None):
+            raise BadRequest(400, "validation", "Either beforeDate or afterDate should be specified",
+                             "beforeDate")
+        sort = q.get("sort", "")
+        if sort != ("desc" if before is not None else "asc"):
+            raise BadRequest(400, "validation", "The sort is invalid for the date given", "sort")
+        try:
+            limit, offset = int(q.get("limit", "")), int(q.get("offset", "0"))
+        except ValueError:
+            raise BadRequest(400, "validation", "limit and offset must be numbers", "limit") from None
+        if not 1 <= limit <= 100 or offset < 0:
+            raise BadRequest(400, "validation", "The limit must be between 1 and 100", "limit")
+        text = before if before is not None else after
+        try:
+            edge = datetime.fromisoformat(text if "T" in text else text + "T00:00:00")
+        except ValueError:
+            raise BadRequest(400, "validation", f"Invalid date:{text}", "afterDate") from None
+        tz = self.tz()
+        found, d = [], self.first_day()
+        while d <= self.today():
+            found += self.workouts(d)
+            d += timedelta(days=1)
+        found.append(self.open_workout())
+        naive = lambda x: datetime.fromtimestamp(x["start"], tz).replace(tzinfo=None)
+        found = [x for x in found if (naive(x) < edge if before is not None else naive(x) > edge)]
+        found.sort(key=lambda x: (x["start"], x["id"]), reverse=before is not None)
+        page = found[offset:offset + limit]
+        key = "beforeDate" if before is not None else "afterDate"
+        base = "https://api.fitbit.com/1/user/-/activities/list.json?"
+        nxt = (base + urlencode({"offset": offset + limit, "limit": limit, "sort": sort, key: text})
+               if offset + limit < len(found) else "")
+        prev = (base + urlencode({"offset": max(0, offset - limit), "limit": limit, "sort": sort,
+                                  key: text}) if offset > 0 else "")
+        return 200, {"activities": [activity_log(x, tz, miles, self.user_id()) for x in page],
+                     "pagination": {key: text, "limit": limit, "next": nxt, "offset": offset,
+                                    "previous": prev, "sort": sort}}
+
     def r_sleep(self, miles, start, end):
         if self.version != "1.2":
             return 404, error_body("not_found", "The API you are requesting could not be found.", "n/a")
@@ -1325,6 +1446,9 @@ class Fake(DataClock, RequestLog):
             return 200, {"points": self.series(metric, a, b)}
         if method == "GET" and path == "/_test/devices":
             return 200, self.devices_truth()
+        if method == "GET" and path == "/_test/exercise":
+            return exercise_answer(q, self.workouts, lambda k: EXERCISE_KINDS[k][3],
+                                   EXERCISE_ZONES, kcal=round)
         if method == "GET" and path == "/_test/requests":
             since = int(q.get("since", 0))
             return 200, {"requests": [r for r in self.log if r["seq"] > since]}

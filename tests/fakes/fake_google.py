@@ -87,6 +87,19 @@ What it models (documented or reported by a cited source):
   +REM; CLASSIC: ASLEEP), minutesAwake (AWAKE), stagesSummary[{type,
   minutes, count}]} as int64 strings, createTime, updateTime}}; naps are
   CLASSIC, < 3 h, stagesStatus REJECTED_NAP, metadata.mainSleep false.
+- GET .../dataTypes/exercise/dataPoints (activity_and_fitness scope): filter
+  on exercise.interval.start_time (RFC 3339) or .interval.civil_start_time
+  (civil) with >=, <, AND; pageSize default 25, max 25 (research 4.3);
+  newest start first; Session records {name, dataSource, exercise{interval
+  {startTime, startUtcOffset, endTime, endUtcOffset}, exerciseType (the
+  ExerciseType enum: RUNNING, WALKING, BIKING, SWIMMING, WEIGHTLIFTING, YOGA,
+  HIIT, WORKOUT, OTHER), displayName (the user's title), activeDuration
+  ("Ns"), metricsSummary{caloriesKcal, distanceMillimeters,
+  elevationGainMillimeters (numbers), steps, averageHeartRateBeatsPerMinute,
+  activeZoneMinutes (int64 strings), heartRateZoneDurations{lightTime,
+  moderateTime, vigorousTime, peakTime} (durations)}, exerciseMetadata
+  {hasGps}}, createTime, updateTime} (research 4.2 and 4.5's captured
+  exercise; the MetricsSummary and TimeInHeartRateZones reference).
 - GET .../dataTypes/{weight|body-fat}/dataPoints: Sample records {name,
   dataSource, weight{sampleTime{physicalTime, utcOffset, civilTime{date,
   time}}, weightGrams (double)} | bodyFat{sampleTime, percentage}}; filter on
@@ -199,6 +212,19 @@ What it models WITHOUT proof (our guesses, not in any source we read):
   (heart rate) or once begun (steps: the current minute partial, so the
   minutes always add up to the daily total); the daily heart-rate rollup is
   the min/max/mean of the served minutes;
+- exercise: the sessions of fakecore.exercise_sessions (0-2 a day, a
+  same-second pair every 5th day, an edited one every 4th day: updateTime
+  3 h after createTime, values as they are now; a DST-day session at 02:30
+  CET / 03:30 CEST), served once ended by the last sync; the session the
+  user is in (started 10 minutes before the last sync) listed first,
+  without endTime, activeDuration and metricsSummary (like the open sleep
+  session of google-live.md); proto3 zero omission for steps and zone
+  durations, while activeZoneMinutes "0" is sent (as the captured
+  exercise); no distance on yoga and weights, no steps on swims, yoga and
+  weights (bikes: 0, so none), no elevation indoors; the activity labels
+  of its truth
+  (GET /_test/exercise?start=D&end=D: every served session's expected
+  samples, README's collision rule applied) follow README's table;
 - sleep: one main sleep on ~93% of worn nights (bedtime 21:30-00:30, time
   in bed = full_day's sleep minutes, ending on the wake day), STAGES on ~95%
   of them (else CLASSIC with stagesStatus REJECTED_COVERAGE or
@@ -254,8 +280,10 @@ What it models WITHOUT proof (our guesses, not in any source we read):
 Control API (not part of Google's): GET /_test/truth?date=D (the values as
 served now: SPEC metric names), GET /_test/series?metric=M&start_ms&end_ms
 (fitbit_heart_rate_bpm, fitbit_intraday_steps, fitbit_sleep_stage_level),
-GET /_test/devices, GET|POST /_test/config, POST /_test/tokens,
-GET /_test/requests, GET /_test/stats, POST /_test/reset. truth, series and
+GET /_test/devices, GET /_test/exercise?start=D&end=D (the workouts' expected
+samples: ts_ms, activity, values, zones), GET|POST /_test/config, POST
+/_test/tokens, GET /_test/requests, GET /_test/stats, POST /_test/reset.
+truth, series, exercise and
 devices take account=NAME (default: the default account); POST /_test/tokens
 takes {"account": NAME}; GET /_test/tokens maps tokens to accounts
 ("account"); stats count /v4 requests per account ("by_account"); the
@@ -280,8 +308,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 import fakecore
-from fakecore import (DataClock, JsonHandler, RequestLog, activity_weights, asleep_mask,
-                      body_fat_center, cumulative_steps, heart_gaps, heart_walk, midnight,
+from fakecore import (EXERCISE_KINDS, DataClock, JsonHandler, RequestLog, activity_weights,
+                      asleep_mask, body_fat_center, cumulative_steps, exercise_answer,
+                      heart_gaps, heart_walk, midnight,
                       parse_now, seasonal, serve, stage_segments, vo2_center, weigh_times)
 
 SCOPE_PREFIX = "https://www.googleapis.com/auth/googlehealth."
@@ -344,7 +373,7 @@ MINUTE_ROLLUPS = ("heart-rate", "steps")
 # other valid type IDs (known to the API, not modelled here)
 OTHER_TYPES = {"heart-rate-variability", "daily-heart-rate-zones",
                "oxygen-saturation", "respiratory-rate-sleep-summary",
-               "exercise", "vo2-max", "run-vo2-max", "height",
+               "vo2-max", "run-vo2-max", "height",
                "basal-energy-burned"}
 LIST_REJECTED = {"total-calories", "floors", "calories-in-heart-rate-zone"}
 # the interval type served by dataPoints.list (not rolled up): URL type ->
@@ -361,6 +390,11 @@ DATA_SOURCE_FAMILIES = {"users/me/dataSourceFamilies/all-sources",
                         "users/me/dataSourceFamilies/google-wearables",
                         "users/me/dataSourceFamilies/google-sources"}
 SLEEP_PAGE = 25                      # default and maximum page size of sleep
+EXERCISE_PAGE = 25                   # and of exercise (research 4.3)
+EXERCISE_MEMBERS = {"exercise.interval.start_time": "physical",
+                    "exercise.interval.civil_start_time": "civil"}
+EXERCISE_ZONES = ("light", "moderate", "vigorous", "peak")
+EXERCISE_ZONE_FIELDS = ("lightTime", "moderateTime", "vigorousTime", "peakTime")
 DEVICE_PAGE_DEFAULT, DEVICE_PAGE_MAX = 5, 100
 # sleep list filter members, sample list filter members ({t} snake_case)
 SLEEP_MEMBERS = {"sleep.interval.end_time": "physical",
@@ -623,6 +657,37 @@ def point_id(*parts):
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
 
 
+# ------------------------------------------------------------------ exercise
+
+def exercise_point(user, x, tz):
+    """An exercise Session record (research 4.2, the MetricsSummary and
+    ExerciseType reference); an open session has no end, no summary."""
+    iv = {"startTime": rfc3339(x["start"]), "startUtcOffset": utc_offset(x["start"], tz)}
+    ex = {"interval": iv, "exerciseType": EXERCISE_KINDS[x["kind"]][0]}
+    point = {"name": f"users/{user}/dataTypes/exercise/dataPoints/{x['id']}",
+             "dataSource": {"recordingMethod": "ACTIVELY_MEASURED", "platform": "FITBIT",
+                            "device": TRACKER_SOURCE["device"]}, "exercise": ex}
+    if x.get("open"):
+        ex["displayName"] = "Workout"
+        return point
+    iv.update(endTime=rfc3339(x["end"]), endUtcOffset=utc_offset(x["end"], tz))
+    m = {"caloriesKcal": x["kcal"], "averageHeartRateBeatsPerMinute": str(x["hr"]),
+         "activeZoneMinutes": str(x["azm"])}
+    if "dist_m" in x:
+        m["distanceMillimeters"] = x["dist_m"] * 1000
+    if x.get("steps"):                          # proto3: a 0 is left out
+        m["steps"] = str(x["steps"])
+    if "elev_m" in x:
+        m["elevationGainMillimeters"] = x["elev_m"] * 1000
+    m["heartRateZoneDurations"] = {f: dur(z * 60) for f, z in
+                                   zip(EXERCISE_ZONE_FIELDS, x["zones"]) if z}
+    ex.update(displayName=x["title"], activeDuration=dur(x["active_s"]), metricsSummary=m,
+              exerciseMetadata={"hasGps": x["kind"] in ("run", "walk", "bike")})
+    point["createTime"] = rfc3339(x["end"] + 5)
+    point["updateTime"] = rfc3339(x["end"] + (3 * 3600 if x["edited"] else 5))
+    return point
+
+
 # --------------------------------------------------------------------- sleep
 
 def make_session(rng, start, minutes, kind, nap, status):
@@ -876,6 +941,8 @@ def dnf_match(dnf, vals):
 
 class Fake(DataClock, RequestLog):
     """All state of the fake; every method runs under self.lock."""
+
+    exercise_salt = "g"
 
     def __init__(self, opts):
         self.lock = threading.RLock()
@@ -1623,6 +1690,7 @@ class Fake(DataClock, RequestLog):
             return 404, status_body(404, "NOT_FOUND", "Method not found.")
         dtype, verb = m.group(1), m.group(2)
         known = (dtype in ROLLUPS or dtype in DAILY or dtype in SAMPLES or dtype == "sleep"
+                 or dtype == "exercise"
                  or dtype in OTHER_TYPES or dtype in INTERVALS)
         if not known:
             return 400, bad_request(
@@ -1650,6 +1718,9 @@ class Fake(DataClock, RequestLog):
             if dtype == "sleep":
                 self.need(scopes, SLEEP, dtype)
                 return self.list_sleep(query)
+            if dtype == "exercise":
+                self.need(scopes, ACT, dtype)
+                return self.list_exercise(query)
             if dtype in INTERVALS:
                 self.need(scopes, INTERVALS[dtype][1], dtype)
                 return self.list_levels(dtype, query)
@@ -2047,6 +2118,29 @@ class Fake(DataClock, RequestLog):
                              lambda s: open_sleep_point(user, s, tz, sync) if s.get("open")
                              else sleep_point(user, s, tz))
 
+    def list_exercise(self, query):
+        q = self.query(query)
+        flt = q.get("filter", "")
+        dnf = self.parse_dnf("exercise", flt, EXERCISE_MEMBERS, False)
+        size = self.page_size(q, EXERCISE_PAGE, EXERCISE_PAGE)
+        tz, user = self.tz(), self.health_user_id()
+        first, last = self.dnf_days(dnf)
+        found = []
+        d = last
+        while d >= first:
+            found += [x for x in self.workouts(d)
+                      if dnf_match(dnf, {"exercise.interval.start_time": x["start"],
+                                         "exercise.interval.civil_start_time":
+                                         local_naive(x["start"], tz)})]
+            d -= timedelta(days=1)
+        cur = self.open_workout()
+        if dnf_match(dnf, {"exercise.interval.start_time": cur["start"],
+                           "exercise.interval.civil_start_time": local_naive(cur["start"], tz)}):
+            found.append(cur)
+        found.sort(key=lambda x: (x["start"], x["id"]), reverse=True)   # newest start first
+        return self.paginate(f"exercise|{flt}|{size}", found, q, size,
+                             lambda x: exercise_point(user, x, tz))
+
     def list_levels(self, dtype, query):
         q = self.query(query)
         flt = q.get("filter", "")
@@ -2222,7 +2316,7 @@ class Fake(DataClock, RequestLog):
     # -- control API (/_test/)
     def control(self, method, path, query, body):
         q = {k: v[0] for k, v in parse_qs(query).items()}
-        if path in ("/_test/truth", "/_test/series", "/_test/devices"):
+        if path in ("/_test/truth", "/_test/series", "/_test/devices", "/_test/exercise"):
             try:
                 account = self.account_arg(q)
             except ValueError as e:
@@ -2251,6 +2345,9 @@ class Fake(DataClock, RequestLog):
             return 200, {"points": self.series(metric, a, b)}
         if method == "GET" and path == "/_test/devices":
             return 200, self.devices_truth()
+        if method == "GET" and path == "/_test/exercise":
+            return exercise_answer(q, self.workouts, lambda k: EXERCISE_KINDS[k][2],
+                                   EXERCISE_ZONES, zero_steps=False)
         return 404, {"error": f"no control route {method} {path}"}
 
     def control_state(self, method, path, query, body, q):

@@ -3,7 +3,7 @@ HTTP handler, the server's start-up and the data generators both fakes
 draw from (the seeded random streams, local midnights, seasonal curves,
 sleep stage segments, the minute activity, steps and heart-rate curves
 with their gaps, VO2 max and body-fat centres, the scale's weighing
-times). What it generates is our guess, not in any source we read (the
+times, the workout sessions). What it generates is our guess, not in any source we read (the
 fakes' "WITHOUT proof" lists say where it shows). Python 3 standard
 library only; the API-specific behaviour and answer shapes stay in
 fake_fitbit.py and fake_google.py."""
@@ -208,6 +208,134 @@ def heart_gaps(rng, n):
     return gone
 
 
+# ------------------------------------------------------------ exercise
+#
+# Workout sessions, shared by both fakes (each maps them to its API's
+# shape). Our guesses: 0-2 sessions a day from 06:00 to 21:00 local,
+# whole seconds; every 5th day (by ordinal) also two sessions that start in
+# the same second; every 4th day's first session was edited after it
+# ended (its original start 30 min earlier, its original length shorter);
+# on a DST change day a session at 02:30 (fall-back: the second, CET
+# occurrence) or 03:30 (spring) local; swims have no steps, yoga and
+# weights no distance, weights no elevation. The session the user is in
+# (start 10 min before the last sync) is served open, never in a truth.
+#
+# kind: (Google ExerciseType, legacy activityName, Google label, legacy
+# label): the labels are README's activity table.
+EXERCISE_KINDS = {
+    "run": ("RUNNING", "Run", "run", "run"),
+    "walk": ("WALKING", "Walk", "walk", "walk"),
+    "bike": ("BIKING", "Outdoor Bike", "outdoor_bike", "outdoor_bike"),
+    "swim": ("SWIMMING", "Swim", "swim", "swim"),
+    "weights": ("WEIGHTLIFTING", "Weights", "weights", "weights"),
+    "yoga": ("YOGA", "Yoga", "yoga", "yoga"),
+    "hiit": ("HIIT", "HIIT", "hiit", "hiit"),
+    "treadmill": ("OTHER", "Treadmill", "other", "treadmill"),
+    "tennis": ("WORKOUT", "Tennis", "workout", "other"),
+}
+EXERCISE_SPEED = {"run": 2.9, "walk": 1.4, "bike": 6.5, "swim": 0.7, "treadmill": 2.6,
+                  "hiit": 1.0, "tennis": 0.8}
+
+
+def exercise_session(rng, d, k, start, sid):
+    """One ended session of kind k starting at epoch second start."""
+    active = rng.randint(12, 75) * 60 + rng.randint(0, 59)
+    paused = rng.choice((0, 0, 60, 240))
+    zones = [rng.randint(0, 20) for _ in range(4)]      # minutes per zone, low .. peak
+    zones[0] = max(0, active // 60 - sum(zones[1:]))
+    s = {"id": sid, "kind": k, "start": start, "end": start + active + paused,
+         "active_s": active, "kcal": round(active / 60 * rng.uniform(4, 12), 1),
+         "hr": rng.randint(85, 165), "azm": zones[1] + 2 * (zones[2] + zones[3]),
+         "zones": zones, "edited": False, "title": f"My {k} #{rng.randint(1, 999)}"}
+    if k in EXERCISE_SPEED:
+        s["dist_m"] = round(active * EXERCISE_SPEED[k] * rng.uniform(0.8, 1.2), 1)
+    if k not in ("swim", "yoga", "weights"):
+        s["steps"] = int(active * rng.uniform(0.8, 2.8)) if k != "bike" else 0
+    if k not in ("weights", "yoga", "swim", "treadmill"):
+        s["elev_m"] = round(rng.uniform(0, 80), 1)
+    return s
+
+
+def exercise_sessions(seed, d, tz, salt=""):
+    """The ended sessions that start on local day d, oldest first."""
+    rng = rng_for(seed, d, "exercise", salt)
+    kinds = sorted(EXERCISE_KINDS)
+    base = 7000000000 + d.toordinal() * 10
+    out = []
+    m0, m1 = midnight(d, tz), midnight(d + timedelta(days=1), tz)
+    if (m1 - m0) != 86400:                              # a DST change day
+        wall = datetime(d.year, d.month, d.day, 2 if m1 - m0 > 86400 else 3, 30,
+                        fold=1, tzinfo=tz)
+        out.append(exercise_session(rng, d, "run", int(wall.timestamp()), base + 9))
+    n = rng.choice((0, 1, 1, 1, 2))
+    starts = sorted(rng.randint(6 * 3600, 21 * 3600) for _ in range(n))
+    for i, t in enumerate(starts):
+        out.append(exercise_session(rng, d, rng.choice(kinds), m0 + t, base + 1 + i))
+    if d.toordinal() % 5 == 0:                          # two in the same second
+        t = m0 + rng.randint(6 * 3600, 20 * 3600)
+        out.append(exercise_session(rng, d, "weights", t, base + 5))
+        out.append(exercise_session(rng, d, "yoga", t, base + 6))
+    out.sort(key=lambda s: (s["start"], s["id"]))
+    if out and d.toordinal() % 4 == 1:
+        e = out[0]
+        e.update(edited=True, orig_start=e["start"] - 1800,
+                 orig_active_s=e["active_s"] - 300)
+    return out
+
+
+def exercise_open(seed, sync, salt=""):
+    """The session the user is in at the last sync (never ended)."""
+    rng = random.Random(f"{salt}{seed}:open:{int(sync) // 3600}")
+    k = sorted(EXERCISE_KINDS)[rng.randrange(len(EXERCISE_KINDS))]
+    return {"id": 6999999999, "kind": k, "start": int(sync) - 600, "open": True}
+
+
+def exercise_truth(sessions, label, zone_names, zero_steps=True, kcal=float):
+    """SPEC's samples of sessions (ended, of any days), by README's rule:
+    in start order (then id), a session not after the previous stamp is
+    stamped 1 ms after it. label(kind) -> activity; zone_names: the four
+    zone labels, low to peak; zero_steps False: a 0 is not served (proto3);
+    kcal: how the API serves calories (round: whole kcal).
+    Returns [{"ts_ms", "activity", "values": {metric: v}, "zones": {zone:
+    seconds}, "start", "id"}]."""
+    out, prev = [], None
+    for s in sorted(sessions, key=lambda s: (s["start"], s["id"])):
+        ts = s["start"] * 1000
+        if prev is not None and ts <= prev:
+            ts = prev + 1
+        prev = ts
+        v = {"fitbit_exercise_duration_seconds": s["active_s"],
+             "fitbit_exercise_calories": kcal(s["kcal"]),
+             "fitbit_exercise_heart_rate_avg_bpm": s["hr"],
+             "fitbit_exercise_active_zone_minutes": s["azm"]}
+        if "dist_m" in s:
+            v["fitbit_exercise_distance_km"] = s["dist_m"] / 1000
+        if "steps" in s and (zero_steps or s["steps"]):
+            v["fitbit_exercise_steps"] = s["steps"]
+        if "elev_m" in s:
+            v["fitbit_exercise_elevation_gain_meters"] = s["elev_m"]
+        out.append({"ts_ms": ts, "activity": label(s["kind"]), "values": v,
+                    "zones": {z: m * 60 for z, m in zip(zone_names, s["zones"])},
+                    "start": s["start"], "id": s["id"]})
+    return out
+
+
+def exercise_answer(q, workouts, label, zone_names, **kw):
+    """GET /_test/exercise?start=D&end=D of a fake: the expected samples
+    (exercise_truth) of the sessions workouts(d) serves for each day of
+    [start, end] -> (status, body)."""
+    from datetime import date
+    try:
+        d, last = date.fromisoformat(q["start"]), date.fromisoformat(q["end"])
+    except (KeyError, ValueError):
+        return 400, {"error": "start and end (YYYY-MM-DD) are required"}
+    found = []
+    while d <= last:
+        found += workouts(d)
+        d += timedelta(days=1)
+    return 200, {"sessions": exercise_truth(found, label, zone_names, **kw)}
+
+
 class DataClock:
     """The data's clock: frozen at cfg["now"] when set (tokens and rate
     windows always use real time), in the user's zone cfg["timezone"]; the
@@ -230,6 +358,20 @@ class DataClock:
     def sync_ts(self):
         """The tracker's last sync: everything it records is served as of then."""
         return self.data_now() - self.cfg["sync_lag_s"]
+
+    exercise_salt = ""      # fake_google's people differ: "g"
+
+    def workouts(self, d):
+        """The served workouts that start on day d (ended by the last sync)."""
+        if d < self.first_day() or d > self.today():
+            return []
+        sync = self.sync_ts()
+        return [x for x in exercise_sessions(self.cfg["seed"], d, self.tz(), self.exercise_salt)
+                if x["end"] <= sync]
+
+    def open_workout(self):
+        """The workout the user is in at the last sync."""
+        return exercise_open(self.cfg["seed"], self.sync_ts(), self.exercise_salt)
 
     def day_fraction(self, d):
         """How much of day d is served: None when d is outside

@@ -15,7 +15,7 @@ STATE=Zk3vQ9xLm2Pw7Rt5Yb8Nc4Hd6Jf1Gs0A	# fuzz_callback.c's STATE
 if [ "${1:-}" = "--reset" ]; then
 	rm -rf "$out"
 fi
-for t in fitbit_json google_json oauth callback state env config tzif; do
+for t in fitbit_json google_json exercise tcx oauth callback state env config tzif; do
 	mkdir -p "$out/$t"
 	rm -f "$out/$t"/seed-*
 done
@@ -74,6 +74,7 @@ fitbit_sel() {
 }
 for f in "$fx"/fitbit_*.json; do
 	n=${f##*/}
+	case $n in fitbit_exercise*) continue ;; esac	# the exercise target
 	s=$(fitbit_sel "${n%.json}")
 	[ -n "$s" ] || { echo "seed: no fitbit parser for $n" >&2; continue; }
 	seed fitbit_json "$n" "$s" $R <"$f"
@@ -160,6 +161,7 @@ google_sel() {
 }
 for f in "$fx"/google_*.json; do
 	n=${f##*/}
+	case $n in google_exercise*) continue ;; esac	# the exercise target
 	s=$(google_sel "${n%.json}")
 	[ -n "$s" ] || { echo "seed: no google parser for $n" >&2; continue; }
 	# the status parser reads its HTTP status from the range byte: 2, 403
@@ -211,6 +213,35 @@ printf '%s' '{"rollupDataPoints":[{"civilStartTime":{"date":{"year":2026,"month"
     seed google_json extreme-rollup-azm 11 $R
 printf '%s' '{"dataPoints":[{"sleep":{"interval":{"endTime":"2026-11-19T06:00:00Z"},"type":"STAGES","summary":{"minutesAsleep":"1e306","minutesInSleepPeriod":1e307,"stagesSummary":[{"type":"DEEP","minutes":1e306}]}}}]}' |
     seed google_json extreme-sleep 16 $R
+
+# --- exercise: parser byte (0 Google, 1 legacy), range byte, JSON ---
+# 2026-03-14 .. 2026-03-29 (fuzz_exercise.c): the fixtures' DST week
+for f in "$fx"/google_exercise*.json; do
+	n=${f##*/}
+	seed exercise "$n" 0 95 <"$f"
+done
+for f in "$fx"/fitbit_exercise*.json; do
+	n=${f##*/}
+	seed exercise "$n" 1 95 <"$f"
+done
+{ cat "$fx/google_exercise.json"; bytes 0; cat "$fx/google_exercise.json"; } |
+    seed exercise google-two-pages 0 95
+{ cat "$fx/fitbit_exercise.json"; bytes 0; cat "$fx/fitbit_exercise.json"; } |
+    seed exercise fitbit-two-pages 1 95
+printf '%s' '{"dataPoints":[{"name":"a","exercise":{"interval":{"startTime":"2026-03-29T01:00:00Z","endTime":"2026-03-29T02:00:00Z"},"activeDuration":"1e308s","metricsSummary":{"caloriesKcal":1.7976931348623157e308,"distanceMillimeters":"1e308"}}},{"name":"b","exercise":{"interval":{"startTime":"2026-03-29T01:00:00.0009Z","endTime":"2026-03-29T02:00:00Z"}}}]}' |
+    seed exercise extreme-google 0 95
+printf '%s' '{"activities":[{"activityName":"Run","logId":1,"activeDuration":1e308,"duration":1,"distance":1e308,"distanceUnit":"Mile","startTime":"2026-03-29T02:30:00.000"}]}' |
+    seed exercise extreme-fitbit 1 95
+
+# --- tcx: the document ---
+for f in "$fx"/tcx_*.tcx; do
+	n=${f##*/}
+	seed tcx "$n" <"$f"
+done
+printf '%s' '<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"><Activities><Activity><Lap><Track><Trackpoint><Time>2026-11-19T07:41:40.123456Z</Time><Position><LatitudeDegrees>-0</LatitudeDegrees><LongitudeDegrees>1e2</LongitudeDegrees></Position><HeartRateBpm><Value>255</Value></HeartRateBpm></Trackpoint></Track></Lap></Activity></Activities></TrainingCenterDatabase>' |
+    seed tcx shape-one-point
+printf '%s' '<TrainingCenterDatabase><Activities><Activity><Lap><Track><Trackpoint><Time>1970-01-01T00:00:00Z</Time><![CDATA[x]]><AltitudeMeters><![CDATA[12]]>.5</AltitudeMeters></Trackpoint></Track></Lap></Activity></Activities></TrainingCenterDatabase>' |
+    seed tcx shape-no-namespace
 
 # --- oauth: mode byte, body ---
 for f in "$fx"/oauth_*.json; do

@@ -154,6 +154,22 @@ def dashboard_targets(user="default", *, path=DASHBOARD, instance=".*",
     return out
 
 
+def annotation_targets(user="default", *, path=DASHBOARD, utc_offset=None):
+    """Every Prometheus annotation query of the dashboard as a dict: name,
+    expr (variables substituted), step, panel_ids (the panels it is drawn
+    on; [] = all)."""
+    dash = load(path)
+    out = []
+    for a in dash.get("annotations", {}).get("list", []):
+        if not a.get("expr"):
+            continue
+        step = a.get("step") or "60s"
+        vals = panel_values({"interval": step}, dash, user, ".*", utc_offset, step, "1d")
+        out.append({"name": a.get("name", ""), "expr": substitute(a["expr"], vals),
+                    "step": step, "panel_ids": (a.get("filter") or {}).get("ids", [])})
+    return out
+
+
 def dashboard_exprs(user="default", **kwargs):
     """Every (panel title, expr) of the dashboard, variables substituted;
     keyword arguments as for dashboard_targets()."""

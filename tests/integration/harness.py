@@ -263,6 +263,16 @@ class Fake:
         return self.proc.stop(5)
 
 
+def google_env(fake, **more):
+    """SyncBit's variables pointing at a fake_google.py (its client from
+    /_test/config, a free callback port), plus more."""
+    cfg, u = fake.get("/_test/config"), fake.url
+    return {"SOURCE": "google", "GOOGLE_CLIENT_ID": cfg["client_id"],
+            "GOOGLE_CLIENT_SECRET": cfg["client_secret"], "GOOGLE_HEALTH_API_URL": u,
+            "GOOGLE_AUTH_URL": u + "/o/oauth2/v2/auth", "GOOGLE_TOKEN_URL": u + "/token",
+            "GOOGLE_REDIRECT_URI": f"http://127.0.0.1:{free_port()}/callback", **more}
+
+
 class FakeFitbit(Fake):
     """tests/fakes/fake_fitbit.py; options as its command line (snake_case)."""
 

@@ -16,7 +16,7 @@ import urllib.parse
 from datetime import date, timedelta
 from pathlib import Path
 
-from dashboard_exprs import dashboard_targets, load
+from dashboard_exprs import annotation_targets, dashboard_targets, load
 from harness import REPO, IntegrationTest, free_port, http, parse_metrics, self_metric, wait_until
 
 # SPEC "beyond the original README" metrics: not collected yet (issue 6).
@@ -96,6 +96,13 @@ class DashboardLive(IntegrationTest):
                 self.assertEqual(body["status"], "success", t["title"])
                 if not body["data"]["result"]:
                     empty.append((user, t["title"], t["expr"]))
+                checked += 1
+            for a in annotation_targets(user, utc_offset="-26h"):   # at their own step
+                q = {"query": a["expr"], "start": frm, "end": now, "step": a["step"], "nocache": "1"}
+                r = http("GET", self.vm.url + "/api/v1/query_range?" + urllib.parse.urlencode(q))
+                self.assertEqual(r.status, 200, f"annotation {a['name']}: {r.text[:300]}")
+                if not r.json()["data"]["result"]:
+                    empty.append((user, "annotation " + a["name"], a["expr"]))
                 checked += 1
         self.assertFalse(empty, "panels without data:\n" + "\n".join(map(str, empty)))
         self.assertGreater(checked, 20)

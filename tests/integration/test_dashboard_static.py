@@ -33,6 +33,13 @@ SPEC_LATER = [
     "fitbit_body_fat_percent", "fitbit_device_battery_percent",
     "fitbit_device_last_sync_timestamp_seconds",
 ]
+# README "Workouts" (issue 14)
+SPEC_WORKOUTS = [
+    "fitbit_exercise_duration_seconds", "fitbit_exercise_calories",
+    "fitbit_exercise_distance_km", "fitbit_exercise_steps",
+    "fitbit_exercise_heart_rate_avg_bpm", "fitbit_exercise_active_zone_minutes",
+    "fitbit_exercise_heart_rate_zone_seconds", "fitbit_exercise_elevation_gain_meters",
+]
 SPEC_SYNCBIT = [
     "syncbit_build_info", "syncbit_last_sync_success",
     "syncbit_last_sync_timestamp_seconds", "syncbit_api_requests_total",
@@ -51,7 +58,7 @@ HOUSEHOLD = {
     "Household: time since device sync": "fitbit_device_last_sync_timestamp_seconds",
     "Household: device battery": "fitbit_device_battery_percent",
 }
-SPEC_METRICS = SPEC_DAILY + SPEC_LATER + SPEC_SYNCBIT
+SPEC_METRICS = SPEC_DAILY + SPEC_LATER + SPEC_WORKOUTS + SPEC_SYNCBIT
 ZONES = {"out_of_range", "fat_burn", "cardio", "peak",    # legacy Fitbit
          "light", "moderate", "vigorous"}                  # Google Health
 # Grafana's built-in panel types: no third-party plugin
@@ -229,12 +236,42 @@ class DashboardStatic(unittest.TestCase):
                 self.assertRegex(t["expr"], r"\b(max|min)\s+by\s*\(\s*user\s*\)")
                 self.assertEqual(t["legendFormat"], "{{user}}")
 
+    def test_workouts_row(self):
+        rows = [p["title"] for p in self.panels if p.get("type") == "row"]
+        self.assertIn("Workouts", rows)
+        by_title = {p["title"]: p for p in self.panels}
+        table = by_title["Recent workouts"]
+        self.assertEqual(table["type"], "table")
+        exprs = " ".join(t["expr"] for t in table["targets"])
+        for m in ("duration_seconds", "distance_km", "calories", "heart_rate_avg_bpm",
+                  "active_zone_minutes"):
+            self.assertIn("fitbit_exercise_" + m, exprs)
+        for t in table["targets"]:
+            self.assertEqual(t.get("format"), "table")
+            self.assertRegex(t["expr"], r"by \(user, activity\)")
+        for title in ("Weekly workout duration by activity", "Weekly workout distance by activity"):
+            (t,) = by_title[title]["targets"]
+            self.assertRegex(t["expr"], r"sum by \(user, activity\) \(sum_over_time\(.*\[1w\]\)\)")
+        # session samples only: the scrape repeats the latest session every scrape
+        for p, t in self.targets:
+            if "fitbit_exercise_" in t["expr"]:
+                self.assertIn('job=""', t["expr"], p["title"])
+        (ann,) = dx.annotation_targets("me")
+        self.assertIn("fitbit_exercise_", ann["expr"])
+        self.assertIn('user=~"me"', ann["expr"])
+        titles = {p["id"]: p["title"] for p in self.panels}
+        drawn = {titles[i] for i in ann["panel_ids"]}
+        self.assertIn("Heart rate through the day", drawn)
+        self.assertIn("Steps per interval (intraday)", drawn)
+
     def test_exprs_pass_promtool(self):
         promtool = shutil.which("promtool")
         if promtool is None:
             self.skipTest("promtool not installed (Debian package prometheus)")
         rules = ["groups:", "  - name: dashboard", "    rules:"]
-        for i, (title, e) in enumerate(dx.dashboard_exprs("default")):
+        exprs = dx.dashboard_exprs("default") + [(a["name"], a["expr"])
+                                                 for a in dx.annotation_targets("default")]
+        for i, (title, e) in enumerate(exprs):
             rules.append(f"      - record: dashboard:expr_{i}")
             rules.append("        expr: '%s'" % e.replace("'", "''"))
         with tempfile.TemporaryDirectory() as tmp:

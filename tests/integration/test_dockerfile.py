@@ -22,6 +22,7 @@ RUNTIME_OF = {
     "libmicrohttpd-dev": "libmicrohttpd12",
     "libprotobuf-c-dev": "libprotobuf-c1",
     "libsnappy-dev": "libsnappy1v5",
+    "libxml2-dev": "libxml2",
 }
 
 

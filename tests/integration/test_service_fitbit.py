@@ -12,6 +12,7 @@ from harness import IntegrationTest, parse_metrics, self_metric
 PROMTOOL_ALLOWED = {"fitbit_active_minutes", "fitbit_calories_total",
                     "fitbit_heart_rate_zone_calories", "fitbit_heart_rate_zone_minutes",
                     "fitbit_active_zone_minutes", "fitbit_hrv_rmssd_ms",
+                    "fitbit_exercise_calories", "fitbit_exercise_active_zone_minutes",
                     "syncbit_backfill_days_pending"}
 # SPEC's label of each labelled metric
 LABEL = {"fitbit_active_minutes": "type", "fitbit_sleep_stage_seconds": "stage",

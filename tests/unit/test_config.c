@@ -337,7 +337,7 @@ test_invalid(void)
 		{ "COLLECT=sleep,naps",
 		    "COLLECT: unknown data kind 'naps' (known: all,activity,"
 		    "heart,azm,sleep,spo2,hrv,breathing,temperature,vo2max,"
-		    "weight,devices,intraday)" },
+		    "weight,exercise,devices,intraday)" },
 		{ "INTRADAY=maybe", "INTRADAY: 'maybe' is not on or off" },
 		{ "BACKFILL_START=2024-02-30",
 		    "BACKFILL_START: '2024-02-30' is not a date (YYYY-MM-DD)" },

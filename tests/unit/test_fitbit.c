@@ -538,6 +538,7 @@ test_source(void)
 		{ "vo2max", "vo2max", 30, KIND_WAKE },
 		{ "weight", "weight", 31, KIND_SLOW },
 		{ "fat", "weight", 30, KIND_SLOW },
+		{ "exercise", "exercise", 365, 0 },
 		{ "devices", "devices", 1, KIND_CURRENT },
 		{ "heart_intraday", "intraday", 1, KIND_INTRADAY },
 		{ "steps_intraday", "intraday", 1, KIND_INTRADAY },

@@ -432,7 +432,7 @@ test_source(void)
 		return;
 	CHECK(strcmp(src->ops->name, "google") == 0);
 	k = src->ops->kinds(src, &n);
-	CHECK(n == 21);
+	CHECK(n == 22);
 	for (i = 0; i < n; i++) {
 		if (!(k[i].flags & KIND_IN_DAYS))
 			continue;
@@ -455,6 +455,8 @@ test_source(void)
 			CHECK(k[i].max_days * 1440 <= 10000);
 		else if (strcmp(k[i].name, "active-zone-minutes") == 0)
 			CHECK(k[i].max_days == 90);
+		else if (strcmp(k[i].name, "exercise") == 0)	/* 25 a page */
+			CHECK(k[i].max_days * 13 <= 50 * 25);
 		else if (!(k[i].flags & KIND_CURRENT))
 			CHECK(k[i].max_days >= 365);	/* paged lists */
 	}

@@ -80,7 +80,8 @@ test_kinds(void)
 	CHECK(!groups_on(m, "activity") && !groups_on(m, "intraday"));
 	CHECK(!groups_on(m, "nonsense"));
 	CHECK(m == (groups_mask("sleep") | groups_mask("spo2")));
-	CHECK(groups_all() == (1u << 12) - 1);	/* SOURCE_GROUPS: 12 */
+	CHECK(groups_all() == (1u << 13) - 1);	/* SOURCE_GROUPS: 13 */
+	CHECK(groups_on(groups_all(), "exercise"));
 	CHECK(groups_parse("sleep,naps", &m, &err) == -1);
 	CHECK(strstr(err.msg, "unknown data kind 'naps'") != NULL);
 	err_clear(&err);

@@ -57,7 +57,7 @@
  */
 enum {
 	K_HEART = FITBIT_NSERIES, K_AZM, K_SLEEP, K_SPO2, K_HRV, K_BR, K_TEMP, K_VO2,
-	K_WEIGHT, K_FAT, K_DEVICES, K_HEART_MIN, K_STEPS_MIN, NKINDS
+	K_WEIGHT, K_FAT, K_EXERCISE, K_DEVICES, K_HEART_MIN, K_STEPS_MIN, NKINDS
 };
 
 #define ACT(name) { name, "activity", FITBIT_SERIES_MAX_DAYS, KIND_IN_DAYS }
@@ -75,6 +75,7 @@ static const struct source_kind kinds[NKINDS] = {
 	[K_VO2] = { "vo2max", "vo2max", 30, KIND_WAKE },
 	[K_WEIGHT] = { "weight", "weight", 31, KIND_SLOW },
 	[K_FAT] = { "fat", "weight", 30, KIND_SLOW },
+	[K_EXERCISE] = { "exercise", "exercise", 365, 0 },
 	[K_DEVICES] = { "devices", "devices", 1, KIND_CURRENT },
 	[K_HEART_MIN] = { "heart_intraday", "intraday", 1, KIND_INTRADAY },
 	[K_STEPS_MIN] = { "steps_intraday", "intraday", 1, KIND_INTRADAY },
@@ -449,6 +450,21 @@ range_intraday(struct fitbit *fb, struct call *c, size_t k, int32_t day,
 	return rc;
 }
 
+/* fitbit_exercise_range()'s GET: c->url = path after the API base. */
+struct get_ctx {
+	struct fitbit *fb;
+	struct call *c;
+};
+
+static int
+get_path(void *ctx, const char *path, struct httpc_resp *r, struct err *err)
+{
+	struct get_ctx *x = ctx;
+
+	return fetch(x->fb, x->c, snprintf(x->c->url, sizeof(x->c->url),
+	    "%s/%s", x->fb->src.api_url, path), r, err);
+}
+
 /* The answer of kind k (K_AZM..K_FAT) over [from, to] -> samples. */
 static int
 parse_kind(size_t k, const struct httpc_resp *r, int32_t from, int32_t to,
@@ -495,6 +511,9 @@ range_read(struct source *s, const struct profile *p, size_t k,
 	if (k == K_HEART_MIN || k == K_STEPS_MIN)
 		return fb->said_no_intraday ? no_intraday(fb, err) :
 		    range_intraday(fb, &c, k, from, out, err);
+	if (k == K_EXERCISE)
+		return fitbit_exercise_range(get_path, &(struct get_ctx){ fb, &c },
+		    from, to, p->zone, out, err);
 	civil_format(from, a);
 	civil_format(to, b);
 	if (k == K_DEVICES)

@@ -27,6 +27,7 @@
 
 #include "err.h"
 #include "sample.h"
+#include "source/exercise.h"
 
 /* fitbit_parse_intraday: the answer holds no intraday dataset (the app is
  * not "Personal" and has no intraday access). */
@@ -106,6 +107,45 @@ int fitbit_parse_weight(const char *json, size_t len, int32_t from,
  * fitbit_body_fat_percent; the last log of each day. */
 int fitbit_parse_fat(const char *json, size_t len, int32_t from, int32_t to,
     struct samples *, struct err *);
+
+/*
+ * activities/list.json?afterDate=D&sort=asc&limit=N&offset=0, one page ->
+ * the sessions that started on a local day of [from, to] (the date of
+ * startTime), added to l; next: the query of pagination.next (after its
+ * '?': the API's own offset, which only its links may carry -- "offset
+ * Supported: 0" in a request of ours), "" when the link is empty or an
+ * entry lay after `to` (sorted oldest first). A link that is not a
+ * list.json link, or holds characters outside [A-Za-z0-9-._~%&=:+], or
+ * does not fit next_size, is an error: the caller requests it on its own
+ * API base, never on the link's host. Per activities[] entry:
+ *   activity = exercise_activity(activityName) (the type's name);
+ *   activeDuration (ms) / 1000 -> EX_DURATION; calories; distance
+ *     (distanceUnit "Kilometer", else "Mile" * 1.609344, else none);
+ *     steps; averageHeartRate; activeZoneMinutes.totalMinutes;
+ *     elevationGain (metres: metric units);
+ *   heartRateZones[] {name, minutes} -> zones out_of_range, fat_burn,
+ *     cardio, peak (seconds = minutes * 60; names of fitbit_parse_day).
+ * startTime is RFC 3339 with its offset ("2019-01-03T12:08:06.000-08:00");
+ * one without an offset is local time in zone. The edited values win:
+ * startTime/activeDuration, never originalStartTime/originalDuration. An
+ * entry without duration and activeDuration has not ended: skipped (read
+ * again next time), so is one without a valid startTime. id = logId.
+ */
+int fitbit_parse_exercise(const char *json, size_t len, int32_t from,
+    int32_t to, const char *zone, struct exercise_list *l, char *next,
+    size_t next_size, struct err *err);
+
+/* The sessions of [from, to] -> samples (exercise_samples()): pages of
+ * 100 from afterDate = from - 1 (an exclusive or inclusive date: either
+ * way from is in), oldest first, each next page the query of the last
+ * one's pagination.next on our base, until a page passes to or the list
+ * ends (at most 50 pages; the same page twice is an error). get performs one GET of path (after the API base,
+ * no leading '/') into r (r initialised by get, released here). */
+struct httpc_resp;
+typedef int (*fitbit_get_fn)(void *ctx, const char *path,
+    struct httpc_resp *r, struct err *err);
+int fitbit_exercise_range(fitbit_get_fn get, void *ctx, int32_t from,
+    int32_t to, const char *zone, struct samples *out, struct err *err);
 
 /*
  * devices.json: a top-level array, one entry per device ->

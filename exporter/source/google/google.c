@@ -22,6 +22,7 @@
 #include "source/driver.h"
 #include "google_kinds.h"
 #include "google_activity.h"
+#include "google_exercise.h"
 #include "google_explain.h"
 #include "google_parse.h"
 #include "google_request.h"
@@ -254,14 +255,22 @@ page_call(struct google *g, size_t k, int32_t from, int32_t to,
 	return *url != NULL ? 0 : -1;
 }
 
+/* What the pages of a kind that is summed over all of them gather. */
+struct gather {
+	struct google_levels lv;	/* K_LEVELS */
+	struct exercise_list ex;	/* K_EXERCISE */
+};
+
 static int
 parse_page(size_t k, const struct httpc_resp *r, int32_t from, int32_t to,
-    struct samples *out, struct google_levels *lv, char *next,
-    struct err *err)
+    struct samples *out, struct gather *ga, char *next, struct err *err)
 {
 	if (k == K_LEVELS)
-		return google_parse_levels(r->body, r->len, lv, next, TOKEN_MAX,
-		    err);
+		return google_parse_levels(r->body, r->len, &ga->lv, next,
+		    TOKEN_MAX, err);
+	if (k == K_EXERCISE)
+		return google_parse_exercise(r->body, r->len, from, to, &ga->ex,
+		    next, TOKEN_MAX, err);
 	if (k == K_HEART_MIN || k == K_STEPS_MIN)
 		return google_parse_minutes(k == K_HEART_MIN ? "heart-rate" :
 		    "steps", r->body, r->len, out, next, TOKEN_MAX, err);
@@ -286,7 +295,7 @@ fetch_pages(struct google *g, const struct profile *p, size_t k,
 	struct httpc_resp r;
 	struct call c = { google_kinds[k].name, NULL, "GET", NULL, NULL, "list",
 	    k == K_SLEEP && from < to };
-	struct google_levels lv = { 0 };
+	struct gather ga = { 0 };
 	char *next, *prev, *url = NULL, *body = NULL;
 	size_t base = out->len;
 	int page, rc = -1;
@@ -299,7 +308,7 @@ fetch_pages(struct google *g, const struct profile *p, size_t k,
 		goto out;
 	}
 	if (k == K_LEVELS &&
-	    google_levels_init(&lv, p->zone, from, to, err) == -1)
+	    google_levels_init(&ga.lv, p->zone, from, to, err) == -1)
 		goto out;
 	for (page = 0; page == 0 || next[0] != '\0'; page++) {
 		if (page >= GOOGLE_MAX_PAGES) {
@@ -318,7 +327,7 @@ fetch_pages(struct google *g, const struct profile *p, size_t k,
 		memcpy(prev, next, TOKEN_MAX);
 		if (api_call(g, &c, &r, err) == -1)
 			goto out;
-		if (parse_page(k, &r, from, to, out, &lv, next, err) == -1) {
+		if (parse_page(k, &r, from, to, out, &ga, next, err) == -1) {
 			google_bad_answer(&g->memo, c.what, err);
 			goto out;
 		}
@@ -327,13 +336,15 @@ fetch_pages(struct google *g, const struct profile *p, size_t k,
 			goto out;
 		}
 	}
-	rc = k == K_LEVELS ? google_levels_samples(&lv, out, err) : 0;
+	rc = k == K_LEVELS ? google_levels_samples(&ga.lv, out, err) :
+	    k == K_EXERCISE ? exercise_samples(&ga.ex, out, err) : 0;
 out:
 	if (rc == -1)
 		out->len = base;
 	else if (k == K_DEVICES)
 		source_note_sync(&g->src, out, base);
-	google_levels_release(&lv);
+	google_levels_release(&ga.lv);
+	exercise_list_release(&ga.ex);
 	free(url);
 	free(body);
 	free(next);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "google.h"
+#include "google_exercise.h"
 #include "google_kinds.h"
 #include "google_rollup.h"
 
@@ -29,6 +30,7 @@ const struct source_kind google_kinds[NKINDS] = {
 	[K_VO2] = { "daily-vo2-max", "vo2max", LIST_DAYS, KIND_WAKE },
 	[K_WEIGHT] = { "weight", "weight", LIST_DAYS, KIND_SLOW },
 	[K_FAT] = { "body-fat", "weight", LIST_DAYS, KIND_SLOW },
+	[K_EXERCISE] = { "exercise", "exercise", EXERCISE_DAYS, 0 },
 	[K_DEVICES] = { "devices", "devices", 1, KIND_CURRENT },
 	[K_HEART_MIN] = { "heart-rate-minutes", "intraday", MINUTE_DAYS,
 	    KIND_INTRADAY },
@@ -48,6 +50,8 @@ const struct google_list google_lists[NKINDS] = {
 	[K_WEIGHT] = { SCOPE_METRICS, "sample_time.civil_time",
 	    GOOGLE_PAGE_SIZE },
 	[K_FAT] = { SCOPE_METRICS, "sample_time.civil_time", GOOGLE_PAGE_SIZE },
+	[K_EXERCISE] = { SCOPE_ACTIVITY, "interval.civil_start_time",
+	    GOOGLE_EXERCISE_PAGE },
 };
 
 size_t

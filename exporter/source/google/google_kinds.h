@@ -18,10 +18,11 @@
 #define MINUTE_DAYS 6		/* 8640 one-minute windows: one page */
 #define LIST_DAYS 3650
 #define LEVEL_DAYS 60		/* even 1440 intervals a day: 18 pages */
+#define EXERCISE_DAYS 90	/* 50 pages of 25: 13 sessions a day */
 
 enum {
 	K_RHR = 4, K_LEVELS, K_AZM = 9, K_SLEEP, K_SPO2, K_HRV, K_BR, K_TEMP,
-	K_VO2, K_WEIGHT, K_FAT, K_DEVICES, K_HEART_MIN, K_STEPS_MIN, NKINDS
+	K_VO2, K_WEIGHT, K_FAT, K_EXERCISE, K_DEVICES, K_HEART_MIN, K_STEPS_MIN, NKINDS
 };
 #define NDAYS_KINDS K_AZM
 

@@ -77,10 +77,8 @@ day_of_ms(int64_t ms)
 	return (int32_t)(ms / DAY_MS - (ms % DAY_MS < 0));
 }
 
-/* The civil day of instant t (RFC 3339) at utc offset off ("-18000s";
- * absent: proto3's zero). */
-static int
-local_day(const cJSON *t, const cJSON *off, int32_t *day)
+int
+google_local_day(const cJSON *t, const cJSON *off, int32_t *day)
 {
 	const char *s = off != NULL ? str(off) : "0s";
 	double sec;
@@ -278,7 +276,7 @@ place(const struct point_rule *k, const cJSON *pt, const cJSON *val,
 		return google_date(jv_get(val, "date"), day);
 	if (google_date(jv_get(jv_get(st, "civilTime"), "date"), day) == 0)
 		return 0;
-	return local_day(jv_get(st, "physicalTime"), jv_get(st, "utcOffset"), day);
+	return google_local_day(jv_get(st, "physicalTime"), jv_get(st, "utcOffset"), day);
 }
 
 static int
@@ -473,7 +471,7 @@ sleep_point(struct walk *w, const cJSON *pt)
 	iv = jv_get(s, "interval");
 	if (jv_get(iv, "endTime") == NULL)
 		return 0;	/* in progress */
-	if (local_day(jv_get(iv, "endTime"), jv_get(iv, "endUtcOffset"),
+	if (google_local_day(jv_get(iv, "endTime"), jv_get(iv, "endUtcOffset"),
 	    &wake) == -1)
 		return err_set(w->err, "'sleep' list: a session without a "
 		    "valid 'interval.endTime' or 'endUtcOffset'");

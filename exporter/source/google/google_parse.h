@@ -110,12 +110,15 @@ int google_parse_devices(const char *json, size_t len, int32_t day,
  * "<what>: '<list>' is not a list". *root goes to cJSON_Delete() either way.
  * google_date: a google.type.Date {year, month, day}, a real date from
  * 1970 on -> civil day; -1 otherwise.
+ * google_local_day: the civil day of instant t (RFC 3339) at utc offset
+ * off ("-18000s"; absent: proto3's zero), -1 when either is malformed.
  * google_new_day: 1 when day is of [from, to] and out has no sample of
  * metric for it yet (a day seen twice keeps its first value), else 0.
  */
 int google_page(const char *json, size_t len, const char *what,
     const char *list, cJSON **root, const cJSON **points, struct err *);
 int google_date(const cJSON *date, int32_t *day);
+int google_local_day(const cJSON *t, const cJSON *off, int32_t *day);
 int google_new_day(const struct samples *out, const char *metric,
     int32_t day, int32_t from, int32_t to);
 
