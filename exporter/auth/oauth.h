@@ -84,6 +84,9 @@ void oauth_use_http(struct oauth *, struct httpc *);
 void oauth_free(struct oauth *);
 
 enum oauth_state oauth_state(struct oauth *);
+/* Take the token file over when it changed (the page or --authorize
+ * wrote a new pair; a missing file changes nothing), then the state. */
+enum oauth_state oauth_recheck(struct oauth *);
 
 /*
  * A usable access token in buf: refreshes first when it expires within

@@ -25,8 +25,10 @@
 
 #include <microhttpd.h>
 
+#include "api_status.h"
 #include "log.h"
 #include "mhd_guard.h"
+#include "page.h"
 #include "server.h"
 #include "stats.h"
 
@@ -40,15 +42,6 @@ struct server {
 	struct server_config cfg;
 	int port;
 };
-
-static const char index_html[] =
-    "<!DOCTYPE html>\n<html><head><title>SyncBit</title></head><body>\n"
-    "<h1>SyncBit</h1>\n<p>Fitbit data for Prometheus and "
-    "VictoriaMetrics.</p>\n<ul>\n"
-    "<li><a href=\"/metrics\">/metrics</a></li>\n"
-    "<li><a href=\"/healthz\">/healthz</a></li>\n"
-    "<li><a href=\"/readyz\">/readyz</a></li>\n"
-    "</ul>\n</body></html>\n";
 
 static enum MHD_Result
 reply(struct MHD_Connection *conn, unsigned int status, const char *type,
@@ -107,6 +100,57 @@ serve_metrics(struct server *srv, struct MHD_Connection *conn)
 	    MHD_RESPMEM_MUST_FREE);
 }
 
+/* The status document of every account, from their published snapshots
+ * and statuses only; NULL when out of memory. */
+static cJSON *
+status_doc(struct server *srv)
+{
+	const struct server_account *sa = srv->cfg.accounts;
+	struct api_account *acc;
+	size_t i, n = srv->cfg.naccounts;
+	cJSON *doc;
+
+	if ((acc = calloc(n > 0 ? n : 1, sizeof(*acc))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		acc[i].user = sa[i].user;
+		acc[i].source = srv->cfg.info.source;
+		acc[i].running = sa[i].cache != NULL;
+		if (sa[i].cache != NULL) {
+			acc[i].snap = cache_acquire(sa[i].cache);
+			acc[i].status = cache_acquire_status(sa[i].cache);
+		}
+	}
+	doc = api_status_build(acc, n, srv->cfg.info.version,
+	    (int64_t)time(NULL));
+	for (i = 0; i < n; i++) {
+		snapshot_release((struct snapshot *)acc[i].snap);
+		status_release((struct status *)acc[i].status);
+	}
+	free(acc);
+	return doc;
+}
+
+/* /api/status (html 0) or the page at / (html 1). */
+static enum MHD_Result
+serve_status(struct server *srv, struct MHD_Connection *conn, int html)
+{
+	cJSON *doc = status_doc(srv);
+	char *body = NULL;
+	size_t len = 0;
+
+	if (doc != NULL && html)
+		body = page_render(doc, NULL, &len);
+	else if (doc != NULL && (body = cJSON_PrintUnformatted(doc)) != NULL)
+		len = strlen(body);
+	cJSON_Delete(doc);
+	if (body == NULL)
+		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "out of memory\n");
+	return reply(conn, MHD_HTTP_OK, html ? "text/html; charset=utf-8" :
+	    "application/json", body, len, MHD_RESPMEM_MUST_FREE);
+}
+
 static enum MHD_Result
 serve_readyz(struct MHD_Connection *conn)
 {
@@ -155,10 +199,10 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 		return reply_text(conn, MHD_HTTP_OK, "ok\n");
 	if (strcmp(url, "/readyz") == 0)
 		return serve_readyz(conn);
+	if (strcmp(url, "/api/status") == 0)
+		return serve_status(srv, conn, 0);
 	if (strcmp(url, "/") == 0)
-		return reply(conn, MHD_HTTP_OK, "text/html; charset=utf-8",
-		    (void *)index_html, sizeof(index_html) - 1,
-		    MHD_RESPMEM_PERSISTENT);
+		return serve_status(srv, conn, 1);
 	return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
 }
 
