@@ -21,26 +21,16 @@ static const char style[] =
 void
 page_escape(FILE *f, const char *s)
 {
+	static const char special[] = "&<>\"'";
+	static const char *const entity[] = { "&amp;", "&lt;", "&gt;",
+	    "&quot;", "&#39;" };
+	const char *p;
+
 	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&#39;", f);
-			break;
-		default:
+		if ((p = strchr(special, *s)) != NULL)
+			fputs(entity[p - special], f);
+		else
 			fputc(*s, f);
-		}
 	}
 }
 
@@ -149,7 +139,7 @@ budget_row(FILE *f, const cJSON *acc, double now)
 
 	fputs("<tr><th>Rate budget</th><td colspan=\"2\">", f);
 	if (!cJSON_IsObject(b)) {
-		fputs("not known yet</td></tr>\n", f);
+		fputs("not reported by the API (yet)</td></tr>\n", f);
 		return;
 	}
 	fprintf(f, "%.0f", num(b, "remaining"));

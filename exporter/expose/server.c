@@ -29,23 +29,16 @@
 #include "log.h"
 #include "mhd_guard.h"
 #include "page.h"
-#include "server.h"
+#include "server_impl.h"
 #include "stats.h"
 
 /* A request's line and headers come in one packet from any scraper: 10 s
  * is ample, and bounds how long slow clients can hold a slot. */
 #define REQUEST_DEADLINE_S	10
 
-struct server {
-	struct MHD_Daemon *mhd;
-	struct mhd_guard *guard;
-	struct server_config cfg;
-	int port;
-};
-
-static enum MHD_Result
-reply(struct MHD_Connection *conn, unsigned int status, const char *type,
-    void *body, size_t len, enum MHD_ResponseMemoryMode mode)
+enum MHD_Result
+server_reply(struct MHD_Connection *conn, unsigned int status,
+    const char *type, void *body, size_t len, enum MHD_ResponseMemoryMode mode)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -58,6 +51,13 @@ reply(struct MHD_Connection *conn, unsigned int status, const char *type,
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	if (strncmp(type, "text/html", 9) == 0) {
+		MHD_add_response_header(r, "Content-Security-Policy",
+		    "default-src 'none'; style-src 'unsafe-inline'; "
+		    "form-action 'self' https: http:; frame-ancestors 'none'");
+		MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	}
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 	ret = MHD_queue_response(conn, status, r);
@@ -65,10 +65,11 @@ reply(struct MHD_Connection *conn, unsigned int status, const char *type,
 	return ret;
 }
 
-static enum MHD_Result
-reply_text(struct MHD_Connection *conn, unsigned int status, const char *text)
+enum MHD_Result
+server_reply_text(struct MHD_Connection *conn, unsigned int status,
+    const char *text)
 {
-	return reply(conn, status, "text/plain; charset=utf-8", (void *)text,
+	return server_reply(conn, status, "text/plain; charset=utf-8", (void *)text,
 	    strlen(text), MHD_RESPMEM_MUST_COPY);
 }
 
@@ -93,9 +94,9 @@ serve_metrics(struct server *srv, struct MHD_Connection *conn)
 		free(acc);
 	}
 	if (body == NULL)
-		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		return server_reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "out of memory\n");
-	return reply(conn, MHD_HTTP_OK,
+	return server_reply(conn, MHD_HTTP_OK,
 	    "text/plain; version=0.0.4; charset=utf-8", body, len,
 	    MHD_RESPMEM_MUST_FREE);
 }
@@ -140,14 +141,14 @@ serve_status(struct server *srv, struct MHD_Connection *conn, int html)
 	size_t len = 0;
 
 	if (doc != NULL && html)
-		body = page_render(doc, NULL, &len);
+		body = page_render(doc, srv->wa.csrf, &len);
 	else if (doc != NULL && (body = cJSON_PrintUnformatted(doc)) != NULL)
 		len = strlen(body);
 	cJSON_Delete(doc);
 	if (body == NULL)
-		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		return server_reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "out of memory\n");
-	return reply(conn, MHD_HTTP_OK, html ? "text/html; charset=utf-8" :
+	return server_reply(conn, MHD_HTTP_OK, html ? "text/html; charset=utf-8" :
 	    "application/json", body, len, MHD_RESPMEM_MUST_FREE);
 }
 
@@ -160,7 +161,7 @@ serve_readyz(struct MHD_Connection *conn)
 
 	ok = stats_ready((int64_t)time(NULL), &reason);
 	snprintf(text, sizeof(text), "%s\n", reason);
-	return reply_text(conn, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
+	return server_reply_text(conn, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
 	    text);
 }
 
@@ -172,7 +173,10 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 	struct server *srv = cls;
 
 	(void)version;
-	(void)upload_data;
+	if (strcmp(method, MHD_HTTP_METHOD_POST) == 0 &&
+	    strcmp(url, "/authorize") == 0)
+		return server_authorize(srv, conn, upload_data, upload_size,
+		    con_cls);
 	/* Other methods are refused at the first call, with the headers
 	 * only: their body is never read (the connection closes after the
 	 * answer). GET and HEAD are answered at the next call, once any
@@ -180,7 +184,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
 	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
 		mhd_guard_busy(conn);
-		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		return server_reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "method not allowed\n");
 	}
 	if (*con_cls == NULL) {
@@ -196,14 +200,29 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 	if (strcmp(url, "/metrics") == 0)
 		return serve_metrics(srv, conn);
 	if (strcmp(url, "/healthz") == 0)
-		return reply_text(conn, MHD_HTTP_OK, "ok\n");
+		return server_reply_text(conn, MHD_HTTP_OK, "ok\n");
 	if (strcmp(url, "/readyz") == 0)
 		return serve_readyz(conn);
+	if (strcmp(url, "/callback") == 0)
+		return server_callback(srv, conn);
 	if (strcmp(url, "/api/status") == 0)
 		return serve_status(srv, conn, 0);
 	if (strcmp(url, "/") == 0)
 		return serve_status(srv, conn, 1);
-	return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+	return server_reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+}
+
+/* mhd_guard's bookkeeping, then the form of a POST /authorize. */
+static void
+completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct server *srv = cls;
+
+	mhd_guard_on_completed(srv->guard, conn, con_cls, toe);
+	if (*con_cls != NULL && *con_cls != srv)
+		server_form_free(*con_cls);
+	*con_cls = NULL;
 }
 
 static int
@@ -250,15 +269,22 @@ server_start(const struct server_config *cfg, struct err *err)
 		return NULL;
 	}
 	srv->cfg = *cfg;
+	if (webauth_init(&srv->wa, cfg->admin_password, err) == -1) {
+		free(srv);
+		return NULL;
+	}
 	if ((srv->guard = mhd_guard_new("http server", cfg->timeout_s > 0 &&
 	    cfg->timeout_s < REQUEST_DEADLINE_S ? cfg->timeout_s :
 	    REQUEST_DEADLINE_S, err)) == NULL) {
+		webauth_release(&srv->wa);
 		free(srv);
 		return NULL;
 	}
 	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, srv,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_guard_log, srv->guard,
-	    MHD_GUARD_OPTIONS(srv->guard),
+	    MHD_OPTION_NOTIFY_CONNECTION, mhd_guard_on_connection, srv->guard,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, srv,
+	    MHD_OPTION_UNESCAPE_CALLBACK, mhd_guard_unescape, srv->guard,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned int)(cfg->timeout_s > 0 ? cfg->timeout_s : 15),
@@ -273,6 +299,7 @@ server_start(const struct server_config *cfg, struct err *err)
 		    "(address in use or not available)",
 		    cfg->host, cfg->port);
 		mhd_guard_free(srv->guard);
+		webauth_release(&srv->wa);
 		free(srv);
 		return NULL;
 	}
@@ -299,5 +326,6 @@ server_stop(struct server *srv)
 	if (s != MHD_INVALID_SOCKET)
 		close(s);
 	mhd_guard_free(srv->guard);
+	webauth_release(&srv->wa);
 	free(srv);
 }

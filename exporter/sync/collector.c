@@ -50,6 +50,15 @@ struct collector {
 	_Atomic int wake;		/* collector_wake: a cycle at once */
 };
 
+static void report(struct collector *);
+
+/* The page follows the backfill chunk by chunk. */
+static void
+chunk_sent(void *c)
+{
+	report(c);
+}
+
 struct collector *
 collector_new(const struct collector_config *cfg, struct err *err)
 {
@@ -71,6 +80,8 @@ collector_new(const struct collector_config *cfg, struct err *err)
 	hc.state_path = cfg->state_path;
 	hc.groups = c->groups;
 	hc.user = cfg->user;
+	hc.on_chunk = chunk_sent;
+	hc.arg = c;
 	if ((c->hist = history_new(&hc, err)) == NULL) {
 		free(c);
 		return NULL;
@@ -510,13 +521,13 @@ turn(struct collector *c, time_t now)
 	if (now >= c->next_run) {
 		err_clear(&err);
 		c->backfill_paused = c->backfill_yielded = 0;
+		c->next_run = now + c->cfg.interval_s;
 		if (collector_cycle(c, 0, &err) == -1 && err.kind != ERR_STOP)
 			log_error("sync failed", "user=%s error=%s",
 			    c->cfg.user != NULL ? c->cfg.user : "-",
 			    log_q(q, sizeof(q), err.msg));
 		if (err.set && err.kind != ERR_STOP)
 			note_error(c, "", err.msg);
-		c->next_run = now + c->cfg.interval_s;
 		return now;	/* history may follow at once */
 	}
 	wake = c->next_run;

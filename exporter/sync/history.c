@@ -208,6 +208,8 @@ log_progress(struct history *h, const char *kind, int32_t next,
 
 	civil_format(next - 1, date);
 	atomic_store(&h->cfg.src->stats->backfill_days_pending, pending);
+	if (h->cfg.on_chunk != NULL)
+		h->cfg.on_chunk(h->cfg.arg);
 	if (eta < 0)
 		log_info("backfill progress", "kind=%s through=%s "
 		    "days_done=%" PRId64 " days_total=%" PRId64, kind, date,

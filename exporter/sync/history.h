@@ -56,6 +56,9 @@ struct history_config {
 	const char *state_path;
 	unsigned groups;		/* groups.h mask: the kinds to send */
 	const char *user;		/* the user label; NULL: rw's */
+	/* called after each chunk of history sent (the page's progress) */
+	void (*on_chunk)(void *arg);
+	void *arg;
 };
 
 /* Loads sync_state.json when samples are sent (rw or sink); a corrupt

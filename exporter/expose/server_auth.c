@@ -1,0 +1,332 @@
+/*
+ * server_auth: the status page's Authorize (see server.h, webauth.h).
+ *
+ * POST /authorize (account, csrf) from a client webauth lets in starts
+ * the account's OAuth flow (oauth_page_begin) and sends the browser to
+ * the provider (303). The provider sends it back to GET /callback, where
+ * the state names a pending authorization: the code is exchanged, the
+ * tokens saved (oauth_page_finish) and the account woken; the browser
+ * goes back to / (303). The exchange runs on the server's thread: /metrics
+ * waits for it (a second or so; longer only while the token endpoint
+ * fails and is retried). Nothing here logs a state, a code, a token or a
+ * password.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "mhd_guard.h"
+#include "monotime.h"
+#include "page.h"
+#include "server_impl.h"
+#include "stats.h"
+
+#define FORM_MAX 4096
+
+static const char remote_line[] =
+    "authorizing is open to loopback clients only: run 'kubectl "
+    "port-forward deploy/syncbit 9877' (or 'ssh -L 9877:127.0.0.1:9877 "
+    "HOST') and open http://127.0.0.1:9877/, or set ADMIN_PASSWORD\n";
+
+/* The form of one POST /authorize. */
+struct server_form {
+	struct MHD_PostProcessor *pp;
+	char account[STATS_USER_MAX];
+	char csrf[64];
+	size_t got;
+	int bad;		/* a field or the body too long */
+};
+
+void
+server_form_free(void *form)
+{
+	struct server_form *f = form;
+
+	if (f->pp != NULL)
+		MHD_destroy_post_processor(f->pp);
+	explicit_bzero(f, sizeof(*f));
+	free(f);
+}
+
+static int64_t
+now_s(void)
+{
+	return monotime_ms() / 1000;
+}
+
+/* A small HTML answer: title and text escaped, a link back to /. */
+static enum MHD_Result
+reply_page(struct MHD_Connection *conn, unsigned int status,
+    const char *title, const char *text)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return MHD_NO;
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	    "<title>SyncBit</title></head><body>\n<h1>", f);
+	page_escape(f, title);
+	fputs("</h1>\n<p>", f);
+	page_escape(f, text);
+	fputs("</p>\n<p><a href=\"/\">Back to the status page</a></p>\n"
+	    "</body></html>\n", f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return MHD_NO;
+	}
+	return server_reply(conn, status, "text/html; charset=utf-8", buf, len,
+	    MHD_RESPMEM_MUST_FREE);
+}
+
+static enum MHD_Result
+see_other(struct MHD_Connection *conn, const char *location)
+{
+	static const char body[] = "see other\n";
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body,
+	    MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, location);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	ret = MHD_queue_response(conn, MHD_HTTP_SEE_OTHER, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* 1 when this client may authorize; else 0 and the answer in *ret. */
+static int
+allowed(struct server *srv, struct MHD_Connection *conn, enum MHD_Result *ret)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct MHD_Response *r;
+	char *user, *pass = NULL;
+	enum webauth_verdict v;
+	int fwd;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	fwd = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    "X-Forwarded-For") != NULL || MHD_lookup_connection_value(conn,
+	    MHD_HEADER_KIND, "Forwarded") != NULL;
+	user = MHD_basic_auth_get_username_password(conn, &pass);
+	v = webauth_check(&srv->wa, ci != NULL ? ci->client_addr : NULL, fwd,
+	    pass, now_s());
+	if (pass != NULL) {
+		explicit_bzero(pass, strlen(pass));
+		MHD_free(pass);
+	}
+	MHD_free(user);
+	switch (v) {
+	case WEBAUTH_OK:
+		return 1;
+	case WEBAUTH_REMOTE:
+		*ret = server_reply_text(conn, MHD_HTTP_FORBIDDEN, remote_line);
+		return 0;
+	case WEBAUTH_LIMITED:
+		*ret = server_reply_text(conn, MHD_HTTP_TOO_MANY_REQUESTS,
+		    "too many failed logins: try again in a minute\n");
+		return 0;
+	default:
+		break;
+	}
+	if (pass != NULL && mhd_guard_log_allowed(srv->guard))
+		log_warn("failed admin login on the status page", NULL);
+	r = MHD_create_response_from_buffer(strlen("password required\n"),
+	    (void *)"password required\n", MHD_RESPMEM_PERSISTENT);
+	*ret = r == NULL ? MHD_NO : MHD_queue_basic_auth_fail_response(conn,
+	    "SyncBit", r);
+	if (r != NULL)
+		MHD_destroy_response(r);
+	return 0;
+}
+
+static enum MHD_Result
+on_field(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *filename, const char *content_type,
+    const char *transfer_encoding, const char *data, uint64_t off,
+    size_t size)
+{
+	struct server_form *f = cls;
+	char *dst;
+	size_t cap;
+
+	(void)kind;
+	(void)filename;
+	(void)content_type;
+	(void)transfer_encoding;
+	if (strcmp(key, "account") == 0) {
+		dst = f->account;
+		cap = sizeof(f->account);
+	} else if (strcmp(key, "csrf") == 0) {
+		dst = f->csrf;
+		cap = sizeof(f->csrf);
+	} else
+		return MHD_YES;
+	if (off + size >= cap) {
+		f->bad = 1;
+		return MHD_YES;
+	}
+	memcpy(dst + off, data, size);
+	dst[off + size] = '\0';
+	return MHD_YES;
+}
+
+/* "localhost", "127.x.y.z" or "[::1]", then ":port" or nothing. */
+static int
+loopback_host(const char *host)
+{
+	size_t n;
+
+	if (strncmp(host, "localhost", 9) == 0)
+		n = 9;
+	else if (strncmp(host, "[::1]", 5) == 0)
+		n = 5;
+	else if (strncmp(host, "127.", 4) == 0)
+		n = 4 + strspn(host + 4, "0123456789.");
+	else
+		return 0;
+	if (host[n] == '\0')
+		return 1;
+	return host[n] == ':' && host[n + 1] != '\0' &&
+	    strspn(host + n + 1, "0123456789") == strlen(host + n + 1);
+}
+
+/* Where the provider sends the browser back: this page's own loopback
+ * address as the browser knows it (port-forwards change the port), else
+ * (a proxy) the configured redirect URI. */
+static void
+redirect_uri(struct MHD_Connection *conn, const struct oauth_provider *prov,
+    char *out, size_t size)
+{
+	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_HOST);
+
+	if (host != NULL && strlen(host) < 64 && loopback_host(host))
+		snprintf(out, size, "http://%s/callback", host);
+	else
+		snprintf(out, size, "%s", prov->redirect_uri);
+}
+
+static enum MHD_Result
+start(struct server *srv, struct MHD_Connection *conn, struct server_form *f)
+{
+	const struct server_account *sa = NULL;
+	struct webauth_pending *e;
+	struct err err = { 0 };
+	char redirect[512], *url;
+	enum MHD_Result ret;
+	size_t i;
+
+	if (f->bad || !webauth_csrf_ok(&srv->wa, f->csrf))
+		return server_reply_text(conn, MHD_HTTP_FORBIDDEN, "the form's "
+		    "CSRF token is missing or stale: reload the status page "
+		    "and press the button again\n");
+	for (i = 0; i < srv->cfg.naccounts && sa == NULL; i++)
+		if (strcmp(srv->cfg.accounts[i].user, f->account) == 0 &&
+		    srv->cfg.accounts[i].prov != NULL)
+			sa = &srv->cfg.accounts[i];
+	if (sa == NULL)
+		return server_reply_text(conn, MHD_HTTP_NOT_FOUND,
+		    "no such account\n");
+	redirect_uri(conn, sa->prov, redirect, sizeof(redirect));
+	e = webauth_add(&srv->wa, (size_t)(sa - srv->cfg.accounts), now_s());
+	if ((url = oauth_page_begin(sa->prov, redirect, &e->p, &err)) == NULL) {
+		webauth_drop(e);
+		return reply_page(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "Cannot start the authorization", err.msg);
+	}
+	log_info("authorization started on the status page", "user=%s "
+	    "redirect_uri=%s", sa->user, redirect);
+	ret = see_other(conn, url);
+	free(url);
+	return ret;
+}
+
+enum MHD_Result
+server_authorize(struct server *srv, struct MHD_Connection *conn,
+    const char *upload_data, size_t *upload_size, void **con_cls)
+{
+	struct server_form *f = *con_cls;
+	enum MHD_Result ret;
+
+	if (f == NULL) {	/* the headers: may this client? */
+		if (!allowed(srv, conn, &ret)) {
+			mhd_guard_busy(conn);
+			return ret;
+		}
+		if ((f = calloc(1, sizeof(*f))) == NULL)
+			return MHD_NO;
+		*con_cls = f;
+		f->pp = MHD_create_post_processor(conn, 1024, on_field, f);
+		if (f->pp == NULL) {
+			mhd_guard_busy(conn);
+			return server_reply_text(conn,
+			    MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "expected a form "
+			    "(application/x-www-form-urlencoded)\n");
+		}
+		return MHD_YES;
+	}
+	if (*upload_size != 0) {
+		f->got += *upload_size;
+		if (f->got > FORM_MAX)
+			f->bad = 1;
+		else if (!f->bad && MHD_post_process(f->pp, upload_data,
+		    *upload_size) != MHD_YES)
+			f->bad = 1;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	mhd_guard_busy(conn);
+	return start(srv, conn, f);
+}
+
+enum MHD_Result
+server_callback(struct server *srv, struct MHD_Connection *conn)
+{
+	const struct server_account *sa;
+	struct webauth_pending pend;
+	struct err err = { 0 };
+	const char *state, *code, *error;
+	char q[ERR_MSG_MAX + 16];
+	enum MHD_Result ret;
+	int64_t exp = 0;
+	int rc;
+
+	if (!allowed(srv, conn, &ret))
+		return ret;
+	state = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+	    "state");
+	if (webauth_take(&srv->wa, state, now_s(), &pend) == -1) {
+		if (mhd_guard_log_allowed(srv->guard))
+			log_warn("refused a callback: unknown, used or expired "
+			    "state", NULL);
+		return reply_page(conn, MHD_HTTP_BAD_REQUEST, "Unknown "
+		    "authorization", "This authorization is unknown, used "
+		    "already or older than 10 minutes: press Authorize on the "
+		    "status page again.");
+	}
+	sa = &srv->cfg.accounts[pend.account];
+	code = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "code");
+	error = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+	    "error");
+	rc = oauth_page_finish(sa->prov, srv->cfg.http, &pend.p, code, error,
+	    &exp, &err);
+	explicit_bzero(&pend, sizeof(pend));
+	if (rc == -1) {
+		log_warn("authorization on the status page failed", "user=%s "
+		    "error=%s", sa->user, log_q(q, sizeof(q), err.msg));
+		return reply_page(conn, MHD_HTTP_FORBIDDEN, "Not authorized",
+		    err.msg);
+	}
+	log_info("authorized on the status page", "user=%s expires_at=%lld",
+	    sa->user, (long long)exp);
+	if (sa->authorized != NULL)
+		sa->authorized(sa->arg);
+	return see_other(conn, "/");
+}
