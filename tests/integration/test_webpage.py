@@ -11,7 +11,13 @@ chromium-driver through python3-selenium):
   refused, a forged or replayed state is refused, markup in a device name
   is escaped, no token or client secret is in the page or /api/status, a
   forwarded (proxied) client gets 403 without ADMIN_PASSWORD and gets in
-  with it, failed logins are limited.
+  with it, failed logins are limited;
+- a client on a real non-loopback address (a network namespace and a veth
+  pair; root only, else skipped with the reason): 403, then in with
+  ADMIN_PASSWORD;
+- the legacy source: Authorize from no token at all, with the exact
+  redirect URI registered at fake_fitbit.py; the account syncs without a
+  restart.
 
 Screenshots: build/webpage-*.png (README shows build/webpage-backfill.png's
 copy, docs/status-page.png)."""
@@ -20,6 +26,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 import unittest
@@ -291,6 +298,112 @@ class Security(Base):
             r = sb.get("/callback?state=x&code=y", headers=h)
             self.assertEqual(r.status, 403)
         self.assertEqual(sb.get("/", headers={"X-Forwarded-For": "203.0.113.9"}).status, 200)
+
+
+def _sh(*argv):
+    return subprocess.run(argv, capture_output=True, text=True, timeout=20)
+
+
+class NonLoopback(Base):
+    """A client on a real non-loopback address: a network namespace joined
+    to ours by a veth pair with private addresses (every 127.x address is
+    loopback, so that is the only honest way). Needs root and `ip netns`;
+    skipped with the reason otherwise. The namespace and the pair are
+    removed afterwards."""
+
+    def setUp(self):
+        if os.geteuid() != 0 or not shutil.which("ip") or not shutil.which("curl"):
+            self.skipTest("needs root, ip (iproute2) and curl for a network namespace")
+        n = os.getpid() % 200 + 20
+        self.ns, self.veth = f"sbwp{os.getpid()}", f"sbwp{os.getpid()}"[:11] + "h"
+        self.host_ip, self.ns_ip = f"10.213.{n}.1", f"10.213.{n}.2"
+        r = _sh("ip", "netns", "add", self.ns)
+        if r.returncode != 0:
+            self.skipTest(f"ip netns add failed: {r.stderr.strip()}")
+        self.addCleanup(self.remove)
+        for argv in (["ip", "link", "add", self.veth, "type", "veth", "peer", "name", "sbwpn",
+                      "netns", self.ns],
+                     ["ip", "addr", "add", f"{self.host_ip}/30", "dev", self.veth],
+                     ["ip", "link", "set", self.veth, "up"],
+                     ["ip", "netns", "exec", self.ns, "ip", "addr", "add", f"{self.ns_ip}/30",
+                      "dev", "sbwpn"],
+                     ["ip", "netns", "exec", self.ns, "ip", "link", "set", "sbwpn", "up"]):
+            r = _sh(*argv)
+            if r.returncode != 0:
+                self.skipTest(f"{' '.join(argv)}: {r.stderr.strip()}")
+        super().setUp()
+
+    def remove(self):
+        _sh("ip", "link", "del", self.veth)
+        _sh("ip", "netns", "del", self.ns)
+        self.assertNotIn(self.ns, _sh("ip", "netns", "list").stdout)
+
+    def curl(self, url, *args):
+        """From inside the namespace: (status, body)."""
+        r = _sh("ip", "netns", "exec", self.ns, "curl", "-s", "-m", "5", "-o", "-",
+                "-w", "\n%{http_code}", *args, url)
+        body, _, code = r.stdout.rpartition("\n")
+        return int(code or 0), body
+
+    def test_remote_client_403_then_admin_password(self):
+        port = free_port()
+        base = f"http://{self.host_ip}:{port}"
+        for password in (None, "correct horse battery"):
+            sb = self.start(LISTEN_ADDRESS=f"0.0.0.0:{port}", ADMIN_PASSWORD=password)
+            token = re.search(r'name="csrf" value="([^"]+)"', sb.get("/").text).group(1)
+            form = ["-X", "POST", "--data", f"account=alice&csrf={token}"]
+            code, body = self.curl(base + "/metrics")
+            self.assertEqual(code, 200, "/metrics stays open")
+            code, body = self.curl(base + "/")
+            self.assertEqual(code, 200, "the status stays open")
+            code, body = self.curl(base + "/authorize", *form)
+            if password is None:
+                self.assertEqual(code, 403, body)
+                self.assertEqual(len(body.strip().splitlines()), 1, body)
+                self.assertIn("127.0.0.1:9877", body)
+                self.assertEqual(self.curl(base + "/callback?state=x&code=y")[0], 403)
+            else:
+                self.assertEqual(code, 401, body)
+                code, body = self.curl(base + "/authorize", *form, "-u", "admin:" + password)
+                self.assertEqual(code, 303, body)
+                self.assertNotIn(password, sb.log())
+            self.assertEqual(sb.stop(), 0)
+
+
+class FitbitPage(IntegrationTest):
+    """The legacy source, one account without a token: the page's Authorize
+    with the exact redirect URI registered at the fake, then the account
+    syncs without a restart."""
+
+    def test_authorize_from_nothing(self):
+        fake = self.h.fake_fitbit()
+        sb = self.h.syncbit(dict(fake.env(), SYNC_INTERVAL_MINUTES="1", COLLECT="activity"))
+        registered = sb.url("/callback")
+        fake.config(redirect_uri=registered)
+        sb.start()
+        sb.wait_http("/readyz", 503, text="no token")
+        page = sb.get("/").text
+        self.assertIn(">Authorize</button>", page)
+        token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        r = http("POST", sb.url("/authorize"), data=urllib.parse.urlencode(
+            {"account": "default", "csrf": token}),
+            headers={"Content-Type": "application/x-www-form-urlencoded"}, follow=False)
+        self.assertEqual(r.status, 303, r.text)
+        q = urllib.parse.parse_qs(urllib.parse.urlsplit(r.header("Location")).query)
+        self.assertEqual(q["redirect_uri"], [registered])
+        self.assertEqual(q["code_challenge_method"], ["S256"])
+        r = http("GET", r.header("Location"), follow=False)
+        self.assertEqual(r.status, 302, r.text)
+        r = http("GET", r.header("Location"), follow=False)
+        self.assertEqual(r.status, 303, r.text)
+        sb.wait_http("/readyz", 200, timeout=20)
+        st = sb.get("/api/status").json()["accounts"][0]
+        self.assertEqual(st["token"]["state"], "valid", st)
+        self.assertIsNotNone(st["last_success"], st)
+        t = json.loads((sb.data_dir / "fitbit_tokens.json").read_text())
+        self.assertNotIn(t["access_token"], sb.get("/").text)
+        self.assertNotIn(t["refresh_token"], sb.log())
+        self.assertEqual(sb.stop(), 0)
 
 
 if __name__ == "__main__":
