@@ -195,6 +195,26 @@ add_devices(cJSON *acc, const struct snapshot *snap)
 }
 
 static int
+add_authorization(cJSON *acc, const struct api_account *a)
+{
+	static const char *const names[] = { "none", "running", "done",
+	    "failed" };
+	cJSON *o;
+
+	if (a->auth <= API_AUTH_NONE || a->auth > API_AUTH_FAILED) {
+		cJSON_AddNullToObject(acc, "authorization");
+		return 0;
+	}
+	if ((o = cJSON_AddObjectToObject(acc, "authorization")) == NULL)
+		return -1;
+	cJSON_AddStringToObject(o, "state", names[a->auth]);
+	if (a->auth == API_AUTH_FAILED && a->auth_text != NULL)
+		cJSON_AddStringToObject(o, "text", a->auth_text);
+	add_time(o, "at", a->auth_at);
+	return 0;
+}
+
+static int
 add_account(cJSON *list, const struct api_account *a, int64_t now,
     int *backfill)
 {
@@ -206,6 +226,8 @@ add_account(cJSON *list, const struct api_account *a, int64_t now,
 	cJSON_AddItemToArray(list, acc);
 	cJSON_AddStringToObject(acc, "user", a->user);
 	cJSON_AddStringToObject(acc, "source", a->source);
+	if (add_authorization(acc, a) == -1)
+		return -1;
 	if (s == NULL) {
 		cJSON_AddStringToObject(acc, "ready", a->running ? "starting" :
 		    "broken");

@@ -19,6 +19,14 @@
 
 #include "cache.h"
 
+/* The last authorization started on the page, per account. */
+enum api_auth {
+	API_AUTH_NONE,
+	API_AUTH_RUNNING,	/* the code is being exchanged */
+	API_AUTH_DONE,
+	API_AUTH_FAILED,	/* auth_text says why */
+};
+
 /* One account as the page sees it. */
 struct api_account {
 	const char *user;		/* the user label */
@@ -26,6 +34,9 @@ struct api_account {
 	const struct snapshot *snap;	/* NULL: no cycle finished yet */
 	const struct status *status;	/* NULL: no turn yet */
 	int running;			/* 0: it could not be opened */
+	int auth;			/* enum api_auth */
+	const char *auth_text;		/* API_AUTH_FAILED: why */
+	int64_t auth_at;		/* UTC s of its last change */
 };
 
 /* The document (caller must cJSON_Delete), or NULL when out of memory. */

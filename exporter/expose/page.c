@@ -196,6 +196,50 @@ device_rows(FILE *f, const cJSON *acc, double now)
 	}
 }
 
+/* The page's last authorization of the account, while it is news. */
+static void
+authorization_row(FILE *f, const cJSON *acc, double now)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(acc, "authorization");
+	const char *state = str(a, "state"), *text = str(a, "text");
+
+	if (state == NULL || (strcmp(state, "running") != 0 &&
+	    now - num(a, "at") > 600))
+		return;
+	fprintf(f, "<tr><th>Authorization</th><td colspan=\"2\" class=\"%s\" "
+	    "id=\"authorization\">", strcmp(state, "failed") == 0 ? "bad" :
+	    "ok");
+	if (strcmp(state, "running") == 0)
+		fputs("being completed&hellip;", f);
+	else if (strcmp(state, "done") == 0)
+		fputs("done: new tokens saved", f);
+	else {
+		fputs("failed: ", f);
+		page_escape(f, text != NULL ? text : "see the log");
+	}
+	fputs("</td></tr>\n", f);
+}
+
+/* 1 when the page should reload itself: history pending, or an
+ * authorization being completed. */
+static int
+reloads(const cJSON *doc)
+{
+	const cJSON *acc;
+	const char *state;
+
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "backfill")))
+		return 1;
+	cJSON_ArrayForEach(acc, cJSON_GetObjectItemCaseSensitive(doc,
+	    "accounts")) {
+		state = str(cJSON_GetObjectItemCaseSensitive(acc,
+		    "authorization"), "state");
+		if (state != NULL && strcmp(state, "running") == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static void
 account(FILE *f, const cJSON *acc, double now, const char *csrf)
 {
@@ -215,6 +259,7 @@ account(FILE *f, const cJSON *acc, double now, const char *csrf)
 	    "ok" : "bad");
 	page_escape(f, ready);
 	fputs("</span></small></h2>\n<table>\n", f);
+	authorization_row(f, acc, now);
 	token_row(f, acc, now);
 	fputs("<tr><th>Last sync</th><td colspan=\"2\">", f);
 	when(f, num(acc, "last_success"), now);
@@ -251,7 +296,7 @@ page_render(const cJSON *doc, const char *csrf, size_t *len)
 		return NULL;
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 	    "<title>SyncBit</title>\n", f);
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "backfill")))
+	if (reloads(doc))
 		fprintf(f, "<meta http-equiv=\"refresh\" content=\"%d\">\n",
 		    PAGE_REFRESH_S);
 	fprintf(f, "<style>\n%s</style></head><body>\n<h1>SyncBit</h1>\n",

@@ -2,8 +2,9 @@
  * page: the status page at / : the /api/status document (api_status.h)
  * as server-side HTML with one small inline stylesheet, no script and no
  * outside asset. Every value from outside (a user label, an error text,
- * a device name) is HTML-escaped. While a backfill runs the page reloads
- * itself (<meta http-equiv=refresh>). Pure.
+ * a device name) is HTML-escaped. While a backfill runs, or an
+ * authorization is being completed, the page reloads itself (<meta
+ * http-equiv=refresh>). Pure.
  */
 #ifndef SYNCBIT_PAGE_H
 #define SYNCBIT_PAGE_H

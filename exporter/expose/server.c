@@ -16,6 +16,7 @@
  */
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,13 +108,22 @@ static cJSON *
 status_doc(struct server *srv)
 {
 	const struct server_account *sa = srv->cfg.accounts;
+	struct server_outcome *out;
 	struct api_account *acc;
 	size_t i, n = srv->cfg.naccounts;
-	cJSON *doc;
+	cJSON *doc = NULL;
 
-	if ((acc = calloc(n > 0 ? n : 1, sizeof(*acc))) == NULL)
-		return NULL;
+	acc = calloc(n > 0 ? n : 1, sizeof(*acc));
+	out = calloc(n > 0 ? n : 1, sizeof(*out));
+	if (acc == NULL || out == NULL)
+		goto out;
+	pthread_mutex_lock(&srv->lock);
+	memcpy(out, srv->outcomes, n * sizeof(*out));
+	pthread_mutex_unlock(&srv->lock);
 	for (i = 0; i < n; i++) {
+		acc[i].auth = out[i].state;
+		acc[i].auth_text = out[i].text;
+		acc[i].auth_at = out[i].at;
 		acc[i].user = sa[i].user;
 		acc[i].source = srv->cfg.info.source;
 		acc[i].running = sa[i].cache != NULL;
@@ -128,6 +138,8 @@ status_doc(struct server *srv)
 		snapshot_release((struct snapshot *)acc[i].snap);
 		status_release((struct status *)acc[i].status);
 	}
+out:
+	free(out);
 	free(acc);
 	return doc;
 }
@@ -250,6 +262,17 @@ resolve(const char *host, int port, struct sockaddr_storage *ss,
 	return 0;
 }
 
+/* What server_start made besides the daemon and the guard. */
+static void
+server_free(struct server *srv)
+{
+	webauth_release(&srv->wa);
+	pthread_cond_destroy(&srv->idle);
+	pthread_mutex_destroy(&srv->lock);
+	free(srv->outcomes);
+	free(srv);
+}
+
 struct server *
 server_start(const struct server_config *cfg, struct err *err)
 {
@@ -269,15 +292,23 @@ server_start(const struct server_config *cfg, struct err *err)
 		return NULL;
 	}
 	srv->cfg = *cfg;
+	if ((srv->outcomes = calloc(cfg->naccounts > 0 ? cfg->naccounts : 1,
+	    sizeof(*srv->outcomes))) == NULL) {
+		free(srv);
+		err_set(err, "out of memory");
+		return NULL;
+	}
 	if (webauth_init(&srv->wa, cfg->admin_password, err) == -1) {
+		free(srv->outcomes);
 		free(srv);
 		return NULL;
 	}
+	pthread_mutex_init(&srv->lock, NULL);
+	pthread_cond_init(&srv->idle, NULL);
 	if ((srv->guard = mhd_guard_new("http server", cfg->timeout_s > 0 &&
 	    cfg->timeout_s < REQUEST_DEADLINE_S ? cfg->timeout_s :
 	    REQUEST_DEADLINE_S, err)) == NULL) {
-		webauth_release(&srv->wa);
-		free(srv);
+		server_free(srv);
 		return NULL;
 	}
 	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, srv,
@@ -299,8 +330,7 @@ server_start(const struct server_config *cfg, struct err *err)
 		    "(address in use or not available)",
 		    cfg->host, cfg->port);
 		mhd_guard_free(srv->guard);
-		webauth_release(&srv->wa);
-		free(srv);
+		server_free(srv);
 		return NULL;
 	}
 	info = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_BIND_PORT);
@@ -326,6 +356,6 @@ server_stop(struct server *srv)
 	if (s != MHD_INVALID_SOCKET)
 		close(s);
 	mhd_guard_free(srv->guard);
-	webauth_release(&srv->wa);
-	free(srv);
+	server_jobs_wait(srv);	/* an exchange ends soon after a quit */
+	server_free(srv);
 }

@@ -4,16 +4,19 @@
  * POST /authorize (account, csrf) from a client webauth lets in starts
  * the account's OAuth flow (oauth_page_begin) and sends the browser to
  * the provider (303). The provider sends it back to GET /callback, where
- * the state names a pending authorization: the code is exchanged, the
- * tokens saved (oauth_page_finish) and the account woken; the browser
- * goes back to / (303). The exchange runs on the server's thread: /metrics
- * waits for it (a second or so; longer only while the token endpoint
- * fails and is retried). Nothing here logs a state, a code, a token or a
+ * the state names a pending authorization: the browser goes back to /
+ * (303) at once, and a thread of its own exchanges the code, saves the
+ * tokens (oauth_page_finish) and wakes the account, so that a slow or
+ * failing token endpoint never holds up /metrics or the probes. One
+ * exchange at a time (it borrows the server's HTTP client); the page
+ * shows its outcome. Nothing here logs a state, a code, a token or a
  * password.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "mhd_guard.h"
@@ -286,23 +289,133 @@ server_authorize(struct server *srv, struct MHD_Connection *conn,
 	return start(srv, conn, f);
 }
 
+/* One code to exchange, on its own thread. */
+struct job {
+	struct server *srv;
+	struct webauth_pending pend;
+	char code[1024 * 2];
+	char error[64];
+	int has_code, has_error;
+};
+
+static void
+outcome(struct server *srv, size_t account, int state, const char *text)
+{
+	struct server_outcome *o = &srv->outcomes[account];
+
+	pthread_mutex_lock(&srv->lock);
+	o->state = state;
+	o->at = (int64_t)time(NULL);
+	snprintf(o->text, sizeof(o->text), "%s", text);
+	pthread_mutex_unlock(&srv->lock);
+}
+
+static void *
+run_job(void *arg)
+{
+	struct job *j = arg;
+	struct server *srv = j->srv;
+	const struct server_account *sa = &srv->cfg.accounts[j->pend.account];
+	struct err err = { 0 };
+	char q[ERR_MSG_MAX + 16];
+	int64_t exp = 0;
+
+	if (oauth_page_finish(sa->prov, srv->cfg.http, &j->pend.p,
+	    j->has_code ? j->code : NULL, j->has_error ? j->error : NULL,
+	    &exp, &err) == 0) {
+		log_info("authorized on the status page", "user=%s "
+		    "expires_at=%lld", sa->user, (long long)exp);
+		outcome(srv, j->pend.account, API_AUTH_DONE, "");
+		if (sa->authorized != NULL)
+			sa->authorized(sa->arg);
+	} else {
+		log_warn("authorization on the status page failed", "user=%s "
+		    "error=%s", sa->user, log_q(q, sizeof(q), err.msg));
+		outcome(srv, j->pend.account, API_AUTH_FAILED, err.msg);
+	}
+	explicit_bzero(j, sizeof(*j));
+	free(j);
+	pthread_mutex_lock(&srv->lock);
+	srv->job = 0;
+	pthread_cond_broadcast(&srv->idle);
+	pthread_mutex_unlock(&srv->lock);
+	return NULL;
+}
+
+void
+server_jobs_wait(struct server *srv)
+{
+	pthread_mutex_lock(&srv->lock);
+	while (srv->job)
+		pthread_cond_wait(&srv->idle, &srv->lock);
+	pthread_mutex_unlock(&srv->lock);
+}
+
+/* Copy a callback parameter; 0 when it is absent or too long. */
+static int
+param(struct MHD_Connection *conn, const char *name, char *out, size_t size)
+{
+	const char *v = MHD_lookup_connection_value(conn,
+	    MHD_GET_ARGUMENT_KIND, name);
+
+	if (v == NULL || strlen(v) >= size)
+		return 0;
+	memcpy(out, v, strlen(v) + 1);
+	return 1;
+}
+
+/* Start j's exchange: -1 when a thread cannot start (j is freed). */
+static int
+job_start(struct server *srv, struct job *j)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	int rc;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_mutex_lock(&srv->lock);
+	srv->job = 1;
+	srv->outcomes[j->pend.account].state = API_AUTH_RUNNING;
+	srv->outcomes[j->pend.account].at = (int64_t)time(NULL);
+	rc = pthread_create(&t, &attr, run_job, j);
+	if (rc != 0) {
+		srv->job = 0;
+		srv->outcomes[j->pend.account].state = API_AUTH_FAILED;
+		snprintf(srv->outcomes[j->pend.account].text,
+		    sizeof(srv->outcomes[0].text), "cannot start a thread");
+	}
+	pthread_mutex_unlock(&srv->lock);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		explicit_bzero(j, sizeof(*j));
+		free(j);
+	}
+	return rc == 0 ? 0 : -1;
+}
+
 enum MHD_Result
 server_callback(struct server *srv, struct MHD_Connection *conn)
 {
-	const struct server_account *sa;
-	struct webauth_pending pend;
-	struct err err = { 0 };
-	const char *state, *code, *error;
-	char q[ERR_MSG_MAX + 16];
+	struct job *j;
 	enum MHD_Result ret;
-	int64_t exp = 0;
-	int rc;
+	int busy;
 
 	if (!allowed(srv, conn, &ret))
 		return ret;
-	state = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-	    "state");
-	if (webauth_take(&srv->wa, state, now_s(), &pend) == -1) {
+	pthread_mutex_lock(&srv->lock);
+	busy = srv->job;
+	pthread_mutex_unlock(&srv->lock);
+	if (busy)	/* the state stays: a reload in a moment works */
+		return reply_page(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "Busy",
+		    "Another authorization is being completed: reload this "
+		    "page in a few seconds.");
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return MHD_NO;
+	j->srv = srv;
+	if (webauth_take(&srv->wa, MHD_lookup_connection_value(conn,
+	    MHD_GET_ARGUMENT_KIND, "state"), now_s(), &j->pend) == -1) {
+		free(j);
 		if (mhd_guard_log_allowed(srv->guard))
 			log_warn("refused a callback: unknown, used or expired "
 			    "state", NULL);
@@ -311,22 +424,10 @@ server_callback(struct server *srv, struct MHD_Connection *conn)
 		    "already or older than 10 minutes: press Authorize on the "
 		    "status page again.");
 	}
-	sa = &srv->cfg.accounts[pend.account];
-	code = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "code");
-	error = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-	    "error");
-	rc = oauth_page_finish(sa->prov, srv->cfg.http, &pend.p, code, error,
-	    &exp, &err);
-	explicit_bzero(&pend, sizeof(pend));
-	if (rc == -1) {
-		log_warn("authorization on the status page failed", "user=%s "
-		    "error=%s", sa->user, log_q(q, sizeof(q), err.msg));
-		return reply_page(conn, MHD_HTTP_FORBIDDEN, "Not authorized",
-		    err.msg);
-	}
-	log_info("authorized on the status page", "user=%s expires_at=%lld",
-	    sa->user, (long long)exp);
-	if (sa->authorized != NULL)
-		sa->authorized(sa->arg);
+	j->has_code = param(conn, "code", j->code, sizeof(j->code));
+	j->has_error = param(conn, "error", j->error, sizeof(j->error));
+	if (job_start(srv, j) == -1)
+		return reply_page(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "Not authorized", "cannot start a thread");
 	return see_other(conn, "/");
 }

@@ -5,12 +5,23 @@
 #ifndef SYNCBIT_SERVER_IMPL_H
 #define SYNCBIT_SERVER_IMPL_H
 
+#include <pthread.h>
+#include <stdint.h>
+
 #include <microhttpd.h>
 
+#include "api_status.h"
 #include "server.h"
 #include "webauth.h"
 
 struct mhd_guard;
+
+/* The last authorization of an account started on the page. */
+struct server_outcome {
+	int state;			/* enum api_auth */
+	int64_t at;			/* UTC s */
+	char text[ERR_MSG_MAX];
+};
 
 struct server {
 	struct MHD_Daemon *mhd;
@@ -18,6 +29,11 @@ struct server {
 	struct server_config cfg;
 	int port;
 	struct webauth wa;		/* the server's one thread only */
+	/* the code exchange runs on a thread of its own, one at a time */
+	pthread_mutex_t lock;		/* job and outcomes */
+	pthread_cond_t idle;
+	int job;			/* 1: an exchange runs */
+	struct server_outcome *outcomes;	/* one per account */
 };
 
 enum MHD_Result server_reply(struct MHD_Connection *, unsigned int status,
@@ -30,7 +46,10 @@ enum MHD_Result server_reply_text(struct MHD_Connection *,
 enum MHD_Result server_authorize(struct server *, struct MHD_Connection *,
     const char *upload_data, size_t *upload_size, void **con_cls);
 void server_form_free(void *form);
-/* GET /callback, the request complete. */
+/* GET /callback, the request complete: the exchange starts on its own
+ * thread and the browser goes back to / at once. */
 enum MHD_Result server_callback(struct server *, struct MHD_Connection *);
+/* Until no exchange runs (server_stop, after the daemon stopped). */
+void server_jobs_wait(struct server *);
 
 #endif

@@ -201,6 +201,11 @@ class Security(Base):
         self.assertIsNotNone(m, "the page has a CSRF token")
         return m.group(1)
 
+    def outcome(self, sb, user, state):
+        """The page's last authorization of user, once it is in state."""
+        return wait_until(lambda: (lambda a: a if a and a["state"] == state else None)(
+            self.status(sb)[user].get("authorization")), 20, f"{user}'s authorization {state}")
+
     def post(self, sb, form, headers=None):
         return http("POST", sb.url("/authorize"), data=urllib.parse.urlencode(form),
                     headers={"Content-Type": "application/x-www-form-urlencoded",
@@ -237,6 +242,23 @@ class Security(Base):
         r = sb.get("/callback?state=forgedforgedforgedforgedforged12&code=abc")
         self.assertEqual(r.status, 400, r.text)
 
+        # a code the provider refuses: the old tokens stay, the state is spent
+        bob_file = sb.data_dir / "users" / "bob" / "google_tokens.json"
+        old_pair = bob_file.read_bytes()
+        r = self.post(sb, {"account": "bob", "csrf": token})
+        self.assertEqual(r.status, 303, r.text)
+        q = urllib.parse.parse_qs(urllib.parse.urlsplit(r.header("Location")).query)
+        bad = sb.url("/callback?" + urllib.parse.urlencode({"state": q["state"][0],
+                                                             "code": "not-a-code"}))
+        r = http("GET", bad, follow=False)
+        self.assertEqual(r.status, 303, r.text)
+        a = self.outcome(sb, "bob", "failed")
+        self.assertIn("refused the authorization code", a["text"])
+        self.assertIn("failed: ", sb.get("/").text)
+        self.assertEqual(http("GET", bad, follow=False).status, 400, "a spent state")
+        self.assertEqual(bob_file.read_bytes(), old_pair, "the old tokens stay")
+        self.assertEqual(self.status(sb)["bob"]["token"]["state"], "valid")
+
         # the real flow, by hand: 303 to the fake with S256, the fake's 302 back
         r = self.post(sb, {"account": "bob", "csrf": token})
         self.assertEqual(r.status, 303, r.text)
@@ -249,14 +271,15 @@ class Security(Base):
         self.assertEqual(r.status, 302, r.text)
         back = r.header("Location")
         self.assertTrue(back.startswith(sb.url("/callback?")), back)
-        # the state is bound to its flow: another code with it is not bob's
         r = http("GET", back, follow=False)
         self.assertEqual(r.status, 303, r.text)
         self.assertEqual(r.header("Location"), "/")
+        self.outcome(sb, "bob", "done")
         # replayed: the state is gone
         r = http("GET", back, follow=False)
         self.assertEqual(r.status, 400, r.text)
         self.assertIn("unknown, used", r.text)
+        self.assertNotEqual(bob_file.read_bytes(), old_pair, "bob's new pair is saved")
         for s in self.secrets(sb):   # bob's new pair too
             self.assertNotIn(s, sb.get("/").text)
             self.assertNotIn(s, sb.get("/api/status").text)

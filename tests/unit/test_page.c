@@ -133,8 +133,13 @@ test_no_token(void)
 	a[0].source = "fitbit";
 	a[0].status = st;
 	a[0].running = 1;
+	a[0].auth = API_AUTH_FAILED;
+	a[0].auth_text = "the provider said <b>no</b>";
+	a[0].auth_at = 1700000000 - 5;
 	a[1].user = "carol";
 	a[1].source = "fitbit";
+	a[1].auth = API_AUTH_RUNNING;
+	a[1].auth_at = 1700000000 - 2;
 	doc = api_status_build(a, 2, "0.1.0", 1700000000);
 	CHECK(doc != NULL);
 	if (doc == NULL)
@@ -148,8 +153,15 @@ test_no_token(void)
 	acc = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "accounts"), 1);
 	CHECK(strcmp(cJSON_GetObjectItem(acc, "ready")->valuestring,
 	    "broken") == 0);
+	CHECK(strcmp(cJSON_GetObjectItem(cJSON_GetObjectItem(acc,
+	    "authorization"), "state")->valuestring, "running") == 0);
 	page = page_render(doc, NULL, &len);
-	CHECK(page != NULL && strstr(page, "http-equiv") == NULL);
+	/* an authorization being completed: the page reloads itself */
+	CHECK(page != NULL && strstr(page, "http-equiv=\"refresh\"") != NULL);
+	CHECK(page != NULL && strstr(page, "being completed") != NULL);
+	CHECK(page != NULL && strstr(page, "failed: the provider said "
+	    "&lt;b&gt;no&lt;/b&gt;") != NULL);
+	CHECK(page != NULL && strstr(page, "<b>") == NULL);
 	CHECK(page != NULL && strstr(page, "<form") == NULL);
 	CHECK(page != NULL && strstr(page, "section Authorize") != NULL);
 	free(page);
