@@ -14,7 +14,8 @@ static const char style[] =
     "margin:1em 0}\n"
     "h2{margin:.3em 0;font-size:1.2em}h2 small{color:#666;font-weight:normal}\n"
     "th{text-align:left;padding-right:1em;font-weight:600;vertical-align:top}\n"
-    "td{padding-right:1em}.bad{color:#b00020}.ok{color:#11772d}\n"
+    "td{padding-right:1em;vertical-align:top}.bad{color:#b00020}"
+    ".ok{color:#11772d}\n"
     "progress{width:14em}button{font-size:1em;padding:.3em 1em}\n"
     "footer{color:#666;font-size:.9em}\n";
 
@@ -97,7 +98,7 @@ token_row(FILE *f, const cJSON *acc, double now)
 
 	if (state == NULL)
 		return;
-	fprintf(f, "<tr><th>Token</th><td class=\"%s\" id=\"token-state\">",
+	fprintf(f, "<tr><th>Token</th><td class=\"%s\">",
 	    strcmp(state, "valid") == 0 ? "ok" : strcmp(state, "expired") ==
 	    0 ? "" : "bad");
 	page_escape(f, state);
@@ -206,9 +207,8 @@ authorization_row(FILE *f, const cJSON *acc, double now)
 	if (state == NULL || (strcmp(state, "running") != 0 &&
 	    now - num(a, "at") > 600))
 		return;
-	fprintf(f, "<tr><th>Authorization</th><td colspan=\"2\" class=\"%s\" "
-	    "id=\"authorization\">", strcmp(state, "failed") == 0 ? "bad" :
-	    "ok");
+	fprintf(f, "<tr><th>Authorization</th><td colspan=\"2\" "
+	    "class=\"%s\">", strcmp(state, "failed") == 0 ? "bad" : "ok");
 	if (strcmp(state, "running") == 0)
 		fputs("being completed&hellip;", f);
 	else if (strcmp(state, "done") == 0)

@@ -109,7 +109,7 @@ class Base(IntegrationTest):
 
 @unittest.skipIf(webdriver is None, "python3-selenium is not installed (tests/deps.sh)")
 class Browser(Base):
-    latency_ms = 60     # a backfill that lasts long enough to watch
+    latency_ms = 90     # a backfill that lasts long enough to watch (~20 s)
 
     def shot(self, driver, name):
         SHOTS.mkdir(exist_ok=True)
@@ -117,8 +117,9 @@ class Browser(Base):
         self.assertTrue(driver.save_screenshot(str(path)), path)
         self.assertGreater(path.stat().st_size, 5000, path)
 
-    def progress(self, driver, user):
-        bars = driver.find_elements(By.CSS_SELECTOR, f"#account-{user} progress")
+    def progress(self, driver):
+        """Days done on every bar of the page, and how many bars."""
+        bars = driver.find_elements(By.CSS_SELECTOR, "section.account progress")
         return sum(float(b.get_attribute("value")) for b in bars), len(bars)
 
     def test_household_backfill_and_reauthorize(self):
@@ -138,7 +139,7 @@ class Browser(Base):
             self.assertEqual(driver.title, "SyncBit")
             for user in USERS:
                 self.assertTrue(driver.find_elements(By.ID, f"account-{user}"), user)
-            before, nbars = self.progress(driver, "alice")
+            before, nbars = self.progress(driver)
             self.assertGreater(nbars, 0, driver.page_source[:2000])
             self.shot(driver, "backfill")
             # the page reloads itself while history is pending: the bars move
@@ -147,16 +148,18 @@ class Browser(Base):
             def moved():
                 seen.append(self.status(sb)["alice"])
                 try:
-                    return self.progress(driver, "alice")[0] > before
+                    return self.progress(driver)[0] > before
                 except Exception:   # the page is reloading
                     return False
-            wait_until(moved, 30, "alice's progress bars to move on the reloading page",
+            wait_until(moved, 30, "the progress bars to move on the reloading page",
                        interval=0.5)
             self.assertGreater(time.time() - t0, 0.5)
             self.shot(driver, "progress")
 
             # bob re-authorizes from the page; the fake consents as bob
-            old = self.status(sb)["bob"]["token"]["expires_at"]
+            st = self.status(sb)
+            old = st["bob"]["token"]["expires_at"]
+            alice_busy = st["alice"]["history"]["pending"]
             alice_calls = self.fake.get("/_test/stats")["by_account"].get("alice", 0)
             self.fake.config(consent_account="bob", token_lifetime=7200)
             driver.find_element(By.CSS_SELECTOR, "#account-bob form button").click()
@@ -181,13 +184,27 @@ class Browser(Base):
         owners = self.fake.get("/_test/tokens")["account"]
         t = json.loads((sb.data_dir / "users" / "bob" / "google_tokens.json").read_text())
         self.assertEqual(owners.get(t["refresh_token"], "bob"), "bob")
-        # alice never paused: her calls went on, she never failed
-        wait_until(lambda: self.fake.get("/_test/stats")["by_account"].get("alice", 0)
-                   > alice_calls, 20, "alice's requests going on")
+        # alice never paused: her backfill went on to the end (her calls
+        # went on when she had work at the click), she never failed, her
+        # progress never went back
+        if alice_busy:
+            self.assertGreater(self.fake.get("/_test/stats")["by_account"].get("alice", 0),
+                               alice_calls, "alice's requests went on meanwhile")
+
+        def alice_done():
+            a = self.status(sb)["alice"]
+            seen.append(a)
+            return not a["history"]["pending"]
+        wait_until(alice_done, 60, "alice's backfill to finish")
         self.assertTrue(seen)
+        done = {}
         for a in seen:
             self.assertIn(a["ready"], ("ok", "starting"), a)
             self.assertIsNone(a.get("error"), a)
+            for k in (a.get("history") or {}).get("kinds", []):
+                if k["days_total"] == done.get(k["kind"], (0, k["days_total"]))[1]:
+                    self.assertGreaterEqual(k["days_done"], done.get(k["kind"], (0, 0))[0], k)
+                done[k["kind"]] = (k["days_done"], k["days_total"])
         log = sb.log()
         self.assertIn('msg="authorized on the status page" user=bob', log)
         for s in self.secrets(sb):
