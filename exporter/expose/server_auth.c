@@ -103,20 +103,47 @@ see_other(struct MHD_Connection *conn, const char *location)
 	return ret;
 }
 
-/* 1 when this client may authorize; else 0 and the answer in *ret. */
+/* "localhost", "127.x.y.z" or "[::1]", then ":port" or nothing. */
+static int
+loopback_host(const char *host)
+{
+	size_t n;
+
+	if (strncmp(host, "localhost", 9) == 0)
+		n = 9;
+	else if (strncmp(host, "[::1]", 5) == 0)
+		n = 5;
+	else if (strncmp(host, "127.", 4) == 0)
+		n = 4 + strspn(host + 4, "0123456789.");
+	else
+		return 0;
+	if (host[n] == '\0')
+		return 1;
+	return host[n] == ':' && host[n + 1] != '\0' &&
+	    strspn(host + n + 1, "0123456789") == strlen(host + n + 1);
+}
+
+/* 1 when this client may authorize; else 0 and the answer in *ret. A
+ * loopback client that names another host (a DNS rebinding page in the
+ * user's own browser, a proxy without a forwarding header) needs the
+ * password as a remote one does. */
 static int
 allowed(struct server *srv, struct MHD_Connection *conn, enum MHD_Result *ret)
 {
 	const union MHD_ConnectionInfo *ci;
 	struct MHD_Response *r;
+	const char *host;
 	char *user, *pass = NULL;
 	enum webauth_verdict v;
 	int fwd;
 
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_HOST);
 	fwd = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    "X-Forwarded-For") != NULL || MHD_lookup_connection_value(conn,
-	    MHD_HEADER_KIND, "Forwarded") != NULL;
+	    MHD_HEADER_KIND, "Forwarded") != NULL || host == NULL ||
+	    !loopback_host(host);
 	user = MHD_basic_auth_get_username_password(conn, &pass);
 	v = webauth_check(&srv->wa, ci != NULL ? ci->client_addr : NULL, fwd,
 	    pass, now_s());
@@ -178,26 +205,6 @@ on_field(void *cls, enum MHD_ValueKind kind, const char *key,
 	memcpy(dst + off, data, size);
 	dst[off + size] = '\0';
 	return MHD_YES;
-}
-
-/* "localhost", "127.x.y.z" or "[::1]", then ":port" or nothing. */
-static int
-loopback_host(const char *host)
-{
-	size_t n;
-
-	if (strncmp(host, "localhost", 9) == 0)
-		n = 9;
-	else if (strncmp(host, "[::1]", 5) == 0)
-		n = 5;
-	else if (strncmp(host, "127.", 4) == 0)
-		n = 4 + strspn(host + 4, "0123456789.");
-	else
-		return 0;
-	if (host[n] == '\0')
-		return 1;
-	return host[n] == ':' && host[n + 1] != '\0' &&
-	    strspn(host + n + 1, "0123456789") == strlen(host + n + 1);
 }
 
 /* Where the provider sends the browser back: this page's own loopback

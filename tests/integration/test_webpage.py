@@ -330,7 +330,9 @@ class Security(Base):
     def test_proxied_client_without_password(self):
         sb = self.start()
         token = re.search(r'name="csrf" value="([^"]+)"', sb.get("/").text).group(1)
-        for h in ({"X-Forwarded-For": "203.0.113.9"}, {"Forwarded": "for=203.0.113.9"}):
+        # a proxy's header, or another host name from loopback (DNS rebinding)
+        for h in ({"X-Forwarded-For": "203.0.113.9"}, {"Forwarded": "for=203.0.113.9"},
+                  {"Host": "rebound.example:9877"}):
             r = self.post(sb, {"account": "alice", "csrf": token}, headers=h)
             self.assertEqual(r.status, 403, r.text)
             self.assertEqual(len(r.text.strip().splitlines()), 1, r.text)
