@@ -44,6 +44,7 @@ struct app {
 	struct config cfg;
 	struct httpc *http[FLEET_WORKERS_MAX];	/* one per worker */
 	struct httpc *rw_http;
+	struct httpc *page_http;		/* the page's code exchange */
 	struct rw *rw;
 	size_t naccounts;
 	struct account *accounts;
@@ -239,6 +240,7 @@ app_open(struct app *app, struct err *err)
 	for (k = 0; k < cfg->nsources; k++)
 		log_pin_secret(cfg->sources[k].client_secret);
 	log_pin_secret(cfg->victoria_password);
+	log_pin_secret(cfg->admin_password);
 	if (accounts_prepare(app, err) == -1)
 		return -1;
 	if (cfg->mode != MODE_AUTHORIZE) {
@@ -272,11 +274,19 @@ app_close(struct app *app)
 	free(app->accounts);
 	rw_free(app->rw);
 	httpc_free(app->rw_http);
+	httpc_free(app->page_http);
 	lock_release(app->lock_fd);
 	for (i = 0; i < FLEET_WORKERS_MAX; i++)
 		httpc_free(app->http[i]);
 	log_forget_secrets();
 	log_close();
+}
+
+/* The page saved new tokens for the account: its turn at once. */
+static void
+account_authorized(void *col)
+{
+	collector_wake(col);
 }
 
 static int
@@ -299,8 +309,12 @@ run_service(struct app *app, struct err *err)
 		sa[i].user = app->accounts[i].user;
 		sa[i].cache = app->accounts[i].cache;	/* NULL: left out */
 		sa[i].st = app->accounts[i].st;
-		if (app->accounts[i].col != NULL)
+		if (app->accounts[i].col != NULL) {
 			cols[ncols++] = app->accounts[i].col;
+			sa[i].prov = &app->accounts[i].prov;
+			sa[i].authorized = account_authorized;
+			sa[i].arg = app->accounts[i].col;
+		}
 	}
 	memset(&sc, 0, sizeof(sc));
 	sc.host = app->cfg.listen_host;
@@ -309,6 +323,13 @@ run_service(struct app *app, struct err *err)
 	sc.naccounts = n;
 	sc.info.version = SYNCBIT_VERSION;
 	sc.info.source = config_source(&app->cfg)->driver->name;
+	sc.admin_password = app->cfg.admin_password;
+	if ((app->page_http = httpc_new(10, 30, USER_AGENT,
+	    app->cfg.ca_file)) == NULL) {
+		err_set(err, "cannot initialise libcurl");
+		goto out;
+	}
+	sc.http = app->page_http;
 	if ((app->server = server_start(&sc, err)) == NULL)
 		goto out;
 	log_info("syncbit started", "version=%s source=%s listen=%s:%d "

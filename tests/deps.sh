@@ -7,7 +7,8 @@ set -eu
 PKGS="build-essential clang pkg-config libcurl4-openssl-dev libcjson-dev
 libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler libsnappy-dev libxml2-dev
 python3 curl tzdata openssl victoria-metrics prometheus yamllint valgrind
-docker-compose python3-jsonschema nodejs npm"
+docker-compose python3-jsonschema nodejs npm chromium chromium-driver
+python3-selenium"
 # the image's build and run: podman with runc (crun fails here), netavark
 # and aardvark-dns (bridge networks), iptables (published ports), mmdebstrap
 # (the base images, tests/image/base_images.sh)

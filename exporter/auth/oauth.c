@@ -435,3 +435,15 @@ oauth_state(struct oauth *o)
 {
 	return (enum oauth_state)atomic_load(&o->state);
 }
+
+enum oauth_state
+oauth_recheck(struct oauth *o)
+{
+	struct err e = { 0 };
+	int changed;
+
+	pthread_mutex_lock(&o->lock);
+	(void)disk_load(o, &changed, &e);	/* missing: keep what we have */
+	pthread_mutex_unlock(&o->lock);
+	return oauth_state(o);
+}

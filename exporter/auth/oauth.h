@@ -56,6 +56,10 @@ void oauth_pkce_challenge(const char *verifier, char out[44]);
 /* Random state: 32 url-safe characters. */
 int oauth_random_state(char out[33], struct err *);
 
+/* 1 when a and b are equal, compared without an early exit (only their
+ * lengths may show): timing tells nothing about a state or a token. */
+int oauth_same_secret(const char *a, const char *b);
+
 /* Token file: JSON {access_token, refresh_token, expires_at, scope, user_id}
  * and "expires_in", the granted lifetime (absent in older files). */
 int oauth_tokens_save(const char *path, const struct oauth_tokens *,
@@ -84,6 +88,9 @@ void oauth_use_http(struct oauth *, struct httpc *);
 void oauth_free(struct oauth *);
 
 enum oauth_state oauth_state(struct oauth *);
+/* Take the token file over when it changed (the page or --authorize
+ * wrote a new pair; a missing file changes nothing), then the state. */
+enum oauth_state oauth_recheck(struct oauth *);
 
 /*
  * A usable access token in buf: refreshes first when it expires within
@@ -111,6 +118,27 @@ int oauth_refresh_after_401(struct oauth *, const char *used, char *buf,
  */
 int oauth_authorize(const struct oauth_provider *, struct httpc *,
     int bind_all, int timeout_s, struct err *);
+
+/*
+ * Authorizing from the status page (expose/webauth.c): the same flow as
+ * --authorize, its callback on the running service's /callback.
+ * oauth_page_begin makes a fresh state and PKCE verifier into *pend and
+ * returns the authorization URL for redirect_uri (malloc'd; NULL with
+ * err). oauth_page_finish takes the callback's code (or its error) for
+ * pend, exchanges it and saves the tokens atomically to prov's token
+ * file, which the account's struct oauth takes over at its next turn;
+ * *expires_at: the new access token's expiry. pend is wiped either way.
+ */
+struct oauth_pending {
+	char state[33];
+	char verifier[OAUTH_VERIFIER_LEN + 1];
+	char redirect_uri[512];
+};
+char *oauth_page_begin(const struct oauth_provider *, const char *redirect_uri,
+    struct oauth_pending *pend, struct err *);
+int oauth_page_finish(const struct oauth_provider *, struct httpc *,
+    struct oauth_pending *pend, const char *code, const char *error,
+    int64_t *expires_at, struct err *);
 
 /* Exported for tests: the code of a callback query string when state
  * matches; -1 with a reason otherwise ("access_denied", "state mismatch"). */

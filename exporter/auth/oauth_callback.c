@@ -17,9 +17,8 @@
 
 #include "oauth_private.h"
 
-/* Compare without an early exit, so timing tells nothing about state. */
-static int
-same_secret(const char *a, const char *b)
+int
+oauth_same_secret(const char *a, const char *b)
 {
 	size_t i, n = strlen(b);
 	unsigned char d = 0;
@@ -69,7 +68,7 @@ static int
 cbargs_check(const struct oauth_cbargs *a, const char *state, char *code,
     size_t size, struct err *err)
 {
-	if (a->nstate != 1 || !same_secret(a->state, state))
+	if (a->nstate != 1 || !oauth_same_secret(a->state, state))
 		return err_http(err, ERR_HTTP, 400, "state mismatch");
 	if (a->nerror > 0) {
 		if (strcmp(a->error, "access_denied") == 0)

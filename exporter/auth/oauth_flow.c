@@ -61,8 +61,8 @@ browser_open(const char *url)
 	return pid;
 }
 
-static char *
-authorize_url(const struct oauth_provider *p, const char *state,
+char *
+oauth_authorize_url(const struct oauth_provider *p, const char *state,
     const char *challenge)
 {
 	const char *names[] = { "client_id", "response_type", "redirect_uri",
@@ -242,8 +242,8 @@ scopes_check(const struct oauth_provider *p, const char *granted)
 		    "and they are allowed\n", missing);
 }
 
-static int
-exchange(const struct oauth_provider *p, struct httpc *h, const char *code,
+int
+oauth_exchange(const struct oauth_provider *p, struct httpc *h, const char *code,
     const char *verifier, struct oauth_tokens *t, struct err *err)
 {
 	enum oauth_refusal why;
@@ -296,7 +296,7 @@ oauth_authorize(const struct oauth_provider *p, struct httpc *h,
 	oauth_pkce_challenge(verifier, challenge);
 	log_add_secret(p->client_secret);
 	log_add_secret(verifier);
-	if ((url = authorize_url(p, state, challenge)) == NULL) {
+	if ((url = oauth_authorize_url(p, state, challenge)) == NULL) {
 		err_set(err, "out of memory");
 		goto out;
 	}
@@ -330,7 +330,7 @@ oauth_authorize(const struct oauth_provider *p, struct httpc *h,
 	if (rc == -1)
 		goto out;
 	log_add_secret(f.code);
-	if ((rc = exchange(p, h, f.code, verifier, &t, err)) == -1)
+	if ((rc = oauth_exchange(p, h, f.code, verifier, &t, err)) == -1)
 		goto out;
 	log_add_secret(t.access_token);
 	log_add_secret(t.refresh_token);

@@ -76,7 +76,16 @@ void oauth_env_name(const struct oauth_provider *, const char *suffix,
 time_t oauth_now(void);
 void oauth_set_clock(time_t (*now)(void));
 
-/* --- --authorize --- */
+/* --- --authorize and the page (oauth_page.c) --- */
+
+/* The authorization URL (PKCE S256) for p->redirect_uri, malloc'd; NULL
+ * when out of memory. */
+char *oauth_authorize_url(const struct oauth_provider *, const char *state,
+    const char *challenge);
+/* Exchange code (with verifier and p->redirect_uri) for tokens in t. */
+int oauth_exchange(const struct oauth_provider *, struct httpc *,
+    const char *code, const char *verifier, struct oauth_tokens *t,
+    struct err *);
 
 #define OAUTH_CODE_MAX	2048	/* Google's codes are ~75 characters */
 #define OAUTH_QUERY_MAX	8192

@@ -43,7 +43,7 @@ enum var_id {
 	V_FITBIT_USER_ID, V_USERS,
 	V_VICTORIA_ENDPOINT, V_VICTORIA_USER, V_VICTORIA_PASSWORD,
 	V_SYNC_INTERVAL_MINUTES, V_BACKFILL_START, V_COLLECT, V_INTRADAY,
-	V_LISTEN_ADDRESS,
+	V_LISTEN_ADDRESS, V_ADMIN_PASSWORD,
 	V_DATA_DIR, V_LOG_LEVEL, V_CA_FILE,
 	V_COUNT
 };
@@ -111,6 +111,9 @@ static const struct var core[V_COUNT] = {
 	[V_LISTEN_ADDRESS] = { "LISTEN_ADDRESS", "0.0.0.0:9877", NULL,
 	    "HTTP server: host:port, [v6]:port or :port",
 	    FIELD(listen_address), 0 },
+	[V_ADMIN_PASSWORD] = { "ADMIN_PASSWORD", NULL, "unset: loopback only",
+	    "opens the page's Authorize to other addresses (basic auth)",
+	    FIELD(admin_password), F_SECRET },
 	[V_DATA_DIR] = { "DATA_DIR", "./data", NULL,
 	    "tokens, sync state and the log file", FIELD(data_dir), 0 },
 	[V_LOG_LEVEL] = { "LOG_LEVEL", "INFO", NULL,

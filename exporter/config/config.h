@@ -65,6 +65,7 @@ struct config {
 	char victoria_endpoint[CONFIG_STR_MAX];	/* "" = no remote write */
 	char victoria_user[CONFIG_STR_MAX];
 	char victoria_password[CONFIG_STR_MAX];
+	char admin_password[CONFIG_STR_MAX];	/* "": loopback only */
 
 	int sync_interval_minutes;
 	int32_t backfill_start;			/* civil day; -1 = account start */

@@ -13,6 +13,7 @@
 struct cache {
 	pthread_mutex_t lock;
 	struct snapshot *current;
+	struct status *status;
 };
 
 struct snapshot *
@@ -58,6 +59,7 @@ cache_free(struct cache *c)
 	if (c == NULL)
 		return;
 	snapshot_release(c->current);
+	status_release(c->status);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -85,4 +87,46 @@ cache_publish(struct cache *c, struct snapshot *next)
 	c->current = next;
 	pthread_mutex_unlock(&c->lock);
 	snapshot_release(old);	/* freed by its last reader */
+}
+
+struct status *
+status_new(void)
+{
+	struct status *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	atomic_init(&s->refs, 1);
+	return s;
+}
+
+void
+status_release(struct status *s)
+{
+	if (s != NULL && atomic_fetch_sub(&s->refs, 1) == 1)
+		free(s);
+}
+
+struct status *
+cache_acquire_status(struct cache *c)
+{
+	struct status *s;
+
+	pthread_mutex_lock(&c->lock);
+	if ((s = c->status) != NULL)
+		atomic_fetch_add(&s->refs, 1);
+	pthread_mutex_unlock(&c->lock);
+	return s;
+}
+
+void
+cache_publish_status(struct cache *c, struct status *next)
+{
+	struct status *old;
+
+	pthread_mutex_lock(&c->lock);
+	old = c->status;
+	c->status = next;
+	pthread_mutex_unlock(&c->lock);
+	status_release(old);
 }

@@ -4,9 +4,11 @@
  * It is the only writer of the cache and of most stats. It owns the
  * profile (time zone) and the history (history.h: sync_state.json, the
  * cursors, the skip list, finality), which it uses through functions
- * only; the HTTP server sees only published snapshots and atomic stats.
+ * only; the HTTP server sees only published snapshots (values and status)
+ * and atomic stats.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,6 +21,7 @@
 #include "groups.h"
 #include "log.h"
 #include "quit.h"
+#include "report.h"
 #include "schedule.h"
 #include "stats.h"
 
@@ -41,7 +44,20 @@ struct collector {
 	int cycle_cost;			/* requests of the last cycle */
 	struct samples latest;		/* newest of each series outside days() */
 	struct sched_cycle last;		/* of the last cycle that read today */
+	int32_t hist_start, hist_end;	/* the last history range */
+	char error[ERR_MSG_MAX];	/* the last failure, for the page */
+	struct report report;
+	_Atomic int wake;		/* collector_wake: a cycle at once */
 };
+
+static void report(struct collector *);
+
+/* The page follows the backfill chunk by chunk. */
+static void
+chunk_sent(void *c)
+{
+	report(c);
+}
 
 struct collector *
 collector_new(const struct collector_config *cfg, struct err *err)
@@ -64,11 +80,14 @@ collector_new(const struct collector_config *cfg, struct err *err)
 	hc.state_path = cfg->state_path;
 	hc.groups = c->groups;
 	hc.user = cfg->user;
+	hc.on_chunk = chunk_sent;
+	hc.arg = c;
 	if ((c->hist = history_new(&hc, err)) == NULL) {
 		free(c);
 		return NULL;
 	}
 	samples_init(&c->latest);
+	c->hist_end = -1;
 	return c;
 }
 
@@ -100,6 +119,15 @@ note_failure(const struct collector *c, const struct err *err)
 	}
 	else if (err->kind == ERR_HTTP && err->status == 403)
 		atomic_store(&st->ready, READY_FORBIDDEN);
+}
+
+/* The last failure in words, for the page (what is a static prefix). */
+static void
+note_error(struct collector *c, const char *what, const char *msg)
+{
+	int room = (int)(sizeof(c->error) - 1 - strlen(what));
+
+	snprintf(c->error, sizeof(c->error), "%s%.*s", what, room, msg);
 }
 
 static void
@@ -326,6 +354,8 @@ collect_history(struct collector *c, const struct sched_cycle *cy, int wait_budg
 
 	if (end > cy->final_day)
 		end = cy->final_day;
+	c->hist_start = start;
+	c->hist_end = end;
 	/* the service's history stops when the next cycle is due */
 	history_set_window(c->hist, cy->utc_from - 1 < cy->final_utc ?
 	    cy->utc_from - 1 : cy->final_utc, wait_budget ? 0 : c->next_cycle);
@@ -402,8 +432,9 @@ collector_cycle(struct collector *c, int wait_budget, struct err *err)
 	cy.now = time(NULL);
 	/* --once: no cycle follows, history may spend the whole budget */
 	c->next_cycle = wait_budget ? 0 : cy.now + c->cfg.interval_s;
+	/* a token file written since (the page, --authorize) is used now */
 	if (c->cfg.oauth != NULL &&
-	    oauth_state(c->cfg.oauth) == OAUTH_NO_TOKEN) {
+	    oauth_recheck(c->cfg.oauth) == OAUTH_NO_TOKEN) {
 		atomic_store(&st->ready, READY_NO_TOKEN);
 		return err_kind(err, ERR_AUTH, "no token: run 'syncbit "
 		    "--authorize' first");
@@ -416,6 +447,7 @@ collector_cycle(struct collector *c, int wait_budget, struct err *err)
 	c->cycle_cost = (int)(c->cfg.src->ops->requests(c->cfg.src) - before);
 	c->last = cy;
 	note_success(c);
+	c->error[0] = '\0';
 	if (!history_sends(c->hist)) {
 		if (!c->warned_no_rw)
 			log_warn("VICTORIA_ENDPOINT is not set: scrape-only, "
@@ -427,6 +459,7 @@ collector_cycle(struct collector *c, int wait_budget, struct err *err)
 	if (soft.set || collect_history(c, &cy, wait_budget, &soft) == -1) {
 		if (soft.kind == ERR_STOP)
 			return err_kind(err, ERR_STOP, "stopping");
+		note_error(c, "history: ", soft.msg);
 		if (soft.kind != ERR_REFUSED)	/* rw says it once */
 			log_warn("history sync incomplete, retrying next cycle",
 			    "error=%s", log_q(q, sizeof(q), soft.msg));
@@ -471,28 +504,34 @@ resume_history(struct collector *c, time_t now, time_t *wake)
 		return 0;
 	err_clear(&err);
 	if (collect_history(c, &c->last, 0, &err) == -1 &&
-	    err.kind != ERR_STOP)
+	    err.kind != ERR_STOP) {
 		log_warn("backfill failed", "error=%s",
 		    log_q(q, sizeof(q), err.msg));
+		note_error(c, "history: ", err.msg);
+	}
 	return 1;
 }
 
-time_t
-collector_turn(struct collector *c, time_t now)
+static time_t
+turn(struct collector *c, time_t now)
 {
 	struct err err;
 	char q[ERR_MSG_MAX + 16];
 	time_t wake;
 	const char *prev = log_set_user(c->cfg.user);
 
+	if (atomic_exchange(&c->wake, 0))
+		c->next_run = now;
 	if (now >= c->next_run) {
 		err_clear(&err);
 		c->backfill_paused = c->backfill_yielded = 0;
+		c->next_run = now + c->cfg.interval_s;
 		if (collector_cycle(c, 0, &err) == -1 && err.kind != ERR_STOP)
 			log_error("sync failed", "user=%s error=%s",
 			    c->cfg.user != NULL ? c->cfg.user : "-",
 			    log_q(q, sizeof(q), err.msg));
-		c->next_run = now + c->cfg.interval_s;
+		if (err.set && err.kind != ERR_STOP)
+			note_error(c, "", err.msg);
 		wake = now;	/* history may follow at once */
 	} else {
 		wake = c->next_run;
@@ -501,6 +540,46 @@ collector_turn(struct collector *c, time_t now)
 	}
 	log_set_user(prev);
 	return wake;
+}
+
+/* The account's status for the page, after every turn. */
+static void
+report(struct collector *c)
+{
+	struct report_input in;
+	struct status *s;
+
+	memset(&in, 0, sizeof(in));
+	in.src = c->cfg.src;
+	in.hist = c->hist;
+	in.st = c->st;
+	in.start = c->hist_start;
+	in.end = c->hist_end;
+	in.next_sync = c->next_run;
+	in.error = c->error;
+	if ((s = report_build(&c->report, &in)) != NULL)
+		cache_publish_status(c->cfg.cache, s);
+}
+
+time_t
+collector_turn(struct collector *c, time_t now)
+{
+	time_t next = turn(c, now);
+
+	report(c);
+	return next;
+}
+
+void
+collector_wake(struct collector *c)
+{
+	atomic_store(&c->wake, 1);
+}
+
+int
+collector_woken(struct collector *c)
+{
+	return atomic_load(&c->wake);
 }
 
 void

@@ -62,8 +62,13 @@ int collector_backfill(struct collector *, int32_t from, int32_t to,
 
 /* One turn of the service at now: a cycle when one is due, else a step
  * of pending history when the budget allows; returns when the next turn
- * is due (now: at once). The fleet's workers call it (fleet.h). */
+ * is due (now: at once). The fleet's workers call it (fleet.h). Then the
+ * account's status is published to its cache (report.h). */
 time_t collector_turn(struct collector *, time_t now);
+/* Ask for a cycle at once (the page saved new tokens): any thread. The
+ * fleet runs the account's turn within a second. */
+void collector_wake(struct collector *);
+int collector_woken(struct collector *);
 /* The HTTP client the next turns use (a worker's: fleet.h), for the
  * source and its OAuth. */
 void collector_lend_http(struct collector *, struct httpc *);

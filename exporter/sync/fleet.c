@@ -79,6 +79,10 @@ work(void *arg)
 	pthread_mutex_lock(&f->lock);
 	while (!quit_requested()) {
 		now = time(NULL);
+		for (i = 0; i < f->cfg->n; i++)
+			if (!f->busy[i] && f->due[i] > now &&
+			    collector_woken(f->cfg->accounts[i]))
+				f->due[i] = now;
 		if ((i = earliest(f)) == f->cfg->n || f->due[i] > now) {
 			wait_a_second(f);
 			continue;

@@ -104,6 +104,31 @@ history_pending(const struct history *h, int32_t start, int32_t end)
 	return worst;
 }
 
+int
+history_progress(const struct history *h, const struct source_kind *kind,
+    int32_t start, int32_t end, int64_t *done, int64_t *total)
+{
+	int32_t next;
+	int64_t left;
+
+	if (!wants(h, kind))
+		return -1;
+	if (kind->flags & KIND_INTRADAY) {
+		end = h->utc_end;
+		left = intraday_pending(h, kind->name, start);
+	} else {
+		next = state_next(&h->state, kind->name, start);
+		left = (int64_t)end - (next > start ? next : start) + 1;
+	}
+	*total = end >= start ? (int64_t)end - start + 1 : 0;
+	if (left < 0)
+		left = 0;
+	if (left > *total)
+		left = *total;
+	*done = *total - left;
+	return 0;
+}
+
 #define CHUNK_READ_FAILED	(-1)	/* the API: this kind only, maybe */
 #define CHUNK_WRITE_FAILED	(-2)	/* VictoriaMetrics: every kind */
 
@@ -201,6 +226,8 @@ log_progress(struct history *h, const char *kind, int32_t next,
 
 	civil_format(next - 1, date);
 	atomic_store(&h->cfg.src->stats->backfill_days_pending, pending);
+	if (h->cfg.on_chunk != NULL)
+		h->cfg.on_chunk(h->cfg.arg);
 	if (eta < 0)
 		log_info("backfill progress", "kind=%s through=%s "
 		    "days_done=%" PRId64 " days_total=%" PRId64, kind, date,

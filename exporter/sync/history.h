@@ -56,6 +56,9 @@ struct history_config {
 	const char *state_path;
 	unsigned groups;		/* groups.h mask: the kinds to send */
 	const char *user;		/* the user label; NULL: rw's */
+	/* called after each chunk of history sent (the page's progress) */
+	void (*on_chunk)(void *arg);
+	void *arg;
 };
 
 /* Loads sync_state.json when samples are sent (rw or sink); a corrupt
@@ -131,6 +134,11 @@ int history_range(struct history *, int32_t from, int32_t to,
 /* Days of [start, end] not yet acknowledged for the slowest kind. */
 int64_t history_pending(const struct history *, int32_t start,
     int32_t end);
+/* kind's history in [start, end] (intraday: UTC days through the window's
+ * end): days acknowledged and days in all; -1 when kind is not sent (its
+ * group is off, it has no history, or it is skipped). */
+int history_progress(const struct history *, const struct source_kind *,
+    int32_t start, int32_t end, int64_t *done, int64_t *total);
 /* Cursor of kind: its next day, or dflt when unknown (sync_state.json). */
 int32_t history_next(const struct history *, const char *kind,
     int32_t dflt);

@@ -1,7 +1,8 @@
 """make bench: numbers, not pass/fail. Prints one Markdown table, measured
 side by side in one run, under a header naming the machine.
 
-1. /metrics under wrk (2 threads, 64 connections, loopback, --latency):
+1. /metrics under wrk (2 threads, 64 connections, loopback, --latency)
+   (and SyncBit's status page / and /api/status the same way):
    SyncBit serving a full cache (a running service after a sync against the
    legacy fake), nginx serving the same bytes as a static file (its own
    unprivileged process and temp prefix on 127.0.0.1, not the system
@@ -717,6 +718,15 @@ def bench_http(t, tools, h, fake, sb, seq):
         wrk_row(t, f"{head} SyncBit {tools['syncbit']}", res["syncbit"], extra)
     except Exception as e:
         t.na("http", f"{head} SyncBit", f"error: {e}")
+    # the status page and its JSON, next to /metrics: the same snapshot
+    # plus the status, rendered per request (cJSON, then HTML)
+    for path in ("/", "/api/status"):
+        label = head.replace("/metrics", path, 1) + " SyncBit"
+        try:
+            size = len(sb.get(path).body)
+            wrk_row(t, label, wrk(sb.url(path), [sb.proc.pid]), f"body {size:,} B")
+        except Exception as e:
+            t.na("http", label, f"error: {e}")
     sb.stop()  # the peers run with SyncBit gone
 
     label = f"{head} nginx {tools['nginx'] or ''} static file".replace("  ", " ")

@@ -270,7 +270,8 @@ What it models WITHOUT proof (our guesses, not in any source we read):
   flags (seed, sync_lag_s, not_linked, ubermint, deny, no_last_sync,
   dup_devices, timezone, membership_start; the rest shared), its own consent
   memory and its own 300/min window; the project window is shared. Knobs:
-  "consent_account": NAME, "revoke_account": NAME (its grants die: refresh
+  "tracker_version": the tracker's deviceVersion (a free string; tests put
+  markup in it), "consent_account": NAME, "revoke_account": NAME (its grants die: refresh
   -> invalid_grant, access tokens -> 401), "expire_access_token": NAME (only
   its access tokens; true: all), "accounts": null (back to one account);
   an account not set up -> 400. Our choices, not documented: login_hint
@@ -431,6 +432,7 @@ DEFAULTS = {
     "sync_lag_s": 0, "dup_devices": False, "rollup_empty_windows": "omit",
     "no_last_sync": False, "sleep_5xx_days": 0,
     "project_rate_limit_per_minute": 120000, "consent_account": None,
+    "tracker_version": "Charge 6",
 }
 INT_KEYS = {"token_lifetime", "seed", "latency_ms", "rate_limit_per_minute", "sync_lag_s",
             "sleep_5xx_days", "project_rate_limit_per_minute"}
@@ -1260,7 +1262,7 @@ class Fake(DataClock, RequestLog):
             return "High" if level > 60 else "Medium" if level > 25 else "Low" if level > 5 else "Empty"
         level = 20 + int(sync // 3600) % 80
         out = [{"name": "users/me/pairedDevices/2900000001", "deviceType": "TRACKER",
-                "deviceVersion": "Charge 6", "batteryLevel": level, "batteryStatus": status(level),
+                "deviceVersion": self.cfg["tracker_version"], "batteryLevel": level, "batteryStatus": status(level),
                 "lastSyncTime": rfc3339(sync), "macAddress": "C0:FF:EE:00:00:01",
                 "features": TRACKER_FEATURES}]
         if self.cfg["no_last_sync"]:
@@ -2422,8 +2424,8 @@ class Fake(DataClock, RequestLog):
                 self.cfg[key] = date.fromisoformat(val).isoformat()
             elif key == "scopes":
                 self.cfg[key] = None if val is None else list(val)
-            elif key in ("client_id", "client_secret", "redirect_uri"):
-                self.cfg[key] = val
+            elif key in ("client_id", "client_secret", "redirect_uri", "tracker_version"):
+                self.cfg[key] = str(val) if key == "tracker_version" else val
             elif key == "empty_page":
                 val = {True: "first", False: "off", None: "off"}.get(val, val)
                 if val not in ("first", "after_first", "off"):
