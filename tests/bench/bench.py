@@ -29,7 +29,7 @@ Knobs (environment): BENCH_WRK_SECONDS (10), BENCH_CYCLES (3),
 BENCH_NGINX_WORKERS (1), BENCH_BACKFILL_TIMEOUT (600 s),
 BENCH_ONLY (comma list of: http, service, rw, backfill, fleet; default
 all; "http" needs "service", which it implies), BENCH_FLEET_ACCOUNTS (1000),
-BENCH_FLEET_DAYS (30), BENCH_FLEET_INTERVAL (15 minutes).
+BENCH_FLEET_DAYS (30), BENCH_FLEET_INTERVAL (15 minutes), BENCH_FLEET_INTRADAY (on).
 """
 
 import ctypes
