@@ -99,6 +99,26 @@ class HouseholdFixture(IntegrationTest):
                                   f"{user} {name} {lab} {d} missing")
         return checked
 
+    def wait_history(self, vm, users, timeout):
+        """Until every day of each of users is in VictoriaMetrics with its
+        own truth; then VictoriaMetrics' series by user. On timeout, the
+        first difference, named."""
+        def complete():
+            got = self.vm_by_user(vm)
+            try:
+                for user in users:
+                    self.check_against_truth(user, got.get(user, {}))
+            except AssertionError:
+                return None
+            return got
+        try:
+            return wait_until(complete, timeout, f"the history of {', '.join(users)}", interval=2)
+        except TimeoutError:
+            got = self.vm_by_user(vm)
+            for user in users:
+                self.check_against_truth(user, got.get(user, {}))
+            raise
+
     def authorize_all(self, sb):
         for user in USERS:
             r = sb.authorize(user=user)

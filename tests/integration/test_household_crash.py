@@ -17,7 +17,6 @@ import signal
 import stat
 import time
 
-from harness import wait_until
 from test_household import USERS, HouseholdFixture
 
 KILLS = int(os.environ.get("HOUSEHOLD_KILLS", "12"))
@@ -65,22 +64,7 @@ class HouseholdCrash(HouseholdFixture):
         # after the last kill, the service finishes every account's history
         sb.start()
         sb.wait_http("/readyz", 200, timeout=60)
-
-        def complete():
-            got = self.vm_by_user(vm)
-            try:
-                for user in USERS:
-                    self.check_against_truth(user, got.get(user, {}))
-            except AssertionError:
-                return None
-            return got
-        try:
-            got = wait_until(complete, 120, "every account's history in VictoriaMetrics", interval=2)
-        except TimeoutError:
-            got = self.vm_by_user(vm)
-            for user in USERS:  # the first difference, named
-                self.check_against_truth(user, got.get(user, {}))
-            raise
+        got = self.wait_history(vm, USERS, 120)
         self.assertEqual(sb.stop(), 0)
         self.check_files(sb, "the end")
         self.assertEqual(set(got), set(USERS))

@@ -48,7 +48,7 @@ class HouseholdFaults(HouseholdFixture):
         self.assertEqual(sb.get("/readyz").status, 200)
         self.assertEqual(m.get('syncbit_account_ready{reason="no_token",user="alice"}'), 0, m)
         self.assertEqual(m.get('syncbit_account_ready{reason="broken",user="bob"}'), 0, m)
-        got = wait_until(lambda: self.complete(vm, "carol"), 90, "carol's history", interval=2)
+        got = self.wait_history(vm, ["carol"], 90)
         self.assertEqual(proc.stop(), 0)
         self.assertEqual(set(got) - {"carol"}, set(), "alice or bob wrote samples")
         log = proc.stderr().splitlines()
@@ -58,14 +58,6 @@ class HouseholdFaults(HouseholdFixture):
             self.assertEqual(len(lines), 1, f"one line for {user}:\n" + "\n".join(log[-20:]))
         self.assertEqual(alice.read_text(), '{"access_token": "ya29.cut', "alice's file rewritten")
         self.assertEqual(sorted(p.name for p in bob.iterdir()), bob_before)
-
-    def complete(self, vm, user):
-        got = self.vm_by_user(vm)
-        try:
-            self.check_against_truth(user, got.get(user, {}))
-        except AssertionError:
-            return None
-        return got
 
     def test_second_syncbit_on_one_data_dir_is_refused(self):
         sb = self.h.syncbit(self.env)
