@@ -312,6 +312,7 @@ run_service(struct app *app, struct err *err)
 		if (app->accounts[i].col != NULL) {
 			cols[ncols++] = app->accounts[i].col;
 			sa[i].prov = &app->accounts[i].prov;
+			sa[i].oauth = app->accounts[i].oauth;
 			sa[i].authorized = account_authorized;
 			sa[i].arg = app->accounts[i].col;
 		}

@@ -436,6 +436,19 @@ oauth_state(struct oauth *o)
 	return (enum oauth_state)atomic_load(&o->state);
 }
 
+int
+oauth_install(struct oauth *o, const struct oauth_tokens *t, struct err *err)
+{
+	int changed, rc;
+
+	pthread_mutex_lock(&o->lock);
+	rc = oauth_tokens_save(o->prov.token_path, t, err);
+	if (rc == 0)
+		rc = disk_load(o, &changed, err);
+	pthread_mutex_unlock(&o->lock);
+	return rc;
+}
+
 enum oauth_state
 oauth_recheck(struct oauth *o)
 {

@@ -91,6 +91,11 @@ enum oauth_state oauth_state(struct oauth *);
 /* Take the token file over when it changed (the page or --authorize
  * wrote a new pair; a missing file changes nothing), then the state. */
 enum oauth_state oauth_recheck(struct oauth *);
+/* Save a new pair to the token file and take it over, under the lock a
+ * refresh holds: a refresh of the old grant either ends before (the new
+ * pair replaces its answer) or starts after (it refreshes the new one),
+ * so it never overwrites the new pair. */
+int oauth_install(struct oauth *, const struct oauth_tokens *, struct err *);
 
 /*
  * A usable access token in buf: refreshes first when it expires within
@@ -125,8 +130,9 @@ int oauth_authorize(const struct oauth_provider *, struct httpc *,
  * oauth_page_begin makes a fresh state and PKCE verifier into *pend and
  * returns the authorization URL for redirect_uri (malloc'd; NULL with
  * err). oauth_page_finish takes the callback's code (or its error) for
- * pend, exchanges it and saves the tokens atomically to prov's token
- * file, which the account's struct oauth takes over at its next turn;
+ * pend, exchanges it and installs the tokens in the account's struct
+ * oauth (oauth_install; NULL: only saved to prov's token file, taken over
+ * at the account's next turn);
  * *expires_at: the new access token's expiry. pend is wiped either way.
  */
 struct oauth_pending {
@@ -136,9 +142,9 @@ struct oauth_pending {
 };
 char *oauth_page_begin(const struct oauth_provider *, const char *redirect_uri,
     struct oauth_pending *pend, struct err *);
-int oauth_page_finish(const struct oauth_provider *, struct httpc *,
-    struct oauth_pending *pend, const char *code, const char *error,
-    int64_t *expires_at, struct err *);
+int oauth_page_finish(const struct oauth_provider *, struct oauth *,
+    struct httpc *, struct oauth_pending *pend, const char *code,
+    const char *error, int64_t *expires_at, struct err *);
 
 /* Exported for tests: the code of a callback query string when state
  * matches; -1 with a reason otherwise ("access_denied", "state mismatch"). */

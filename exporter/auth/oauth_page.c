@@ -39,9 +39,9 @@ oauth_page_begin(const struct oauth_provider *prov, const char *redirect_uri,
 }
 
 int
-oauth_page_finish(const struct oauth_provider *prov, struct httpc *h,
-    struct oauth_pending *pend, const char *code, const char *error,
-    int64_t *expires_at, struct err *err)
+oauth_page_finish(const struct oauth_provider *prov, struct oauth *o,
+    struct httpc *h, struct oauth_pending *pend, const char *code,
+    const char *error, int64_t *expires_at, struct err *err)
 {
 	struct oauth_provider p = *prov;
 	struct oauth_tokens t;
@@ -64,7 +64,8 @@ oauth_page_finish(const struct oauth_provider *prov, struct httpc *h,
 		goto out;
 	log_add_secret(t.access_token);
 	log_add_secret(t.refresh_token);
-	if (oauth_tokens_save(p.token_path, &t, err) == -1)
+	if ((o != NULL ? oauth_install(o, &t, err) :
+	    oauth_tokens_save(p.token_path, &t, err)) == -1)
 		goto out;
 	*expires_at = t.expires_at;
 	rc = 0;

@@ -28,6 +28,7 @@ struct server_account {
 	 * works) and what to call once new tokens are saved (the fleet
 	 * runs its turn at once), from the server's thread */
 	const struct oauth_provider *prov;
+	struct oauth *oauth;		/* the account's, thread-safe */
 	void (*authorized)(void *arg);
 	void *arg;
 };

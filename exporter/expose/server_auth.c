@@ -327,7 +327,7 @@ run_job(void *arg)
 	char q[ERR_MSG_MAX + 16];
 	int64_t exp = 0;
 
-	if (oauth_page_finish(sa->prov, srv->cfg.http, &j->pend.p,
+	if (oauth_page_finish(sa->prov, sa->oauth, srv->cfg.http, &j->pend.p,
 	    j->has_code ? j->code : NULL, j->has_error ? j->error : NULL,
 	    &exp, &err) == 0) {
 		log_info("authorized on the status page", "user=%s "

@@ -544,6 +544,25 @@ test_service_without_requests(void)
 	CHECK(oauth_refresh_after_401(o, "access-old", buf, sizeof(buf),
 	    &err) == 0);
 	CHECK(strcmp(buf, "access-one") == 0);
+
+	/* the status page's new pair is installed at once, under the lock a
+	 * refresh holds: in memory even when the file goes away after */
+	fill(&t, "access-two", now + 7200);
+	CHECK(oauth_install(o, &t, &err) == 0);
+	CHECK(unlink(path) == 0);
+	CHECK(oauth_access_token(o, buf, sizeof(buf), &err) == 0);
+	CHECK(strcmp(buf, "access-two") == 0);
+	CHECK(expires_of(o) == now + 7200);
+	/* a save that fails keeps the pair in use */
+	fill(&t, "access-three", now + 9000);
+	CHECK(rmdir(dir) == 0);
+	CHECK(oauth_install(o, &t, &err) == -1 && err.set);
+	err_clear(&err);
+	CHECK(mkdir(dir, 0700) == 0);
+	CHECK(oauth_access_token(o, buf, sizeof(buf), &err) == 0);
+	CHECK(strcmp(buf, "access-two") == 0);
+	fill(&t, "access-one", now + 3600);
+	CHECK(oauth_tokens_save(path, &t, &err) == 0);
 	oauth_free(o);
 
 	/* loaded at start; a corrupt file is NO_TOKEN with the file named */
