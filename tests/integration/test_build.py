@@ -24,6 +24,9 @@ def compiled(output):
     return sorted(set(re.findall(r"-c -o \S+ (\S+\.c)", output)))
 
 
+OUTER_MAKE = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "BUILD", "SAN", "CFLAGS")
+
+
 class Build(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -43,8 +46,11 @@ class Build(unittest.TestCase):
 
     @classmethod
     def make(cls, *args):
+        # the copy's own build: not the configuration of a make that runs
+        # the tests (`make asan` passes BUILD=build/asan SAN=... down)
+        env = {k: v for k, v in os.environ.items() if k not in OUTER_MAKE}
         r = subprocess.run(["make", "-C", cls.tmp, *args], capture_output=True,
-                           text=True, timeout=600)
+                           text=True, timeout=600, env=env)
         if r.returncode != 0:
             raise AssertionError(f"make {' '.join(args)}: {r.stderr[-2000:]}")
         return r.stdout
