@@ -24,6 +24,7 @@
 #include "config_value.h"
 #include "dotenv.h"
 #include "source/driver.h"
+#include "source/route.h"
 #include "source/source.h"
 #include "sync/groups.h"
 
@@ -43,6 +44,7 @@ enum var_id {
 	V_FITBIT_USER_ID, V_USERS,
 	V_VICTORIA_ENDPOINT, V_VICTORIA_USER, V_VICTORIA_PASSWORD,
 	V_SYNC_INTERVAL_MINUTES, V_BACKFILL_START, V_COLLECT, V_INTRADAY,
+	V_EXERCISE_ROUTES, V_EXERCISE_ROUTES_DAYS,
 	V_LISTEN_ADDRESS, V_ADMIN_PASSWORD,
 	V_DATA_DIR, V_LOG_LEVEL, V_CA_FILE,
 	V_COUNT
@@ -108,6 +110,12 @@ static const struct var core[V_COUNT] = {
 	    "list of " SOURCE_GROUPS, NO_FIELD, 0 },
 	[V_INTRADAY] = { "INTRADAY", "on", NULL, "on or off: minute heart rate "
 	    "and steps", NO_FIELD, 0 },
+	[V_EXERCISE_ROUTES] = { "EXERCISE_ROUTES", "off", NULL, "on or off: "
+	    "workouts' GPS routes (TCX; asks for the location scope)",
+	    NO_FIELD, 0 },
+	[V_EXERCISE_ROUTES_DAYS] = { "EXERCISE_ROUTES_DAYS", "90", NULL,
+	    "routes of the sessions of the last N days, 1..3650",
+	    NO_FIELD, 0 },
 	[V_LISTEN_ADDRESS] = { "LISTEN_ADDRESS", "0.0.0.0:9877", NULL,
 	    "HTTP server: host:port, [v6]:port or :port",
 	    FIELD(listen_address), 0 },
@@ -404,6 +412,28 @@ vars_apply(struct config *cfg, struct raw *raw, const char **val,
 	return 0;
 }
 
+/* EXERCISE_ROUTES and its days: cfg->routes_days, 0 when off. */
+static int
+routes_check(struct config *cfg, const char **val, struct err *err)
+{
+	char b[CONFIG_VALUE_SHOWN_SIZE];
+	int days;
+
+	if (config_value_int("EXERCISE_ROUTES_DAYS",
+	    val[V_EXERCISE_ROUTES_DAYS], 1, ROUTE_DAYS_MAX, &days, err) == -1)
+		return -1;
+	if (strcmp(val[V_EXERCISE_ROUTES], "off") == 0)
+		return 0;
+	if (strcmp(val[V_EXERCISE_ROUTES], "on") != 0)
+		return err_set(err, "EXERCISE_ROUTES: %s is not on or off",
+		    config_value_shown(b, sizeof(b), val[V_EXERCISE_ROUTES], 0));
+	if (!(cfg->collect & groups_mask("exercise")))
+		return err_set(err, "EXERCISE_ROUTES: on, but COLLECT leaves "
+		    "out exercise");
+	cfg->routes_days = days;
+	return 0;
+}
+
 static int
 vars_check(struct config *cfg, const struct vars *vs,
     const struct config_opts *o, const char **val, struct err *err)
@@ -429,6 +459,8 @@ vars_check(struct config *cfg, const struct vars *vs,
 	else if (strcmp(val[V_INTRADAY], "on") != 0)
 		return err_set(err, "INTRADAY: %s is not on or off",
 		    config_value_shown(b, sizeof(b), val[V_INTRADAY], 0));
+	if (routes_check(cfg, val, err) == -1)
+		return -1;
 	if (o->log_level != NULL ? config_value_level("--log-level",
 	    o->log_level, &cfg->log_level, err) == -1 :
 	    config_value_level("LOG_LEVEL", val[V_LOG_LEVEL], &cfg->log_level,

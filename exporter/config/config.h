@@ -70,6 +70,7 @@ struct config {
 	int sync_interval_minutes;
 	int32_t backfill_start;			/* civil day; -1 = account start */
 	unsigned collect;			/* COLLECT + INTRADAY: kinds.h */
+	int routes_days;	/* EXERCISE_ROUTES_DAYS; 0: EXERCISE_ROUTES=off */
 	char listen_address[CONFIG_STR_MAX];	/* as given, "host:port" */
 	char listen_host[CONFIG_STR_MAX];	/* parsed */
 	int listen_port;

@@ -33,6 +33,7 @@ struct source_settings {
 	struct oauth *oauth;		/* borrowed */
 	struct httpc *http;		/* borrowed */
 	struct stats_account *stats;	/* the account's; NULL: the first */
+	int routes_days;		/* EXERCISE_ROUTES_DAYS; 0: routes off */
 };
 
 struct source_driver {
@@ -50,6 +51,8 @@ struct source_driver {
 	const char *token_url;
 	const char *redirect_uri;
 	const char *scopes;		/* space-separated */
+	/* added to scopes with EXERCISE_ROUTES=on: the workouts' GPS */
+	const char *route_scopes;
 	int basic_auth;			/* 1: Basic header; 0: id+secret in body */
 	const char *auth_params;	/* appended to the authorize URL, or NULL */
 	/* one line each telling the user what to do */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "driver.h"
+#include "route.h"
 #include "source.h"
 #include "stats.h"
 
@@ -40,6 +41,11 @@ source_init(struct source *src, const struct source_ops *ops,
 		n--;
 	if ((src->api_url = strndup(url, n)) == NULL)
 		return -1;
+	if ((src->routes = routes_new(set->routes_days)) == NULL) {
+		free(src->api_url);
+		src->api_url = NULL;
+		return -1;
+	}
 	src->ops = ops;
 	src->oauth = set->oauth;
 	src->http = set->http;
@@ -56,6 +62,8 @@ source_release(struct source *src)
 {
 	free(src->api_url);
 	src->api_url = NULL;
+	routes_free(src->routes);
+	src->routes = NULL;
 }
 
 uint64_t

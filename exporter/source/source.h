@@ -109,9 +109,11 @@ struct source {
 	const struct source_kind *kinds;	/* ops->kinds */
 	size_t nkinds;
 	int64_t last_sync;	/* source_note_sync(); read by ops->last_sync */
+	struct routes *routes;	/* EXERCISE_ROUTES (route.h); never NULL */
 };
 
-/* Fill the common part from the driver's settings: -1 out of memory. */
+/* Fill the common part from the driver's settings: -1 out of memory
+ * (nothing to release then). */
 int source_init(struct source *, const struct source_ops *,
     const struct source_kind *kinds, size_t nkinds,
     const struct source_settings *);

@@ -113,7 +113,7 @@ const char *tcx_reason_name(enum tcx_reason);
  * with day = the UTC civil day of that instant, labelled session=session:
  *   fitbit_exercise_position_latitude_degrees,
  *   fitbit_exercise_position_longitude_degrees (points with a position),
- *   fitbit_exercise_altitude_meters (with an altitude),
+ *   fitbit_exercise_position_altitude_meters (with an altitude),
  *   fitbit_exercise_heart_rate_bpm (with a heart rate).
  * session: the session's start instant as RFC 3339 UTC text
  * ("2026-11-19T07:41:40Z", fractions allowed), the same for every
@@ -126,7 +126,7 @@ int tcx_samples(const struct tcx_route *, const char *session,
 
 #define TCX_METRIC_LAT "fitbit_exercise_position_latitude_degrees"
 #define TCX_METRIC_LON "fitbit_exercise_position_longitude_degrees"
-#define TCX_METRIC_ALT "fitbit_exercise_altitude_meters"
+#define TCX_METRIC_ALT "fitbit_exercise_position_altitude_meters"
 #define TCX_METRIC_HR "fitbit_exercise_heart_rate_bpm"
 #define TCX_LABEL_SESSION "session"
 

@@ -1,6 +1,7 @@
 /*
  * account: one person's chain (see account.h).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "account.h"
@@ -36,7 +37,11 @@ account_prepare(struct account *a, const struct config *cfg,
 	p->client_id = cs->client_id;
 	p->client_secret = cs->client_secret;
 	p->redirect_uri = cs->redirect_uri;
-	p->scopes = d->scopes;
+	snprintf(a->scopes, sizeof(a->scopes), "%s%s%s", d->scopes,
+	    cfg->routes_days > 0 && d->route_scopes != NULL ? " " : "",
+	    cfg->routes_days > 0 && d->route_scopes != NULL ?
+	    d->route_scopes : "");
+	p->scopes = a->scopes;
 	p->basic_auth = d->basic_auth;
 	p->extra_params = d->auth_params;
 	p->invalid_grant_hint = d->invalid_grant_hint;
@@ -76,6 +81,7 @@ account_open(struct account *a, const struct config *cfg,
 	ss.oauth = a->oauth;
 	ss.http = http;
 	ss.stats = a->st;
+	ss.routes_days = cfg->routes_days;
 	if ((a->src = cs->driver->create(&ss)) == NULL)
 		return err_set(err, "out of memory");
 	memset(&cc, 0, sizeof(cc));

@@ -30,6 +30,7 @@ struct account {
 	char lock_path[CONFIG_PATH_MAX];
 	int lock_fd;			/* -1: not held (single: main's) */
 	struct oauth_provider prov;
+	char scopes[512];		/* prov's: the driver's + routes' */
 	struct oauth *oauth;
 	struct source *src;
 	struct cache *cache;

@@ -175,6 +175,27 @@ struct source_case {
 	const char *msg;
 };
 
+/* EXERCISE_ROUTES: its days, only with the exercise group. */
+static void
+test_routes(void)
+{
+	const char *on[] = { FITBIT_OK, "EXERCISE_ROUTES=on", NULL };
+	const char *days[] = { FITBIT_OK, "EXERCISE_ROUTES=on",
+	    "EXERCISE_ROUTES_DAYS=7", NULL };
+	const char *no_ex[] = { FITBIT_OK, "EXERCISE_ROUTES=on",
+	    "COLLECT=activity,heart", NULL };
+	const char *off[] = { FITBIT_OK, "EXERCISE_ROUTES=off",
+	    "COLLECT=activity", "EXERCISE_ROUTES_DAYS=7", NULL };
+	struct err err;
+
+	CHECK(load(NULL, on, NULL, &err) == 0 && cfg.routes_days == 90);
+	CHECK(load(NULL, days, NULL, &err) == 0 && cfg.routes_days == 7);
+	CHECK(load(NULL, off, NULL, &err) == 0 && cfg.routes_days == 0);
+	CHECK(load(NULL, no_ex, NULL, &err) == -1);
+	CHECK(strcmp(err.msg, "EXERCISE_ROUTES: on, but COLLECT leaves out "
+	    "exercise") == 0);
+}
+
 static void
 test_source(void)
 {
@@ -339,6 +360,12 @@ test_invalid(void)
 		    "heart,azm,sleep,spo2,hrv,breathing,temperature,vo2max,"
 		    "weight,exercise,devices,intraday)" },
 		{ "INTRADAY=maybe", "INTRADAY: 'maybe' is not on or off" },
+		{ "EXERCISE_ROUTES=yes",
+		    "EXERCISE_ROUTES: 'yes' is not on or off" },
+		{ "EXERCISE_ROUTES_DAYS=0",
+		    "EXERCISE_ROUTES_DAYS: '0' is not between 1 and 3650" },
+		{ "EXERCISE_ROUTES_DAYS=90d",
+		    "EXERCISE_ROUTES_DAYS: '90d' is not a whole number" },
 		{ "BACKFILL_START=2024-02-30",
 		    "BACKFILL_START: '2024-02-30' is not a date (YYYY-MM-DD)" },
 		{ "BACKFILL_START=2024-1-01",
@@ -777,6 +804,7 @@ test_env_example(void)
 	CHECK(cfg.sync_interval_minutes == 15 && cfg.listen_port == 9877);
 	CHECK(strcmp(cfg.user_id, "default") == 0);
 	CHECK(cfg.backfill_start == -1 && cfg.victoria_endpoint[0] == '\0');
+	CHECK(cfg.routes_days == 0);	/* EXERCISE_ROUTES=off */
 	example = fixture("../../.env.example", NULL);
 	config_usage(f);
 	fclose(f);
@@ -1044,6 +1072,7 @@ suite_config(void)
 	test_defaults();
 	test_all_set();
 	test_source();
+	test_routes();
 	test_layers();
 	test_env_file_missing();
 	test_invalid();

@@ -12,6 +12,7 @@
 #include "civil.h"
 #include "httpc.h"
 #include "source/exercise.h"
+#include "source/source.h"
 #include "source/fitbit/fitbit_parse.h"
 #include "source/google/google_exercise.h"
 #include "helpers.h"
@@ -326,12 +327,15 @@ struct script {
 };
 
 static int
-scripted(void *ctx, const char *path, struct httpc_resp *r, struct err *err)
+scripted(void *ctx, const char *path, int route, struct httpc_resp *r,
+    struct err *err)
 {
 	struct script *sc = ctx;
 	const char *body;
 
 	httpc_resp_init(r);
+	if (route)
+		return err_set(err, "a route with routes off");
 	if (sc->n >= 3 || sc->pages[sc->n] == NULL)
 		return err_set(err, "no more pages");
 	snprintf(sc->paths[sc->n], sizeof(sc->paths[0]), "%s", path);
@@ -354,11 +358,12 @@ test_range(void)
 	    "{\"activities\":[{\"activityName\":\"Swim\",\"logId\":2,"
 	    "\"activeDuration\":120000,\"startTime\":\"2026-03-02T07:00:00.000"
 	    "+01:00\"}],\"pagination\":{\"next\":\"\"}}", NULL }, 0, { "" } };
+	struct profile prof = { ZONE, -1 };
 	struct samples s;
 	struct err err = { 0 };
 
 	samples_init(&s);
-	CHECK(fitbit_exercise_range(scripted, &sc, MAR(1), MAR(3), ZONE, &s,
+	CHECK(fitbit_exercise_range(scripted, &sc, NULL, &prof, MAR(1), MAR(3), &s,
 	    &err) == 0);
 	CHECK(sc.n == 2);
 	CHECK(strcmp(sc.paths[0], "1/user/-/activities/list.json?afterDate="
@@ -373,7 +378,7 @@ test_range(void)
 	samples_clear(&s);
 	sc.n = 0;
 	sc.pages[1] = "{\"activities\":7}";
-	CHECK(fitbit_exercise_range(scripted, &sc, MAR(1), MAR(3), ZONE, &s,
+	CHECK(fitbit_exercise_range(scripted, &sc, NULL, &prof, MAR(1), MAR(3), &s,
 	    &err) == -1 && s.len == 0);
 	/* a link to the page just read: an error, not a loop */
 	sc.n = 0;
@@ -382,7 +387,7 @@ test_range(void)
 	    "{\"next\":\"/1/user/-/activities/list.json?afterDate=2026-02-28&"
 	    "sort=asc&limit=100&offset=0\"}}";
 	err_clear(&err);
-	CHECK(fitbit_exercise_range(scripted, &sc, MAR(1), MAR(3), ZONE, &s,
+	CHECK(fitbit_exercise_range(scripted, &sc, NULL, &prof, MAR(1), MAR(3), &s,
 	    &err) == -1 && s.len == 0 && sc.n == 1);
 	CHECK(strstr(err.msg, "the same page twice") != NULL);
 	samples_release(&s);

@@ -544,7 +544,7 @@ test_source(void)
 		{ "steps_intraday", "intraday", 1, KIND_INTRADAY },
 	};
 	struct source_settings cfg = { "http://127.0.0.1:9/", NULL, NULL,
-	    NULL };
+	    NULL, 0 };
 	struct source *src = fitbit_new(&cfg);
 	const struct source_kind *k;
 	struct source_budget b;

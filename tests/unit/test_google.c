@@ -420,7 +420,7 @@ static void
 test_source(void)
 {
 	struct source_settings cfg = { "http://127.0.0.1:9/", NULL, NULL,
-	    NULL };
+	    NULL, 0 };
 	const struct source_kind *k;
 	struct source_budget b;
 	struct source *src;

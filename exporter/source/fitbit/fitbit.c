@@ -28,6 +28,7 @@
 #include "civil.h"
 #include "fitbit.h"
 #include "source/driver.h"
+#include "source/tcx.h"
 #include "fitbit_parse.h"
 #include "httpc.h"
 #include "jitter.h"
@@ -96,7 +97,7 @@ static const char *const range_paths[NKINDS] = {
 
 
 /* Endpoints, for the once-per-endpoint warnings. */
-enum { EP_PROFILE, EP_DAY, EP_RANGE, EP_COUNT = EP_RANGE + NKINDS };
+enum { EP_PROFILE, EP_DAY, EP_ROUTE, EP_RANGE, EP_COUNT = EP_RANGE + NKINDS };
 
 struct fitbit {
 	struct source src;		/* first: a struct source * is ours */
@@ -251,6 +252,10 @@ api_error(void *ctx, const struct httpc_resp *r, int tries, struct err *err)
 		    "%ld for '%s' %d times", st, c->what, tries);
 	fitbit_parse_error(r->body, r->len, &fe, &perr);	/* zeroed on -1 */
 	id = fe.google ? fe.status : fe.type;
+	if (c->ep == EP_ROUTE && (st == 403 || st == 404))
+		/* one session's route: route.c says what it means */
+		return err_http(err, ERR_HTTP, (int)st, "Fitbit Web API "
+		    "answered %ld for a route", st);
 	if (fe.google || st == 404 || st == 410)
 		fb->off_streak++;
 	else
@@ -297,7 +302,7 @@ api_call(struct fitbit *fb, const struct call *c, struct httpc_resp *r,
 
 	req.method = "GET";
 	req.url = c->url;
-	req.max_body = FITBIT_MAX_BODY;
+	req.max_body = c->ep == EP_ROUTE ? TCX_MAX_BYTES : FITBIT_MAX_BODY;
 	if (apicall_perform(&a, &req, c->what, r, err) == -1)
 		return -1;
 	fb->warned[c->ep] = 0;
@@ -457,12 +462,18 @@ struct get_ctx {
 };
 
 static int
-get_path(void *ctx, const char *path, struct httpc_resp *r, struct err *err)
+get_path(void *ctx, const char *path, int route, struct httpc_resp *r,
+    struct err *err)
 {
 	struct get_ctx *x = ctx;
+	struct call c = *x->c;
 
-	return fetch(x->fb, x->c, snprintf(x->c->url, sizeof(x->c->url),
-	    "%s/%s", x->fb->src.api_url, path), r, err);
+	if (route) {
+		c.ep = EP_ROUTE;
+		c.what = "exercise route";
+	}
+	return fetch(x->fb, &c, snprintf(c.url, sizeof(c.url), "%s/%s",
+	    x->fb->src.api_url, path), r, err);
 }
 
 /* The answer of kind k (K_AZM..K_FAT) over [from, to] -> samples. */
@@ -513,7 +524,7 @@ range_read(struct source *s, const struct profile *p, size_t k,
 		    range_intraday(fb, &c, k, from, out, err);
 	if (k == K_EXERCISE)
 		return fitbit_exercise_range(get_path, &(struct get_ctx){ fb, &c },
-		    from, to, p->zone, out, err);
+		    fb->src.routes, p, from, to, out, err);
 	civil_format(from, a);
 	civil_format(to, b);
 	if (k == K_DEVICES)

@@ -19,6 +19,7 @@ const struct source_driver fitbit_driver = {
 	.scopes = "activity heartrate profile settings sleep "
 	    "oxygen_saturation respiratory_rate temperature cardio_fitness "
 	    "weight",
+	.route_scopes = "location",
 	.basic_auth = 1,
 	.auth_params = NULL,
 	.invalid_grant_hint = "Fitbit refused the refresh token "

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <cJSON.h>
 
@@ -18,6 +19,8 @@
 #include "fitbit_json.h"
 #include "fitbit_parse.h"
 #include "jsonv.h"
+#include "source/route.h"
+#include "source/source.h"
 
 #define KM_PER_MILE 1.609344
 #define LIMIT 100		/* activities/list.json's largest page */
@@ -201,10 +204,32 @@ fitbit_parse_exercise(const char *json, size_t len, int32_t from,
 	return rc;
 }
 
-int
-fitbit_exercise_range(fitbit_get_fn get, void *ctx, int32_t from, int32_t to,
-    const char *zone, struct samples *out, struct err *err)
+/* route_add()'s GET: the TCX of session e (its id is the logId). */
+struct route_ctx {
+	fitbit_get_fn get;
+	void *ctx;
+};
+
+static int
+get_route(void *ctx, const struct exercise *e, struct httpc_resp *r,
+    struct err *err)
 {
+	const struct route_ctx *x = ctx;
+	const char *id = e->id;
+	char path[EXERCISE_ID_MAX + 48];
+
+	while (*id == '0' && id[1] != '\0')
+		id++;	/* the id is zero-padded for sorting */
+	snprintf(path, sizeof(path), "1/user/-/activities/%s.tcx", id);
+	return x->get(x->ctx, path, 1, r, err);
+}
+
+int
+fitbit_exercise_range(fitbit_get_fn get, void *ctx, struct routes *routes,
+    const struct profile *p, int32_t from, int32_t to, struct samples *out,
+    struct err *err)
+{
+	const char *zone = p->zone;
 	struct exercise_list l;
 	struct httpc_resp r;
 	char d[CIVIL_DATE_LEN], path[NEXT_MAX + 64], next[NEXT_MAX];
@@ -221,7 +246,7 @@ fitbit_exercise_range(fitbit_get_fn get, void *ctx, int32_t from, int32_t to,
 		}
 		snprintf(path, sizeof(path), "1/user/-/activities/list.json?%s",
 		    next);
-		rc = get(ctx, path, &r, err);
+		rc = get(ctx, path, 0, &r, err);
 		if (rc == 0)
 			rc = fitbit_parse_exercise(r.body, r.len, from, to, zone,
 			    &l, next, sizeof(next), err);
@@ -232,6 +257,9 @@ fitbit_exercise_range(fitbit_get_fn get, void *ctx, int32_t from, int32_t to,
 	}
 	if (rc == 0)
 		rc = exercise_samples(&l, out, err);
+	if (rc == 0)
+		rc = route_add(routes, p, time(NULL), &l, get_route,
+		    &(struct route_ctx){ get, ctx }, out, err);
 	exercise_list_release(&l);
 	return rc;
 }

@@ -139,13 +139,19 @@ int fitbit_parse_exercise(const char *json, size_t len, int32_t from,
  * 100 from afterDate = from - 1 (an exclusive or inclusive date: either
  * way from is in), oldest first, each next page the query of the last
  * one's pagination.next on our base, until a page passes to or the list
- * ends (at most 50 pages; the same page twice is an error). get performs one GET of path (after the API base,
- * no leading '/') into r (r initialised by get, released here). */
+ * ends (at most 50 pages; the same page twice is an error). get performs
+ * one GET of path (after the API base, no leading '/') into r (r
+ * initialised by get, released here); route: it is a session's TCX.
+ * With routes on (route.h), each recent session's route follows: GET
+ * 1/user/-/activities/{logId}.tcx, the path of the list's tcxLink. */
 struct httpc_resp;
-typedef int (*fitbit_get_fn)(void *ctx, const char *path,
+struct profile;
+struct routes;
+typedef int (*fitbit_get_fn)(void *ctx, const char *path, int route,
     struct httpc_resp *r, struct err *err);
-int fitbit_exercise_range(fitbit_get_fn get, void *ctx, int32_t from,
-    int32_t to, const char *zone, struct samples *out, struct err *err);
+int fitbit_exercise_range(fitbit_get_fn get, void *ctx,
+    struct routes *routes, const struct profile *p, int32_t from,
+    int32_t to, struct samples *out, struct err *err);
 
 /*
  * devices.json: a top-level array, one entry per device ->

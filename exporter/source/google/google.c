@@ -33,6 +33,8 @@
 #include "monotime.h"
 #include "quit.h"
 #include "source/apicall.h"
+#include "source/route.h"
+#include "source/tcx.h"
 
 #define RETRIES 5			/* tries after the first one */
 #define BACKOFF_BASE_MS 1000L
@@ -65,6 +67,8 @@ struct call {
 	const char *body;
 	const char *op;
 	int narrow;
+	const char *accept;		/* NULL: application/json */
+	size_t max_body;		/* 0: httpc's default */
 };
 
 /* ---- pacing, retries, errors ---- */
@@ -112,6 +116,10 @@ api_error(void *ctx, const struct httpc_resp *r, int tries, struct err *err)
 	const struct call *c = ((struct ctx *)ctx)->c;
 
 	(void)tries;
+	if (c->max_body == TCX_MAX_BYTES && r->status == 404)
+		/* one session's route is gone, not the operation */
+		return err_http(err, ERR_HTTP, 404, "Google Health has no "
+		    "TCX of this session (404)");
 	google_answer_error(&g->memo, c->what, c->op, c->scope, r->status,
 	    r->body, r->len, &g->problem, err);
 	if (g->problem == GOOGLE_NOT_LINKED)
@@ -153,10 +161,14 @@ static int
 api_call(struct google *g, const struct call *c, struct httpc_resp *r,
     struct err *err)
 {
-	static const char *const hdrs[] = { "Accept: application/json", NULL };
+	char accept[128];
+	const char *hdrs[] = { accept, NULL };
 	struct ctx x = { g, c };
 	struct apicall a = { &policy, &g->src, &x };
 	struct httpc_req req = { 0 };
+
+	snprintf(accept, sizeof(accept), "Accept: %s", c->accept != NULL ?
+	    c->accept : "application/json");
 
 	g->problem = GOOGLE_OTHER;
 	if (google_refused(&g->memo, c->what, c->op, err))
@@ -164,6 +176,7 @@ api_call(struct google *g, const struct call *c, struct httpc_resp *r,
 	req.method = c->method;
 	req.url = c->url;
 	req.headers = hdrs;
+	req.max_body = c->max_body;
 	if (c->body != NULL) {
 		req.content_type = "application/json";
 		req.body = c->body;
@@ -183,7 +196,7 @@ fetch_rollup(struct google *g, const struct google_rollup *rt, int32_t from,
 {
 	struct httpc_resp r;
 	struct call c = { rt->type, rt->scope, "POST", NULL, NULL,
-	    "dailyRollUp", 0 };
+	    "dailyRollUp", 0, NULL, 0 };
 	char *body = NULL, url[URL_MAX];
 	size_t base = out->len;
 	int32_t a, b;
@@ -287,6 +300,26 @@ parse_page(size_t k, const struct httpc_resp *r, int32_t from, int32_t to,
 	    out, next, TOKEN_MAX, err);
 }
 
+/* route_add()'s GET: session e's TCX. */
+static int
+get_tcx(void *ctx, const struct exercise *e, struct httpc_resp *r,
+    struct err *err)
+{
+	struct google *g = ctx;
+	struct call c = { "exercise", SCOPE_ACTIVITY, "GET", NULL, NULL,
+	    "exportExerciseTcx", 0, "application/vnd.garmin.tcx+xml, "
+	    "application/xml;q=0.9", TCX_MAX_BYTES };
+	char *url = google_tcx_url(g->src.api_url, e->id);
+	int rc;
+
+	if (url == NULL)
+		return err_set(err, "exercise route: no id or out of memory");
+	c.url = url;
+	rc = api_call(g, &c, r, err);
+	free(url);
+	return rc;
+}
+
 /* Every page of kind k over [from, to], whatever order they come in. */
 static int
 fetch_pages(struct google *g, const struct profile *p, size_t k,
@@ -294,7 +327,7 @@ fetch_pages(struct google *g, const struct profile *p, size_t k,
 {
 	struct httpc_resp r;
 	struct call c = { google_kinds[k].name, NULL, "GET", NULL, NULL, "list",
-	    k == K_SLEEP && from < to };
+	    k == K_SLEEP && from < to, NULL, 0 };
 	struct gather ga = { 0 };
 	char *next, *prev, *url = NULL, *body = NULL;
 	size_t base = out->len;
@@ -338,6 +371,9 @@ fetch_pages(struct google *g, const struct profile *p, size_t k,
 	}
 	rc = k == K_LEVELS ? google_levels_samples(&ga.lv, out, err) :
 	    k == K_EXERCISE ? exercise_samples(&ga.ex, out, err) : 0;
+	if (rc == 0 && k == K_EXERCISE)
+		rc = route_add(g->src.routes, p, time(NULL), &ga.ex, get_tcx, g,
+		    out, err);
 out:
 	if (rc == -1)
 		out->len = base;
@@ -386,7 +422,7 @@ g_profile(struct source *s, struct profile *p, struct err *err)
 	struct google *g = (struct google *)s;
 	struct httpc_resp r;
 	struct call c = { "settings", "settings.readonly", "GET", NULL, NULL,
-	    "get", 0 };
+	    "get", 0, NULL, 0 };
 	char url[URL_MAX];
 	struct err e = { 0 };
 	int rc = -1;

@@ -24,6 +24,7 @@ const struct source_driver google_driver = {
 	    SCOPE("sleep.readonly") " "
 	    SCOPE("profile.readonly") " "
 	    SCOPE("settings.readonly"),
+	.route_scopes = SCOPE("location.readonly"),
 	.basic_auth = 0,
 	.auth_params = "access_type=offline&prompt=consent",
 	.invalid_grant_hint = "Google refused the refresh token "

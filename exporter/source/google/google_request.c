@@ -82,6 +82,25 @@ google_devices_url(const char *api_url, const char *page_token)
 	return url;
 }
 
+char *
+google_tcx_url(const char *api_url, const char *name)
+{
+	const char *id = strrchr(name, '/');
+	char *eid, *url;
+	size_t n;
+
+	id = id != NULL ? id + 1 : name;
+	if (*id == '\0' || (eid = httpc_escape(id)) == NULL)
+		return NULL;
+	n = strlen(api_url) + strlen(eid) + 96;
+	/* the ':' of ':exportExerciseTcx' stays literal */
+	if ((url = malloc(n)) != NULL)
+		snprintf(url, n, "%s/v4/users/me/dataTypes/exercise/dataPoints/"
+		    "%s:exportExerciseTcx?alt=media", api_url, eid);
+	free(eid);
+	return url;
+}
+
 /* {"date": {"year", "month", "day"}} of a civil day, added to o as name. */
 static int
 add_date(cJSON *o, const char *name, int32_t day)

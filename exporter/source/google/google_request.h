@@ -25,6 +25,11 @@ char *google_list_url(const char *api_url, const char *type,
 /* GET users/me/pairedDevices, 100 a page. */
 char *google_devices_url(const char *api_url, const char *page_token);
 
+/* GET the TCX of the exercise point called name ("users/me/dataTypes/
+ * exercise/dataPoints/ID" or just ID): its ID escaped. NULL also when
+ * name ends in '/'. */
+char *google_tcx_url(const char *api_url, const char *name);
+
 /* The rollUp body of UTC days [from, to], one-minute windows. */
 char *google_minutes_body(int32_t from, int32_t to, int page_size,
     const char *page_token);
