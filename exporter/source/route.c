@@ -72,6 +72,19 @@ routes_fetched(const struct routes *r)
 	return r != NULL ? r->fetched : 0;
 }
 
+void
+route_drop(struct samples *s, size_t from)
+{
+	size_t i, n = from;
+
+	for (i = from; i < s->len; i++)
+		if (strncmp(s->v[i].metric, "fitbit_exercise_position_",
+		    strlen("fitbit_exercise_position_")) != 0 &&
+		    strcmp(s->v[i].metric, TCX_METRIC_HR) != 0)
+			s->v[n++] = s->v[i];
+	s->len = n;
+}
+
 static struct memo *
 memo_find(struct routes *r, const char *id)
 {

@@ -72,6 +72,10 @@ int route_add(struct routes *, const struct profile *p, int64_t now,
     const struct exercise_list *l, route_get_fn get, void *ctx,
     struct samples *out, struct err *);
 
+/* Drop the route samples of s[from..] (history only: /metrics shows no
+ * trackpoint). */
+void route_drop(struct samples *s, size_t from);
+
 /* A route's requests since start (tests, the closing numbers). */
 uint64_t routes_fetched(const struct routes *);
 

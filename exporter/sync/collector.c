@@ -23,6 +23,7 @@
 #include "quit.h"
 #include "report.h"
 #include "schedule.h"
+#include "source/route.h"
 #include "stats.h"
 
 #define PROFILE_MAX_AGE (24 * 3600)
@@ -312,6 +313,7 @@ read_kinds(struct collector *c, struct sched_cycle *cy, int devices,
 			history_send_recent(c->hist, cy, kinds[k].name, &ks,
 			    from, to, soft);
 		}
+		route_drop(&ks, 0);	/* trackpoints are history only */
 		if (samples_keep_newest(&c->latest, &ks) == -1)
 			rc = err_set(err, "out of memory");
 	}

@@ -97,8 +97,12 @@ def _current(var):
     return value
 
 
+# $session when a caller names none: a workout route's start instant
+SESSION = "2026-11-19T07:41:40Z"
+
+
 def panel_values(panel, dash, user, instance, utc_offset, interval,
-                 range_):
+                 range_, session=SESSION):
     """The substitution table for one panel."""
     vars_ = variables(dash)
     ivl = duration_seconds(interval)
@@ -112,6 +116,7 @@ def panel_values(panel, dash, user, instance, utc_offset, interval,
         "user": user if user == ".*" else grafana_regex_escape(user),
         "instance": instance,
         "utc_offset": utc_offset,
+        "session": session,
         "__interval": format_duration(ivl),
         "__interval_ms": str(int(ivl * 1000)),
         "__rate_interval": format_duration(rate),
@@ -122,7 +127,8 @@ def panel_values(panel, dash, user, instance, utc_offset, interval,
 
 
 def dashboard_targets(user="default", *, path=DASHBOARD, instance=".*",
-                      utc_offset=None, interval="1h", range_="1d"):
+                      utc_offset=None, interval="1h", range_="1d",
+                      session=SESSION):
     """Every query target of the dashboard as a dict: title, panel_id,
     panel_type, ref_id, expr (variables substituted), instant (True for an
     instant query), step (the panel's $__interval, a PromQL duration).
@@ -132,6 +138,7 @@ def dashboard_targets(user="default", *, path=DASHBOARD, instance=".*",
     utc_offset the value of $utc_offset (default: the dashboard's current one)
     interval   $__interval before the panel's min interval applies
     range_     $__range
+    session    the value of $session (a route's start, exact match)
     """
     dash = load(path)
     out = []
@@ -141,7 +148,7 @@ def dashboard_targets(user="default", *, path=DASHBOARD, instance=".*",
             if not expr:
                 continue
             vals = panel_values(p, dash, user, instance, utc_offset,
-                                interval, range_)
+                                interval, range_, session)
             out.append({
                 "title": p.get("title", ""),
                 "panel_id": p.get("id"),

@@ -40,6 +40,11 @@ SPEC_WORKOUTS = [
     "fitbit_exercise_heart_rate_avg_bpm", "fitbit_exercise_active_zone_minutes",
     "fitbit_exercise_heart_rate_zone_seconds", "fitbit_exercise_elevation_gain_meters",
 ]
+# EXERCISE_ROUTES=on: trackpoints, labelled session
+SPEC_ROUTES = [
+    "fitbit_exercise_position_latitude_degrees", "fitbit_exercise_position_longitude_degrees",
+    "fitbit_exercise_position_altitude_meters", "fitbit_exercise_heart_rate_bpm",
+]
 SPEC_SYNCBIT = [
     "syncbit_build_info", "syncbit_last_sync_success",
     "syncbit_last_sync_timestamp_seconds", "syncbit_api_requests_total",
@@ -58,13 +63,17 @@ HOUSEHOLD = {
     "Household: time since device sync": "fitbit_device_last_sync_timestamp_seconds",
     "Household: device battery": "fitbit_device_battery_percent",
 }
-SPEC_METRICS = SPEC_DAILY + SPEC_LATER + SPEC_WORKOUTS + SPEC_SYNCBIT
+SPEC_METRICS = SPEC_DAILY + SPEC_LATER + SPEC_WORKOUTS + SPEC_ROUTES + SPEC_SYNCBIT
 ZONES = {"out_of_range", "fat_burn", "cardio", "peak",    # legacy Fitbit
          "light", "moderate", "vigorous"}                  # Google Health
 # Grafana's built-in panel types: no third-party plugin
 CORE_PANELS = {"row", "timeseries", "stat", "gauge", "bargauge", "table",
                "state-timeline", "status-history", "barchart", "text",
-               "heatmap", "histogram", "piechart"}
+               "heatmap", "histogram", "piechart", "geomap"}
+# a route's raw trackpoints: an instant query of a range, one series per
+# user and session already (remote-written only)
+RAW_ROUTE = re.compile(r'^fitbit_exercise_(?:position_\w+|heart_rate_bpm)\{user=~"[^"]*", session="[^"]*", '
+                       r'job=""\}\[[^\]]+\]$')
 BUILTIN_VARS = {"__interval", "__interval_ms", "__rate_interval", "__range",
                 "__range_s", "__range_ms"}
 COUNTER_FUNCS = re.compile(r"\b(rate|irate|increase|delta|idelta|deriv|resets)\s*\(")
@@ -163,7 +172,7 @@ class DashboardStatic(unittest.TestCase):
 
     def test_fitbit_exprs_aggregate_by_user(self):
         for e in self.exprs:
-            if "fitbit_" in e:
+            if "fitbit_" in e and not RAW_ROUTE.match(dx.substitute(e, {"user": "u", "session": "s"})):
                 self.assertRegex(e, r"\b(max|min|sum|avg)\s+by\s*\(\s*user\b", e)
 
     def test_daily_totals_use_over_time_over_a_day(self):
@@ -264,6 +273,30 @@ class DashboardStatic(unittest.TestCase):
         self.assertIn("Heart rate through the day", drawn)
         self.assertIn("Steps per interval (intraday)", drawn)
 
+    def test_workout_route_map(self):
+        (p,) = [p for p in self.panels if p.get("type") == "geomap"]
+        self.assertEqual(p["title"], "Workout route")
+        (layer,) = p["options"]["layers"]
+        self.assertEqual(layer["type"], "route")
+        self.assertEqual(layer["location"], {"mode": "coords", "latitude": "latitude",
+                                             "longitude": "longitude"})
+        names = {}
+        for t in p["targets"]:
+            self.assertTrue(t["instant"] and not t["range"] and t["format"] == "table")
+            self.assertRegex(t["expr"], RAW_ROUTE)
+            self.assertIn('session="$session"', t["expr"])
+            names[t["refId"]] = t["expr"].split("{")[0]
+        self.assertEqual(names, {"A": "fitbit_exercise_position_latitude_degrees",
+                                 "B": "fitbit_exercise_position_longitude_degrees"})
+        tr = {x["id"]: x["options"] for x in p["transformations"]}
+        self.assertEqual(tr["joinByField"]["byField"], "Time")
+        self.assertEqual(tr["organize"]["renameByName"],
+                         {"Value #A": "latitude", "Value #B": "longitude"})
+        v = self.vars["session"]
+        self.assertEqual(v["sort"], 2, "RFC 3339 starts, newest first")
+        self.assertIn('fitbit_exercise_position_latitude_degrees{user=~"$user"}', v["definition"])
+        self.assertFalse(v["multi"] or v["includeAll"], "one route at a time")
+
     def test_exprs_pass_promtool(self):
         promtool = shutil.which("promtool")
         if promtool is None:
@@ -272,6 +305,8 @@ class DashboardStatic(unittest.TestCase):
         exprs = dx.dashboard_exprs("default") + [(a["name"], a["expr"])
                                                  for a in dx.annotation_targets("default")]
         for i, (title, e) in enumerate(exprs):
+            if RAW_ROUTE.match(e):      # a range: what an instant query may return
+                e = f"last_over_time({e})"
             rules.append(f"      - record: dashboard:expr_{i}")
             rules.append("        expr: '%s'" % e.replace("'", "''"))
         with tempfile.TemporaryDirectory() as tmp:

@@ -140,6 +140,19 @@ test_window(void)
 	CHECK(x != NULL && x->group != NULL && strcmp(x->group,
 	    "exercise") == 0);
 	CHECK(t_count(&s, TCX_METRIC_ALT, NULL, T_ANY_DAY) == 2);
+	/* /metrics shows no trackpoint: route_drop leaves the rest */
+	{
+		struct samples d;
+
+		samples_init(&d);
+		CHECK(samples_add(&d, "fitbit_exercise_calories", NOV(30), 1,
+		    "activity", "run", NULL) == 0);
+		CHECK(samples_extend(&d, &s) == 0);
+		route_drop(&d, 0);
+		CHECK(d.len == 1 && strcmp(d.v[0].metric,
+		    "fitbit_exercise_calories") == 0);
+		samples_release(&d);
+	}
 	/* read again (a cycle's re-read): the same samples, no request */
 	samples_clear(&s);
 	CHECK(route_add(r, &p, NOW, &l, get, &a, &s, &err) == 0);
