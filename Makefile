@@ -159,21 +159,31 @@ deps:
 
 # The container image (README: Container image), built with podman from the
 # Dockerfile on base images made here (tests/image/base_images.sh);
-# `make image-test` runs it against the fakes and VictoriaMetrics.
+# `make image-test` runs it against the fakes and VictoriaMetrics, then runs
+# docker-compose.yml under podman's Docker API (tests/image/test_stack.py) with
+# VictoriaMetrics and vmagent from VM_IMAGE (Debian's package; no registry
+# here) and the fake in FAKES_IMAGE. Each step prints its time ("# time:").
 # `make image-deps` (as root) installs podman, runc, mmdebstrap and the rest.
 IMAGE ?= localhost/syncbit:$(VERSION)
 IMAGE_DIR = $(BUILD)/image
+VM_IMAGE ?= localhost/syncbit-test-vm:bookworm
+FAKES_IMAGE ?= localhost/syncbit-test-fakes:bookworm
+TIMED = IMAGE_BUILD=$(IMAGE_DIR) tests/image/timed
+PODMAN_BUILD = tests/image/podman build --format docker
 
 image-deps:
 	tests/deps.sh --image
 
 image:
-	tests/image/base_images.sh $(IMAGE_DIR)
-	IMAGE_BUILD=$(IMAGE_DIR) tests/image/podman build --format docker \
-		--tag $(IMAGE) .
+	$(TIMED) 'base images' tests/image/base_images.sh $(IMAGE_DIR)
+	$(TIMED) 'image build' $(PODMAN_BUILD) --tag $(IMAGE) .
 
 image-test: image
-	IMAGE=$(IMAGE) IMAGE_BUILD=$(IMAGE_DIR) \
+	$(TIMED) 'VictoriaMetrics image build' $(PODMAN_BUILD) --quiet \
+		--tag $(VM_IMAGE) tests/image/victoria-metrics
+	$(TIMED) 'fakes image build' $(PODMAN_BUILD) --quiet \
+		--tag $(FAKES_IMAGE) tests/image/fakes
+	IMAGE=$(IMAGE) VM_IMAGE=$(VM_IMAGE) FAKES_IMAGE=$(FAKES_IMAGE) IMAGE_BUILD=$(IMAGE_DIR) \
 		$$([ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3) tests/image/run.py
 
 clean:

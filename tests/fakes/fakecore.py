@@ -496,11 +496,13 @@ class JsonHandler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
-def serve(handler, fake, port, port_file, name):
-    """Serve on 127.0.0.1:port (0 = any) until SIGTERM/SIGINT; the bound
-    port goes to port_file (atomically) and a line to stderr."""
+def serve(handler, fake, port, port_file, name, bind="127.0.0.1"):
+    """Serve on bind:port (0 = any) until SIGTERM/SIGINT; the bound port
+    goes to port_file (atomically) and a line to stderr. bind is 127.0.0.1
+    but in a container (tests/image/test_compose.py: 0.0.0.0 inside the
+    container's own network, published on the host's 127.0.0.1)."""
     handler.fake = fake
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server = ThreadingHTTPServer((bind, port), handler)
     server.daemon_threads = True
     port = server.server_address[1]
     if port_file:
@@ -508,7 +510,7 @@ def serve(handler, fake, port, port_file, name):
         with open(tmp, "w") as f:
             f.write(f"{port}\n")
         os.replace(tmp, port_file)
-    print(f"{name} listening on http://127.0.0.1:{port}", file=sys.stderr, flush=True)
+    print(f"{name} listening on http://{bind}:{port}", file=sys.stderr, flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         server.serve_forever(poll_interval=0.2)
