@@ -159,6 +159,7 @@ exercise_samples(struct exercise_list *l, struct samples *out,
 		e = &l->v[i];
 		/* the collision rule: 1 ms after the previous session's stamp */
 		ts = i > 0 && e->start_ms <= ts ? ts + 1 : e->start_ms;
+		l->v[i].stamp_ms = ts;
 		for (j = 0; j < EX_NVALUES; j++)
 			if (isfinite(e->v[j]) &&
 			    add(out, metrics[j], e, ts, e->v[j], NULL) == -1)

@@ -13,8 +13,9 @@
  * stamp is stamped 1 ms after it, so two sessions that start in the same
  * second (or millisecond) never overwrite each other's samples. A session
  * seen twice (the same id) keeps its first copy; sessions with equal
- * instants and ids keep the order they were added in. Pure: no I/O, no
- * logging.
+ * instants and ids keep the order they were added in. A session's route
+ * (route.h) is labelled with that stamp, so twins' routes stay apart too.
+ * Pure: no I/O, no logging.
  */
 #ifndef SYNCBIT_EXERCISE_H
 #define SYNCBIT_EXERCISE_H
@@ -51,6 +52,8 @@ struct exercise {
 	double zone_s[EXERCISE_ZONES];
 	int nzones;
 	size_t seq;			/* set by exercise_add() */
+	int64_t stamp_ms;		/* set by exercise_samples(): the
+					 * instant its samples carry */
 };
 
 struct exercise_list {

@@ -154,7 +154,7 @@ emit(const struct exercise *e, const struct tcx_route *rt,
 	char session[SAMPLE_LVALUE_MAX];
 	size_t i, base = out->len;
 
-	session_label(e->start_ms, session);
+	session_label(e->stamp_ms, session);
 	if (tcx_samples(rt, session, out, err) == -1)
 		return -1;
 	for (i = base; i < out->len; i++)

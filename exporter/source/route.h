@@ -5,7 +5,9 @@
  * source's own GET (one request per session: Google's
  * exportExerciseTcx, the legacy /activities/{logId}.tcx), parses it
  * (tcx.h) and appends its trackpoint samples, labelled session = the
- * session's start instant (RFC 3339 UTC), each at its own instant and on
+ * instant the session's own samples carry (exercise.h: its start, 1 ms
+ * later for the second of two that start together; RFC 3339 UTC, with
+ * milliseconds only when not 0), each at its own instant and on
  * the session's local day (the day the recent-day fingerprints and the
  * backfill cursor know it by).
  *
@@ -63,7 +65,8 @@ void routes_free(struct routes *);
 int routes_on(const struct routes *);
 
 /*
- * The routes of l's sessions -> out (tagged "exercise"), all or nothing.
+ * The routes of l's sessions (after exercise_samples(): their stamps)
+ * -> out (tagged "exercise"), all or nothing.
  * now: the time that decides today (in p's zone). Call it once the whole
  * list was read; when it succeeds, the memo forgets the routes of
  * sessions a cycle no longer re-reads.

@@ -109,6 +109,18 @@ add(struct exercise_list *l, const char *id, int32_t d, int h)
 	CHECK(exercise_add(l, &e, &err) == 0);
 }
 
+/* What the source does before route_add(): the sessions' stamps. */
+static void
+stamp(struct exercise_list *l)
+{
+	struct samples s;
+	struct err err = { 0 };
+
+	samples_init(&s);
+	CHECK(exercise_samples(l, &s, &err) == 0);
+	samples_release(&s);
+}
+
 static void
 test_window(void)
 {
@@ -127,6 +139,7 @@ test_window(void)
 	add(&l, "", NOV(29), 8);	/* no id: nothing to ask for */
 	add(&l, "late", NOV(29), 23);	/* 00:30 on Nov 30 in Berlin... */
 	l.v[3].day = NOV(30);		/* ...its local day */
+	stamp(&l);
 	CHECK(route_add(r, &p, NOW, &l, get, &a, &s, &err) == 0);
 	CHECK(a.asked == 2);
 	/* two sessions x (2 positions x 2 + 1 altitude + 2 heart rates) */
@@ -187,6 +200,34 @@ test_window(void)
 	exercise_list_release(&l);
 }
 
+/* Two sessions that start in the same second: their routes' session
+ * labels are their samples' stamps, 1 ms apart, so no point collides. */
+static void
+test_twins(void)
+{
+	struct profile p = { ZONE, -1 };
+	struct exercise_list l;
+	struct samples s;
+	struct api a = { 0 };
+	struct routes *r = routes_new(90);
+	struct err err = { 0 };
+
+	exercise_list_init(&l);
+	samples_init(&s);
+	add(&l, "yoga", NOV(28), 9);
+	add(&l, "weights", NOV(28), 9);
+	stamp(&l);
+	CHECK(route_add(r, &p, NOW, &l, get, &a, &s, &err) == 0);
+	CHECK(a.asked == 2 && s.len == 14);
+	/* "weights" sorts first: it keeps the start, "yoga" is 1 ms later */
+	CHECK(t_count(&s, TCX_METRIC_HR, "2026-11-28T09:30:00Z", T_ANY_DAY) == 2);
+	CHECK(t_count(&s, TCX_METRIC_HR, "2026-11-28T09:30:00.001Z",
+	    T_ANY_DAY) == 2);
+	routes_free(r);
+	samples_release(&s);
+	exercise_list_release(&l);
+}
+
 static void
 test_answers(void)
 {
@@ -202,6 +243,7 @@ test_answers(void)
 	add(&l, "a", NOV(25), 8);
 	add(&l, "b", NOV(26), 8);
 	add(&l, "c", NOV(27), 8);
+	stamp(&l);
 	/* a transient failure on b: the call fails, nothing is appended */
 	a.fail_id = "b";
 	CHECK(route_add(r, &p, NOW, &l, get, &a, &s, &err) == -1);
@@ -248,5 +290,6 @@ void
 suite_route(void)
 {
 	test_window();
+	test_twins();
 	test_answers();
 }

@@ -220,7 +220,9 @@ get_route(void *ctx, const struct exercise *e, struct httpc_resp *r,
 
 	while (*id == '0' && id[1] != '\0')
 		id++;	/* the id is zero-padded for sorting */
-	snprintf(path, sizeof(path), "1/user/-/activities/%s.tcx", id);
+	/* with the points before a GPS fix (and a treadmill's) */
+	snprintf(path, sizeof(path), "1/user/-/activities/%s.tcx?"
+	    "includePartialTCX=true", id);
 	return x->get(x->ctx, path, 1, r, err);
 }
 

@@ -143,7 +143,8 @@ int fitbit_parse_exercise(const char *json, size_t len, int32_t from,
  * one GET of path (after the API base, no leading '/') into r (r
  * initialised by get, released here); route: it is a session's TCX.
  * With routes on (route.h), each recent session's route follows: GET
- * 1/user/-/activities/{logId}.tcx, the path of the list's tcxLink. */
+ * 1/user/-/activities/{logId}.tcx?includePartialTCX=true (the path of
+ * the list's tcxLink, on the configured base). */
 struct httpc_resp;
 struct profile;
 struct routes;

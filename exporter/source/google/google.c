@@ -116,10 +116,12 @@ api_error(void *ctx, const struct httpc_resp *r, int tries, struct err *err)
 	const struct call *c = ((struct ctx *)ctx)->c;
 
 	(void)tries;
-	if (c->max_body == TCX_MAX_BYTES && r->status == 404)
-		/* one session's route is gone, not the operation */
-		return err_http(err, ERR_HTTP, 404, "Google Health has no "
-		    "TCX of this session (404)");
+	if (c->max_body == TCX_MAX_BYTES && (r->status == 403 ||
+	    r->status == 404))
+		/* one session's route is gone, or the grant lacks the
+		 * location scope: route.c says which, once */
+		return err_http(err, ERR_HTTP, (int)r->status, "Google Health "
+		    "answered %ld for a route", r->status);
 	google_answer_error(&g->memo, c->what, c->op, c->scope, r->status,
 	    r->body, r->len, &g->problem, err);
 	if (g->problem == GOOGLE_NOT_LINKED)

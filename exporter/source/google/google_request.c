@@ -96,7 +96,8 @@ google_tcx_url(const char *api_url, const char *name)
 	/* the ':' of ':exportExerciseTcx' stays literal */
 	if ((url = malloc(n)) != NULL)
 		snprintf(url, n, "%s/v4/users/me/dataTypes/exercise/dataPoints/"
-		    "%s:exportExerciseTcx?alt=media", api_url, eid);
+		    "%s:exportExerciseTcx?alt=media&partialData=true", api_url,
+		    eid);
 	free(eid);
 	return url;
 }

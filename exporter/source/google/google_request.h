@@ -26,8 +26,9 @@ char *google_list_url(const char *api_url, const char *type,
 char *google_devices_url(const char *api_url, const char *page_token);
 
 /* GET the TCX of the exercise point called name ("users/me/dataTypes/
- * exercise/dataPoints/ID" or just ID): its ID escaped. NULL also when
- * name ends in '/'. */
+ * exercise/dataPoints/ID" or just ID): its ID escaped; partialData=true,
+ * so points without a position (no GPS fix yet, a treadmill) keep their
+ * heart rate. NULL also when name ends in '/'. */
 char *google_tcx_url(const char *api_url, const char *name);
 
 /* The rollUp body of UTC days [from, to], one-minute windows. */
