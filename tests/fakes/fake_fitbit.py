@@ -37,6 +37,14 @@ What it models (documented behaviour):
   averageHeartRate, steps, distance + distanceUnit, elevationGain,
   activeZoneMinutes{totalMinutes, minutesInHeartRateZones}, heartRateZones
   [{name, min, max, minutes}], lastModified, tcxLink}.
+- GET /1/user/-/activities/{logId}.tcx (Get Activity TCX; scopes activity
+  and location, 403 insufficient_scope without either; counted against the
+  150/window budget): the session's route as a TCX document
+  (application/vnd.garmin.tcx+xml, the type the reference's Accept names);
+  includePartialTCX=true "includes the TCX points when the GPS data is not
+  available". The document's layout follows public Fitbit exports
+  (faketcx.py): times local with their offset and milliseconds, Lap
+  Intensity Active, TriggerMethod Manual, a Creator Device_t after the laps.
 - Intraday, one day (24 h) per request: activities/{heart|steps}/date/{d}/
   {1d|d}/{detail}[/time/HH:mm/HH:mm].json (heart: heartrate scope, detail
   1sec|1min|5min|15min; steps: activity scope, 1min|5min|15min): the daily
@@ -188,13 +196,34 @@ GET /_test/exercise?start=D&end=D lists every served session's expected
 samples (ts_ms, activity, values, zones) by README's activity table and
 collision rule.
 
+Routes, WITHOUT proof: tcxLink on the fake's own base (the request's Host)
+so a client can follow it, "/1/user/-/activities/{logId}.tcx" (the real
+link is https://api.fitbit.com/1/user/-/activities/{logId}.tcx, as in
+tests/fixtures/fitbit_exercise.json; the "tcx_link_base" control, e.g.
+"https://api.fitbit.com", serves another base; pagination.next keeps
+api.fitbit.com); no tcxLink on the session the user is in, and 404
+not_found (our wording) for it and for an unknown logId; 400 validation for
+an includePartialTCX other than true/false; the location scope checked
+after the activity scope; the route's guesses are faketcx.py's (a point
+every 5 s from start to end, one or two laps, a pause between two laps, GPS
+only for Run/Walk/Outdoor Bike with no position for its first 0-4 points,
+positions within a few km of Berlin, indoor kinds with time, distance and
+heart rate only); hostile documents (the "tcx_fault" control) replace the
+body of what would be a 200 answer (after auth, budget and scopes; counted
+in faults_injected).
+
 Control API (not part of Fitbit's): GET /_test/truth?date=D (the values
 served now, SPEC metric names), GET /_test/series?metric=M&start_ms&end_ms
 (fitbit_heart_rate_bpm, fitbit_intraday_steps, fitbit_sleep_stage_level;
 [[ts_ms, value]], start inclusive, end exclusive), GET /_test/devices,
-GET /_test/exercise?start=D&end=D,
-GET|POST /_test/config, POST /_test/tokens, GET /_test/tokens,
-GET /_test/requests, GET /_test/stats, POST /_test/reset.
+GET /_test/exercise?start=D&end=D, GET /_test/route?id=LOGID (a session's
+full route, no scope or partial rule applied: faketcx.truth()),
+GET|POST /_test/config (route keys: "tcx_fault": {"kind": huge|huge_length|
+deep|badcoords|entities|notxml|empty|truncated, "id": logId (default: any),
+"count": N (default 1; -1 = always: the default with an id)}, "tcx_faults":
+[...], cleared by "clear_faults"; "tcx_link_base": null or "scheme://host"),
+POST /_test/tokens, GET /_test/tokens, GET /_test/requests, GET /_test/stats,
+POST /_test/reset.
 """
 
 import argparse
@@ -213,7 +242,8 @@ from datetime import date, datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
-from fakecore import (EXERCISE_KINDS, DataClock, JsonHandler, RequestLog, activity_weights,
+import faketcx
+from fakecore import (EXERCISE_KINDS, DataClock, JsonHandler, RawBody, RequestLog, activity_weights,
                       asleep_mask, exercise_answer, body_fat_center, cumulative_steps, heart_gaps, heart_walk, midnight,
                       parse_now, rng_for, seasonal, seed_unit, serve, stage_segments,
                       vo2_center, weigh_times)
@@ -269,7 +299,7 @@ DEFAULTS = {
     "latency_mode": "before", "now": None, "retry_after": False, "deny": False,
     "altimeter": True, "scopes": None, "header_case": "mixed",
     "shutdown": False, "redirect_uri": None, "intraday": "on", "sync_lag_s": 0,
-    "dup_devices": False,
+    "dup_devices": False, "tcx_link_base": None,
 }
 INT_KEYS = {"token_lifetime", "rate_limit", "rate_window", "seed", "latency_ms", "sync_lag_s"}
 BOOL_KEYS = {"retry_after", "deny", "altimeter", "shutdown", "dup_devices"}
@@ -368,9 +398,10 @@ def offset_iso(ts, tz):
     return t.strftime("%Y-%m-%dT%H:%M:%S.000") + t.strftime("%z")[:3] + ":" + t.strftime("%z")[3:]
 
 
-def activity_log(x, tz, miles, user):
+def activity_log(x, tz, miles, link_base):
     """One activities/list.json entry (the documented Get Activity Log List
-    fields); the open workout lacks duration, activeDuration and totals."""
+    fields); the open workout lacks duration, activeDuration and totals
+    (and tcxLink). link_base: the scheme and host of tcxLink."""
     e = {"activityName": EXERCISE_KINDS[x["kind"]][1], "logId": x["id"],
          "activityTypeId": 90000 + sorted(EXERCISE_KINDS).index(x["kind"]),
          "logType": "tracker", "startTime": offset_iso(x["start"], tz),
@@ -390,7 +421,7 @@ def activity_log(x, tz, miles, user):
                                                      (111, 134, 164, 220))],
              lastModified=datetime.fromtimestamp(x["end"] + (3 * 3600 if x["edited"] else 5),
                                                  timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-             tcxLink=f"https://api.fitbit.com/1/user/{user}/activities/{x['id']}.tcx")
+             tcxLink=f"{link_base}/1/user/-/activities/{x['id']}.tcx")
     if x["edited"]:
         e.update(originalStartTime=offset_iso(x["orig_start"], tz),
                  originalDuration=x["orig_active_s"] * 1000, logType="manual")
@@ -616,6 +647,7 @@ class Fake(DataClock, RequestLog):
         self.issued = []          # every token and code ever handed out
         self.faults = []          # {"path", "status", "count"}; count -1 = forever
         self.forbid = []
+        self.tcx_faults = []      # {"kind", "id", "count"}: hostile TCX documents
         self.refresh_failures = {"count": 0, "status": 503}
         self.log = []
         self.seq = 0
@@ -629,6 +661,8 @@ class Fake(DataClock, RequestLog):
         self.query = {}                     # the query of the API request being answered
         self.last_endpoint = None           # its route, for the request log
         self.version = "1"                  # its API version: 1 or 1.2
+        self.scopes = []                    # its token's scopes
+        self.host = None                    # its Host header
         if save:
             self.save()
 
@@ -1037,7 +1071,8 @@ class Fake(DataClock, RequestLog):
             return 405, error_body("request", "Method not allowed", "n/a"), hdr, None
         miles = headers.get("Accept-Language", "").strip().lower() == "en_us"
         self.query = parse_qs(query)
-        status, body = self.route(rest, entry["scope"].split(), miles)
+        self.scopes, self.host = entry["scope"].split(), headers.get("Host")
+        status, body = self.route(rest, self.scopes, miles)
         return status, body, hdr, None
 
     def fault_body(self, status):
@@ -1069,6 +1104,7 @@ class Fake(DataClock, RequestLog):
              "activity", self.r_series),
             ("sleep/date", rf"sleep/date/{d}/{d}\.json", "sleep", self.r_sleep),
             ("activities/list", r"activities/list\.json", "activity", self.r_activity_list),
+            ("activities/{logId}.tcx", r"activities/(\d+)\.tcx", "activity", self.r_tcx),
             ("spo2/date", rf"spo2/date/{d}/{d}\.json", "oxygen_saturation", self.r_spo2),
             ("hrv/date", rf"hrv/date/{d}/{d}\.json", "heartrate", self.r_hrv),
             ("br/date", rf"br/date/{d}/{d}\.json", "respiratory_rate", self.r_br),
@@ -1280,9 +1316,38 @@ class Fake(DataClock, RequestLog):
                if offset + limit < len(found) else "")
         prev = (base + urlencode({"offset": max(0, offset - limit), "limit": limit, "sort": sort,
                                   key: text}) if offset > 0 else "")
-        return 200, {"activities": [activity_log(x, tz, miles, self.user_id()) for x in page],
+        link = self.cfg["tcx_link_base"] or f"http://{self.host or '127.0.0.1'}"
+        return 200, {"activities": [activity_log(x, tz, miles, link) for x in page],
                      "pagination": {key: text, "limit": limit, "next": nxt, "offset": offset,
                                     "previous": prev, "sort": sort}}
+
+    def r_tcx(self, miles, log_id):
+        """GET /1/user/-/activities/{logId}.tcx (scopes activity and
+        location): the session's TCX; includePartialTCX=true adds the points
+        without a position."""
+        if "location" not in self.scopes:
+            return 403, error_body("insufficient_scope", "This application does not have "
+                                   f"permission to access location data. {DOC}")
+        partial = self.query.get("includePartialTCX", ["false"])[0]
+        if partial not in ("true", "false"):
+            raise BadRequest(400, "validation", f"Invalid includePartialTCX: {partial}",
+                             "includePartialTCX")
+        x, state = faketcx.find(self, log_id)
+        if x is None:
+            return 404, error_body("not_found", f"Activity log {log_id} was not found"
+                                   + (" (the exercise is in progress)." if state == "open"
+                                      else "."), "logId")
+        laps = faketcx.route(x, self.cfg["seed"], self.exercise_salt)
+        fault = faketcx.match_fault(self.tcx_faults, log_id, True)
+        if fault is not None:
+            self.stats["faults_injected"] += 1
+            return 200, faketcx.hostile_body(fault, x, laps, self.stamp)
+        doc = faketcx.document(x, laps, self.stamp, True, partial == "true")
+        return 200, RawBody(faketcx.CONTENT_TYPE, doc.encode())
+
+    def stamp(self, ts):
+        """A TCX time: local with its offset and milliseconds (Fitbit's exports)."""
+        return faketcx.local_ms(ts, self.tz())
 
     def r_sleep(self, miles, start, end):
         if self.version != "1.2":
@@ -1450,6 +1515,13 @@ class Fake(DataClock, RequestLog):
         if method == "GET" and path == "/_test/exercise":
             return exercise_answer(q, self.workouts, lambda k: EXERCISE_KINDS[k][3],
                                    EXERCISE_ZONES, kcal=round)
+        if method == "GET" and path == "/_test/route":
+            x, state = faketcx.find(self, q.get("id"))
+            if x is None:
+                return 404, {"error": f"session {q.get('id')!r} is {state}: no TCX"}
+            return 200, faketcx.truth(x, self.cfg["seed"], self.exercise_salt,
+                                      EXERCISE_KINDS[x["kind"]][3],
+                                      faketcx.match_fault(self.tcx_faults, x["id"], False))
         if method == "GET" and path == "/_test/requests":
             since = int(q.get("since", 0))
             return 200, {"requests": [r for r in self.log if r["seq"] > since]}
@@ -1482,7 +1554,7 @@ class Fake(DataClock, RequestLog):
         return 404, {"error": f"no control route {method} {path}"}
 
     def config_view(self):
-        v = dict(self.cfg, faults=self.faults, forbid=self.forbid,
+        v = dict(self.cfg, faults=self.faults, forbid=self.forbid, tcx_faults=self.tcx_faults,
                  refresh_failures=self.refresh_failures)
         v["now_iso"] = self.local_now().isoformat()
         v["today"] = self.today().isoformat()
@@ -1530,7 +1602,13 @@ class Fake(DataClock, RequestLog):
                     self.faults.append({"path": f["path"], "status": int(f.get("status", 500)),
                                         "count": int(f.get("count", 1))})
             elif key == "clear_faults":
-                self.faults, self.forbid = [], []
+                self.faults, self.forbid, self.tcx_faults = [], [], []
+            elif key in ("tcx_fault", "tcx_faults"):
+                faketcx.add_faults(self.tcx_faults, val, key == "tcx_fault")
+            elif key == "tcx_link_base":
+                if val is not None and not re.fullmatch(r"https?://[^/?#]+", str(val)):
+                    raise ValueError("tcx_link_base: null or a scheme and host (http://h:p)")
+                self.cfg[key] = val
             elif key == "forbid":
                 for p in val:
                     re.compile(p)

@@ -100,6 +100,12 @@ What it models (documented or reported by a cited source):
   moderateTime, vigorousTime, peakTime} (durations)}, exerciseMetadata
   {hasGps}}, createTime, updateTime} (research 4.2 and 4.5's captured
   exercise; the MetricsSummary and TimeInHeartRateZones reference).
+- GET .../dataTypes/exercise/dataPoints/{id}:exportExerciseTcx (the method
+  reference): the session's route as a TCX document with ?alt=media, else
+  JSON {"tcxData": the document}; partialData=true adds "the TCX data points
+  when the GPS data is not available" (default false); it needs both an
+  activity_and_fitness and a location scope (403 otherwise: the reference's
+  note); the ':' may arrive as it is or percent-encoded (%3A).
 - GET .../dataTypes/{weight|body-fat}/dataPoints: Sample records {name,
   dataSource, weight{sampleTime{physicalTime, utcOffset, civilTime{date,
   time}}, weightGrams (double)} | bodyFat{sampleTime, percentage}}; filter on
@@ -225,6 +231,26 @@ What it models WITHOUT proof (our guesses, not in any source we read):
   of its truth
   (GET /_test/exercise?start=D&end=D: every served session's expected
   samples, README's collision rule applied) follow README's table;
+- routes (exportExerciseTcx): the document's shape is the public Fitbit
+  exports' (faketcx.py: two-space layout, Creator "Fitbit Charge 6", Sport
+  Running/Biking/Other), times in UTC with "Z" and milliseconds,
+  Content-Type application/vnd.garmin.tcx+xml (Google names none); the
+  route's guesses are faketcx.py's (a point every 5 s from start to end, one
+  or two laps, a pause between two laps, GPS only for run/walk/bike with no
+  position for its first 0-4 points, positions within a few km of Berlin,
+  indoor kinds with time, distance and heart rate only); without the
+  location scope a 403 ACCESS_TOKEN_SCOPE_INSUFFICIENT like every scope
+  (the reference says it fails, not how), or, with "tcx_without_location":
+  "routeless" (issue 14's "Google answers a route-less file"), the same
+  points without any Position (altitude kept); 404 NOT_FOUND for an unknown
+  id and for the session the user is in (our wording); 400 for a data type
+  other than exercise, an alt other than json/media, a partialData other
+  than true/false; the percent-encoded ':' accepted (the research only
+  warns clients not to encode it); every TCX request counted in the log and
+  the 300/min window like the other /v4 requests; hostile documents (the
+  "tcx_fault" control) replace the body of what would be a 200 answer
+  (after auth, quota and scopes; raw even without alt=media; counted in
+  faults_injected);
 - sleep: one main sleep on ~93% of worn nights (bedtime 21:30-00:30, time
   in bed = full_day's sleep minutes, ending on the wake day), STAGES on ~95%
   of them (else CLASSIC with stagesStatus REJECTED_COVERAGE or
@@ -282,9 +308,15 @@ Control API (not part of Google's): GET /_test/truth?date=D (the values as
 served now: SPEC metric names), GET /_test/series?metric=M&start_ms&end_ms
 (fitbit_heart_rate_bpm, fitbit_intraday_steps, fitbit_sleep_stage_level),
 GET /_test/devices, GET /_test/exercise?start=D&end=D (the workouts' expected
-samples: ts_ms, activity, values, zones), GET|POST /_test/config, POST
+samples: ts_ms, activity, values, zones), GET /_test/route?id=ID (a
+session's full route, no scope or partial rule applied: faketcx.truth()),
+GET|POST /_test/config, POST
 /_test/tokens, GET /_test/requests, GET /_test/stats, POST /_test/reset.
-truth, series, exercise and
+Config keys of the routes: "tcx_fault": {"kind": huge|huge_length|deep|
+badcoords|entities|notxml|empty|truncated, "id": session id (default: any),
+"count": N (default 1; -1 = always: the default with an id)}, "tcx_faults":
+[...], cleared by "clear_faults"; "tcx_without_location": forbidden|routeless.
+truth, series, exercise, route and
 devices take account=NAME (default: the default account); POST /_test/tokens
 takes {"account": NAME}; GET /_test/tokens maps tokens to accounts
 ("account"); stats count /v4 requests per account ("by_account"); the
@@ -309,7 +341,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 import fakecore
-from fakecore import (EXERCISE_KINDS, DataClock, JsonHandler, RequestLog, activity_weights,
+import faketcx
+from fakecore import (EXERCISE_KINDS, DataClock, JsonHandler, RawBody, RequestLog, activity_weights,
                       asleep_mask, body_fat_center, cumulative_steps, exercise_answer,
                       heart_gaps, heart_walk, midnight,
                       parse_now, seasonal, serve, stage_segments, vo2_center, weigh_times)
@@ -329,6 +362,7 @@ MET = SCOPE_PREFIX + "health_metrics_and_measurements.readonly"
 PROFILE = SCOPE_PREFIX + "profile.readonly"
 SETTINGS = SCOPE_PREFIX + "settings.readonly"
 SLEEP = SCOPE_PREFIX + "sleep.readonly"
+LOCATION = SCOPE_PREFIX + "location.readonly"
 READ_SCOPES = [ACT, MET, SLEEP, PROFILE, SETTINGS]
 CODE_LIFETIME = 600
 MAX_REFRESH_TOKENS = 100   # live refresh tokens per Google Account per client
@@ -369,6 +403,11 @@ SAMPLES = {
     "weight": ("weight", MET),
     "body-fat": ("bodyFat", MET),
 }
+# exportExerciseTcx: users/{user}/dataTypes/exercise/dataPoints/{id}:exportExerciseTcx,
+# its ':' sent as it is (the research's advice) or percent-encoded
+TCX_PATH = re.compile(r"dataTypes/([^/:%]+)/dataPoints/([^/:%]+)(?::|%3[aA])exportExerciseTcx")
+TCX_QUERY = {"alt", "partialData", "prettyPrint", "fields", "$.xgafv", "quotaUser",
+             "access_token", "key"}
 # types served by dataPoints:rollUp (physical windows, minute data)
 MINUTE_ROLLUPS = ("heart-rate", "steps")
 # other valid type IDs (known to the API, not modelled here)
@@ -432,7 +471,7 @@ DEFAULTS = {
     "sync_lag_s": 0, "dup_devices": False, "rollup_empty_windows": "omit",
     "no_last_sync": False, "sleep_5xx_days": 0,
     "project_rate_limit_per_minute": 120000, "consent_account": None,
-    "tracker_version": "Charge 6",
+    "tracker_version": "Charge 6", "tcx_without_location": "forbidden",
 }
 INT_KEYS = {"token_lifetime", "seed", "latency_ms", "rate_limit_per_minute", "sync_lag_s",
             "sleep_5xx_days", "project_rate_limit_per_minute"}
@@ -962,6 +1001,7 @@ class Fake(DataClock, RequestLog):
         self.issued = []          # every token and code ever handed out
         self.faults = []          # {"path","status","count","retry_after"}
         self.forbid_scope = []    # data types answered 403 scope insufficient
+        self.tcx_faults = []      # {"kind", "id", "count"}: hostile TCX documents
         self.log = []
         self.seq = 0
         self.stats = {"requests": 0, "api_requests": 0, "oauth_requests": 0,
@@ -1372,6 +1412,9 @@ class Fake(DataClock, RequestLog):
 
     @staticmethod
     def endpoint(method, path):
+        m = TCX_PATH.search(path)
+        if m:
+            return f"{method} {m.group(1)}/dataPoints:exportExerciseTcx"
         m = re.match(r"^/v4/users/me/dataTypes/([^/]+)/dataPoints(:\w+)?$", path)
         if m:
             return f"{method} {m.group(1)}/dataPoints{m.group(2) or ''}"
@@ -1687,6 +1730,11 @@ class Fake(DataClock, RequestLog):
                 return 404, status_body(404, "NOT_FOUND", "Method not found.")
             self.need(scopes, SETTINGS)
             return self.r_devices(query, m.group(1))
+        m = TCX_PATH.fullmatch(rest)
+        if m is not None:
+            if method != "GET":
+                return 404, status_body(404, "NOT_FOUND", "Method not found.")
+            return self.export_tcx(m.group(1), m.group(2), query, scopes)
         m = re.fullmatch(r"dataTypes/([^/:]+)/dataPoints(:\w+)?", rest)
         if m is None:
             return 404, status_body(404, "NOT_FOUND", "Method not found.")
@@ -2143,6 +2191,43 @@ class Fake(DataClock, RequestLog):
         return self.paginate(f"exercise|{flt}|{size}", found, q, size,
                              lambda x: exercise_point(user, x, tz))
 
+    def export_tcx(self, dtype, sid, query, scopes):
+        """GET .../exercise/dataPoints/{id}:exportExerciseTcx: the session's
+        TCX (alt=media: the document; else JSON {"tcxData"}); partialData
+        true adds the points without a position. Needs activity_and_fitness
+        and location (the reference's note), or, with tcx_without_location
+        "routeless", answers without location the same file without Position."""
+        q = {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
+        for k in q:
+            if k not in TCX_QUERY:
+                return 400, bad_request(f"Invalid JSON payload received. Unknown name \"{k}\": "
+                                        "Cannot bind query parameter.", k)
+        alt, partial = q.get("alt", "json"), q.get("partialData", "false")
+        if alt not in ("json", "media") or partial not in ("true", "false"):
+            bad = "alt" if alt not in ("json", "media") else "partial_data"
+            return 400, bad_request(f"Invalid value at '{bad}', "
+                                    f"\"{alt if bad == 'alt' else partial}\"", bad)
+        if dtype != "exercise":
+            return 400, bad_request(f"exportExerciseTcx is not supported for data type {dtype}.",
+                                    "name")
+        self.need(scopes, ACT, "exercise")
+        if LOCATION not in scopes and self.cfg["tcx_without_location"] == "forbidden":
+            self.need(scopes, LOCATION)
+        x, state = faketcx.find(self, sid)
+        if x is None:
+            return 404, status_body(404, "NOT_FOUND", f"Exercise data point {sid} not found."
+                                    if state == "unknown" else
+                                    f"Exercise data point {sid} is in progress: no TCX yet.")
+        laps = faketcx.route(x, self.cfg["seed"], "g")
+        fault = faketcx.match_fault(self.tcx_faults, sid, True)
+        if fault is not None:
+            self.stats["faults_injected"] += 1
+            return 200, faketcx.hostile_body(fault, x, laps, faketcx.utc_ms)
+        doc = faketcx.document(x, laps, faketcx.utc_ms, LOCATION in scopes, partial == "true")
+        if alt == "json":
+            return 200, {"tcxData": doc}
+        return 200, RawBody(faketcx.CONTENT_TYPE, doc.encode())
+
     def list_levels(self, dtype, query):
         q = self.query(query)
         flt = q.get("filter", "")
@@ -2318,7 +2403,8 @@ class Fake(DataClock, RequestLog):
     # -- control API (/_test/)
     def control(self, method, path, query, body):
         q = {k: v[0] for k, v in parse_qs(query).items()}
-        if path in ("/_test/truth", "/_test/series", "/_test/devices", "/_test/exercise"):
+        if path in ("/_test/truth", "/_test/series", "/_test/devices", "/_test/exercise",
+                    "/_test/route"):
             try:
                 account = self.account_arg(q)
             except ValueError as e:
@@ -2350,6 +2436,12 @@ class Fake(DataClock, RequestLog):
         if method == "GET" and path == "/_test/exercise":
             return exercise_answer(q, self.workouts, lambda k: EXERCISE_KINDS[k][2],
                                    EXERCISE_ZONES, zero_steps=False)
+        if method == "GET" and path == "/_test/route":
+            x, state = faketcx.find(self, q.get("id"))
+            if x is None:
+                return 404, {"error": f"session {q.get('id')!r} is {state}: no TCX"}
+            return 200, faketcx.truth(x, self.cfg["seed"], "g", EXERCISE_KINDS[x["kind"]][2],
+                                      faketcx.match_fault(self.tcx_faults, x["id"], False))
         return 404, {"error": f"no control route {method} {path}"}
 
     def control_state(self, method, path, query, body, q):
@@ -2392,7 +2484,8 @@ class Fake(DataClock, RequestLog):
         return 404, {"error": f"no control route {method} {path}"}
 
     def config_view(self):
-        v = dict(self.cfg, faults=self.faults, forbid_scope=self.forbid_scope)
+        v = dict(self.cfg, faults=self.faults, forbid_scope=self.forbid_scope,
+                 tcx_faults=self.tcx_faults)
         v["now_iso"] = self.local_now().isoformat()
         v["today"] = self.today().isoformat()
         v["last_sync"] = self.sync_ts()
@@ -2445,7 +2538,13 @@ class Fake(DataClock, RequestLog):
                                         "count": int(f.get("count", 1)),
                                         "retry_after": None if ra is None else int(ra)})
             elif key == "clear_faults":
-                self.faults, self.forbid_scope = [], []
+                self.faults, self.forbid_scope, self.tcx_faults = [], [], []
+            elif key in ("tcx_fault", "tcx_faults"):
+                faketcx.add_faults(self.tcx_faults, val, key == "tcx_fault")
+            elif key == "tcx_without_location":
+                if val not in ("forbidden", "routeless"):
+                    raise ValueError("tcx_without_location: forbidden or routeless")
+                self.cfg[key] = val
             elif key == "forbid_scope":
                 vals = [val] if isinstance(val, str) else list(val or [])
                 for t in vals:

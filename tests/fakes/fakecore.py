@@ -1,12 +1,13 @@
 """What the fake APIs share: the data clock, the request log, the JSON
-HTTP handler, the server's start-up and the data generators both fakes
-draw from (the seeded random streams, local midnights, seasonal curves,
-sleep stage segments, the minute activity, steps and heart-rate curves
-with their gaps, VO2 max and body-fat centres, the scale's weighing
-times, the workout sessions). What it generates is our guess, not in any source we read (the
-fakes' "WITHOUT proof" lists say where it shows). Python 3 standard
-library only; the API-specific behaviour and answer shapes stay in
-fake_fitbit.py and fake_google.py."""
+HTTP handler (and its raw or streamed answers, RawBody), the server's
+start-up and the data generators both fakes draw from (the seeded random
+streams, local midnights, seasonal curves, sleep stage segments, the minute
+activity, steps and heart-rate curves with their gaps, VO2 max and body-fat
+centres, the scale's weighing times, the workout sessions). What it
+generates is our guess, not in any source we read (the fakes' "WITHOUT
+proof" lists say where it shows). Python 3 standard library only; the
+API-specific behaviour and answer shapes stay in fake_fitbit.py and
+fake_google.py, the workouts' TCX routes in faketcx.py."""
 
 import hashlib
 import json
@@ -428,9 +429,21 @@ class RequestLog:
             self.stats["by_endpoint"][ep] = self.stats["by_endpoint"].get(ep, 0) + 1
 
 
+class RawBody:
+    """An answer that is not JSON (a TCX document): data (bytes), or
+    chunks() a factory of an iterable of bytes made as it is sent (never
+    held whole), with Content-Length `length` when known, else
+    Transfer-Encoding: chunked."""
+
+    def __init__(self, content_type, data=None, chunks=None, length=None):
+        self.content_type, self.data, self.chunks, self.length = (
+            content_type, data, chunks, length)
+
+
 class JsonHandler(BaseHTTPRequestHandler):
     """Every method goes to handle_any(method); reply() sends JSON (or
-    text), with a Content-Type or Server header of the caller's winning."""
+    text, or a RawBody), with a Content-Type or Server header of the
+    caller's winning."""
 
     protocol_version = "HTTP/1.1"
     # headers and body go out in separate writes: with Nagle on, every
@@ -474,25 +487,52 @@ class JsonHandler(BaseHTTPRequestHandler):
 
     def reply(self, status, payload, headers):
         ctype, self.server_version = self.json_content_type, self.default_server
+        if isinstance(payload, RawBody):
+            ctype = payload.content_type
         for k, v in headers:
             if k.lower() == "content-type":
                 ctype = v
             elif k.lower() == "server":  # send_response() sends Server itself
                 self.server_version = v
-        if isinstance(payload, (dict, list)):
+        if isinstance(payload, RawBody) and payload.data is None:
+            return self.reply_stream(status, payload, headers, ctype)
+        if isinstance(payload, RawBody):
+            data = payload.data
+        elif isinstance(payload, (dict, list)):
             data = json.dumps(payload).encode()
         else:
             data = str(payload).encode()
         try:
-            self.send_response(status)
-            for k, v in headers:
-                if k.lower() not in ("content-type", "server"):
-                    self.send_header(k, v)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
+            self.send_head(status, headers, ctype, len(data))
             self.wfile.write(data)
         except OSError:
+            self.close_connection = True
+
+    def send_head(self, status, headers, ctype, length):
+        """The status line and headers; length None: chunked."""
+        self.send_response(status)
+        for k, v in headers:
+            if k.lower() not in ("content-type", "server"):
+                self.send_header(k, v)
+        self.send_header("Content-Type", ctype)
+        if length is not None:
+            self.send_header("Content-Length", str(length))
+        else:
+            self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+
+    def reply_stream(self, status, body, headers, ctype):
+        """A RawBody made by its chunks(): with its Content-Length, or chunked."""
+        try:
+            self.send_head(status, headers, ctype, body.length)
+            for c in body.chunks():
+                if body.length is not None:
+                    self.wfile.write(c)
+                elif c:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(c), c))
+            if body.length is None:
+                self.wfile.write(b"0\r\n\r\n")
+        except OSError:     # the client stopped reading (a capped download)
             self.close_connection = True
 
 
