@@ -30,6 +30,8 @@ enum err_kind {
 	ERR_HTTP,	/* the server answered this request with an error:
 			 * err.status */
 	ERR_SYS,	/* a system call failed: err.sys */
+	ERR_TOO_LARGE,	/* the answer is over the caller's cap: asking
+			 * again brings the same */
 };
 
 struct err {

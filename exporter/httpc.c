@@ -265,7 +265,7 @@ httpc_do(struct httpc *h, const struct httpc_req *req,
 			err_kind(err, ERR_STOP, "request to '%s' stopped: "
 			    "shutting down", origin);
 		else if (body.over)
-			err_kind(err, ERR_TRANSIENT,
+			err_kind(err, ERR_TOO_LARGE,
 			    "answer from '%s' is larger than %zu bytes",
 			    origin, body.cap);
 		else if (head.over)

@@ -2,7 +2,7 @@
  * httpc: one HTTP exchange over libcurl, with the limits every call needs.
  *
  * Connect and total timeouts, a cap on the response body (a bigger body is
- * an error, never a silent truncation) and on its headers
+ * an error, ERR_TOO_LARGE, never a silent truncation) and on its headers
  * (HTTPC_MAX_HEADERS_BYTES), TLS verification on, no redirects followed,
  * the final response's headers looked up case-insensitively through
  * libcurl's curl_easy_header() (valid until the next request on the same

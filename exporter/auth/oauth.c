@@ -272,7 +272,7 @@ fresh_locked(struct oauth *o, time_t now, struct err *err)
 	else if (refresh_locked(o, now, &e) == 0)
 		return 0;
 	/* a failed refresh ahead of time: the token still works a while */
-	if (e.kind == ERR_TRANSIENT &&
+	if ((e.kind == ERR_TRANSIENT || e.kind == ERR_TOO_LARGE) &&
 	    o->tok.expires_at - now > STILL_VALID_MIN) {
 		if (!cooling)
 			log_warn("token refresh failed; the current token is "

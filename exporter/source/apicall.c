@@ -157,8 +157,10 @@ apicall_perform(const struct apicall *a, const struct httpc_req *req,
 		} else if (e.kind == ERR_STOP) {
 			err_kind(err, ERR_STOP, "stopping");
 			goto out;
-		} else if (run.tries >= p->retries) {
-			err_kind(err, ERR_TRANSIENT, "%s", e.msg);
+		} else if (e.kind == ERR_TOO_LARGE || run.tries >= p->retries) {
+			/* the same answer again would be as large */
+			err_kind(err, e.kind == ERR_TOO_LARGE ? ERR_TOO_LARGE :
+			    ERR_TRANSIENT, "%s", e.msg);
 			goto out;
 		}
 		if (wait < 0)

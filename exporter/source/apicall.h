@@ -91,7 +91,8 @@ struct apicall {
 
 /* Perform req (its bearer is set here) until an answer settles it: 0
  * with a 2xx in r, or -1 with err (ERR_STOP on a quit, ERR_TRANSIENT
- * when no answer came, else what fail() or rate_wait() said). */
+ * when no answer came, ERR_TOO_LARGE at once when the answer was over
+ * req's cap, else what fail() or rate_wait() said). */
 int apicall_perform(const struct apicall *a, const struct httpc_req *req,
     const char *what, struct httpc_resp *r, struct err *err);
 

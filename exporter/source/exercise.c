@@ -93,6 +93,7 @@ exercise_init(struct exercise *e)
 
 	memset(e, 0, sizeof(*e));
 	e->activity = "other";
+	e->gps = -1;
 	for (i = 0; i < EX_NVALUES; i++)
 		e->v[i] = NAN;
 }

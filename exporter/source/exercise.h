@@ -51,6 +51,8 @@ struct exercise {
 	const char *zone[EXERCISE_ZONES];
 	double zone_s[EXERCISE_ZONES];
 	int nzones;
+	int gps;			/* the API says it has GPS: 1, 0;
+					 * -1 unknown */
 	size_t seq;			/* set by exercise_add() */
 	int64_t stamp_ms;		/* set by exercise_samples(): the
 					 * instant its samples carry */
@@ -64,7 +66,7 @@ struct exercise_list {
 void exercise_list_init(struct exercise_list *);
 void exercise_list_release(struct exercise_list *);
 
-/* A new session: every value NAN, no zone. */
+/* A new session: every value NAN, no zone, gps unknown. */
 void exercise_init(struct exercise *);
 /* Append a copy of e (a session already listed with its id, unless "",
  * is ignored): -1 out of memory. */

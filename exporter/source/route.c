@@ -176,6 +176,14 @@ fetch(struct routes *r, const struct exercise *e, route_get_fn get,
 	httpc_resp_init(&resp);
 	rc = get(ctx, e, &resp, err);
 	r->fetched++;
+	if (rc == -1 && err->kind == ERR_TOO_LARGE) {
+		/* a document over the cap: as one that does not parse */
+		httpc_resp_release(&resp);
+		log_warn("exercise route not read", "session=%s error=\"%s\"",
+		    e->id, err->msg);
+		err_clear(err);
+		return 0;
+	}
 	if (rc == -1) {
 		httpc_resp_release(&resp);
 		if (err->kind != ERR_HTTP || (err->status != 403 &&
@@ -193,10 +201,10 @@ fetch(struct routes *r, const struct exercise *e, route_get_fn get,
 	if (tcx_parse(resp.body, resp.len, rt, &e2) == -1)
 		log_warn("exercise route not read", "session=%s error=\"%s\"",
 		    e->id, e2.msg);
-	else if (rt->len > 0 && rt->positions == 0 && !r->said_no_position) {
-		log_info("exercise route without positions (a session "
-		    "without GPS, or Google without the location scope: "
-		    "re-authorize with EXERCISE_ROUTES=on)", "session=%s",
+	else if (e->gps == 1 && rt->positions == 0 && !r->said_no_position) {
+		log_info("exercise route without positions though the "
+		    "session has GPS: the grant lacks the location scope; "
+		    "re-authorize with EXERCISE_ROUTES=on", "session=%s",
 		    e->id);
 		r->said_no_position = 1;
 	}

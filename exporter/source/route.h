@@ -30,9 +30,10 @@
  * restart): 404 (the session is gone), a TCX that does not parse (one
  * warning line naming the session and why). A 403 means the grant lacks
  * the location scope: one warning, and no route is asked for again until
- * restart. A TCX without a single position (Google without
- * googlehealth.location.readonly, or a session without GPS) is one info
- * line, once. Anything else (auth, rate, transient, stop) fails the call:
+ * restart. A TCX without a single position for a session the API says
+ * has GPS (Google without googlehealth.location.readonly answers so) is
+ * one info line, once. A document over TCX_MAX_BYTES (ERR_TOO_LARGE) is
+ * one that does not parse. Anything else (auth, rate, transient, stop) fails the call:
  * -1 with err, nothing appended. Runs on the source's thread.
  */
 #ifndef SYNCBIT_ROUTE_H

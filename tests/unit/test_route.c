@@ -29,7 +29,8 @@
 /* What the scripted API answers per session id, and what it was asked. */
 struct api {
 	const char *fail_id;	/* this id: the answer below */
-	int fail_status;	/* 404, 403; 0: a transient failure */
+	int fail_status;	/* 404, 403; 0: a transient failure; -1:
+				 * over the cap */
 	const char *bad_id;	/* this id: not XML */
 	int asked;
 	char last[EXERCISE_ID_MAX];
@@ -79,8 +80,10 @@ get(void *ctx, const struct exercise *e, struct httpc_resp *r,
 	a->asked++;
 	snprintf(a->last, sizeof(a->last), "%s", e->id);
 	if (a->fail_id != NULL && strcmp(e->id, a->fail_id) == 0)
-		return a->fail_status != 0 ? err_http(err, ERR_HTTP,
+		return a->fail_status > 0 ? err_http(err, ERR_HTTP,
 		    a->fail_status, "answered %d", a->fail_status) :
+		    a->fail_status < 0 ? err_kind(err, ERR_TOO_LARGE,
+		    "larger than 32 MiB") :
 		    err_kind(err, ERR_TRANSIENT, "no answer");
 	if (a->bad_id != NULL && strcmp(e->id, a->bad_id) == 0)
 		r->body = strdup("<TrainingCenterDatabase><Activities>");
@@ -267,6 +270,15 @@ test_answers(void)
 	samples_clear(&s);
 	CHECK(route_add(r, &p, NOW, &l, get, &a, &s, &err) == 0);
 	CHECK(a.asked == 3 && s.len == 7);
+	routes_free(r);
+
+	/* a document over the cap: as one that does not parse */
+	r = routes_new(90);
+	samples_clear(&s);
+	a = (struct api){ "b", -1, NULL, 0, "" };
+	CHECK(route_add(r, &p, NOW, &l, get, &a, &s, &err) == 0);
+	CHECK(a.asked == 3 && s.len == 14 && !err.set);
+	CHECK(t_count(&s, LAT, "2026-11-26T08:30:00Z", T_ANY_DAY) == 0);
 	routes_free(r);
 
 	/* 403 (no location scope): not an error, and no more asking */

@@ -58,7 +58,7 @@ static int
 session(const cJSON *pt, int32_t from, int32_t to, struct exercise_list *l,
     struct err *err)
 {
-	const cJSON *x = jv_get(pt, "exercise"), *iv, *m;
+	const cJSON *x = jv_get(pt, "exercise"), *iv, *m, *g;
 	const char *name;
 	struct exercise e;
 	double d;
@@ -96,6 +96,9 @@ session(const cJSON *pt, int32_t from, int32_t to, struct exercise_list *l,
 	e.v[EX_AZM] = num(m, "activeZoneMinutes", 1);
 	e.v[EX_ELEVATION] = num(m, "elevationGainMillimeters", 1e-3);
 	zone_durations(jv_get(m, "heartRateZoneDurations"), &e);
+	g = jv_get(jv_get(x, "exerciseMetadata"), "hasGps");
+	if (cJSON_IsBool(g))
+		e.gps = cJSON_IsTrue(g);
 	return exercise_add(l, &e, err);
 }
 

@@ -26,7 +26,8 @@
  *   elevationGainMillimeters / 1000 (m);
  *   metricsSummary.heartRateZoneDurations {lightTime, moderateTime,
  *   vigorousTime, peakTime} -> zones light, moderate, vigorous, peak
- *   (a zone the object leaves out is 0: proto3 omits zeros).
+ *   (a zone the object leaves out is 0: proto3 omits zeros);
+ *   exerciseMetadata.hasGps -> gps (when a boolean).
  * A value missing, negative or not a number gives no sample. A session
  * without interval.endTime is in progress: skipped (read again once it
  * has ended); so is one without a valid startTime. id = the point's name
