@@ -468,10 +468,8 @@ get_path(void *ctx, const char *path, int route, struct httpc_resp *r,
 	struct get_ctx *x = ctx;
 	struct call c = *x->c;
 
-	if (route) {
-		c.ep = EP_ROUTE;
-		c.what = "exercise route";
-	}
+	c.ep = route ? EP_ROUTE : c.ep;
+	c.what = route ? "exercise route" : c.what;
 	return fetch(x->fb, &c, snprintf(c.url, sizeof(c.url), "%s/%s",
 	    x->fb->src.api_url, path), r, err);
 }
